@@ -1,0 +1,72 @@
+#pragma once
+
+#include <QtCore/QList>
+#include <QtCore/QObject>
+#include <QtCore/QString>
+
+#include <exception>
+
+#include <QLifecycle/qlifecycle_export.h>
+
+namespace QLifecycle {
+
+Q_NAMESPACE_EXPORT(QLIFECYCLE_EXPORT)
+
+/*! The phase of a service's life in which a failure happened. */
+enum class Phase {
+    Validate, //!< The dependency graph was refused before anything started.
+    Start,    //!< start() threw or timed out.
+    Run,      //!< A crash while the service was running (a background task failed).
+    Stop,     //!< stop() threw or timed out.
+};
+Q_ENUM_NS(Phase)
+
+/*! Returns "validate", "start", "run" or "stop". */
+QLIFECYCLE_EXPORT QString phaseName(Phase phase);
+
+/*! One failure of one service, as collected by the ServiceManager. */
+struct QLIFECYCLE_EXPORT Failure {
+    QString service;          //!< The service's name (QService::name()), empty for graph errors.
+    Phase phase = Phase::Start; //!< When it happened.
+    QString message;          //!< What went wrong, without the service name.
+    std::exception_ptr cause; //!< The original exception, when there was one.
+
+    /*! "db: start failed: connection refused". */
+    QString toString() const;
+};
+
+/*!
+ * The one error type QLifecycle throws: an aggregate of every failure of a run, primary
+ * first, in the order they happened. Nothing is dropped: a failed start followed by a failed
+ * rollback stop gives an Error with two failures.
+ *
+ * It is what `co_await manager.start()`, `stop()` and `wait()` throw, and what
+ * ServiceManager::error() returns after a failed run.
+ */
+class QLIFECYCLE_EXPORT Error : public std::exception
+{
+public:
+    /*! An error made of \a failures; the first one is the primary cause. */
+    explicit Error(QList<Failure> failures);
+    /*! A single failure. */
+    Error(const QString &service, Phase phase, const QString &message,
+          std::exception_ptr cause = {});
+
+    /*! Every failure, primary first. Never empty. */
+    const QList<Failure> &failures() const { return m_failures; }
+    /*! The first failure: the cause of everything after it. */
+    const Failure &primary() const { return m_failures.first(); }
+    /*! All failures on one line each, primary first. */
+    QString message() const;
+    /*! message() in UTF-8. */
+    const char *what() const noexcept override { return m_what.constData(); }
+
+private:
+    QList<Failure> m_failures;
+    QByteArray m_what;
+};
+
+/*! A readable description of any exception: what() for std::exception, else a fallback. */
+QLIFECYCLE_EXPORT QString describeException(const std::exception_ptr &error);
+
+} // namespace QLifecycle

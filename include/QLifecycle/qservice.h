@@ -1,0 +1,175 @@
+#pragma once
+
+#include <QtCore/QBindable>
+#include <QtCore/QObject>
+#include <QtCore/QProperty>
+#include <QtCore/QString>
+
+#include <QCoro/QCoroTask>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include <QLifecycle/dependencies.h>
+#include <QLifecycle/error.h>
+#include <QLifecycle/qlifecycle_export.h>
+
+class QDebug;
+
+namespace QLifecycle {
+
+class ServiceManager;
+class QServicePrivate;
+
+/*!
+ * A service: something an application starts before it can work and stops before it exits
+ * (a database connection, a cache, a server, a device).
+ *
+ * Subclass it and override only what you need; an override never calls the base class:
+ * \code
+ * class Database : public QLifecycle::QService {
+ *     Q_OBJECT
+ * protected:
+ *     QCoro::Task<> start() override { co_await m_connection.open(); }
+ *     QCoro::Task<> stop() override { m_connection.close(); co_return; }
+ * };
+ * \endcode
+ *
+ * A service is started and stopped by a ServiceManager, never by itself: the manager reads
+ * dependencies(), starts what the service needs first, and stops it in the exact reverse
+ * order. The manager alone changes state() and emits stateChanged() and errorOccurred(),
+ * exactly once per transition, always on the manager's thread.
+ *
+ * \sa ServiceManager, Dependencies
+ */
+class QLIFECYCLE_EXPORT QService : public QObject
+{
+    Q_OBJECT
+    /*! Where the service is in its lifecycle. Read-only; bindable from C++ and QML. */
+    Q_PROPERTY(QLifecycle::QService::State state READ state NOTIFY stateChanged BINDABLE
+                   bindableState FINAL)
+    /*! Why the last run failed ("start failed: ..."), empty unless state is Failed. */
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorStringChanged BINDABLE
+                   bindableErrorString FINAL)
+    /*! A readable name: objectName() if set, else the class name. */
+    Q_PROPERTY(QString name READ name NOTIFY nameChanged FINAL)
+    /*! How long the last start() took in milliseconds, -1 before the first start returned. */
+    Q_PROPERTY(qint64 startDurationMs READ startDurationMs NOTIFY startDurationMsChanged BINDABLE
+                   bindableStartDurationMs FINAL)
+    /*! How long the last stop took in milliseconds, -1 before the first stop ended. */
+    Q_PROPERTY(qint64 stopDurationMs READ stopDurationMs NOTIFY stopDurationMsChanged BINDABLE
+                   bindableStopDurationMs FINAL)
+
+public:
+    /*!
+     * The lifecycle states (CONTRACT section 1):
+     * Stopped -> Starting -> Running -> Stopping -> Stopped, with Failed reached from
+     * Starting (start failed) or Stopping (stop failed, or the run had crashed).
+     * A Failed service can be started again, exactly like a Stopped one.
+     */
+    enum class State {
+        Stopped,  //!< Never started, or stopped cleanly.
+        Starting, //!< start() is running.
+        Running,  //!< start() returned; the service is usable.
+        Stopping, //!< Being stopped: its tasks are cancelled, then stop() runs.
+        Failed,   //!< The last run ended with an error; see errorString().
+    };
+    Q_ENUM(State)
+
+    /*! Constructs a stopped service. */
+    explicit QService(QObject *parent = nullptr);
+    /*! Destroys the service. Destroy services only while they are not running. */
+    ~QService() override;
+
+    /*! The current state. */
+    State state() const;
+    /*! The read-only bindable behind state. */
+    QBindable<State> bindableState() const;
+    /*! The error of the last run, or an empty string. */
+    QString errorString() const;
+    /*! The read-only bindable behind errorString. */
+    QBindable<QString> bindableErrorString() const;
+    /*! The failure behind errorString(), if the last run failed. */
+    std::optional<Failure> failure() const;
+    /*! objectName() if set, else the class name from the meta-object. */
+    QString name() const;
+    /*! Duration of the last completed start in milliseconds, or -1. */
+    qint64 startDurationMs() const;
+    /*! The read-only bindable behind startDurationMs. */
+    QBindable<qint64> bindableStartDurationMs() const;
+    /*! Duration of the last completed stop in milliseconds, or -1. */
+    qint64 stopDurationMs() const;
+    /*! The read-only bindable behind stopDurationMs. */
+    QBindable<qint64> bindableStopDurationMs() const;
+    /*! The manager whose run currently owns this service, or nullptr when none does. */
+    ServiceManager *manager() const;
+
+Q_SIGNALS:
+    /*! Emitted exactly once per transition, by the library only. */
+    void stateChanged(QLifecycle::QService::State state, QPrivateSignal);
+    /*! Emitted when errorString changes. */
+    void errorStringChanged(const QString &errorString, QPrivateSignal);
+    /*! Emitted when name changes (that is, when objectName changes). */
+    void nameChanged(const QString &name, QPrivateSignal);
+    /*! Emitted at the moment a failure happens (before the state settles on Failed). */
+    void errorOccurred(QLifecycle::Phase phase, const QString &message, QPrivateSignal);
+    /*! Emitted when startDurationMs changes. */
+    void startDurationMsChanged(qint64 ms, QPrivateSignal);
+    /*! Emitted when stopDurationMs changes. */
+    void stopDurationMsChanged(qint64 ms, QPrivateSignal);
+
+protected:
+    /*!
+     * Brings the service up. Every dependency is Running when it is called. May suspend
+     * freely (`co_await`). An exception (or the start timeout) is a start failure: the service
+     * goes Failed and its stop() is not called. The default does nothing.
+     */
+    virtual QCoro::Task<> start();
+    /*!
+     * Takes the service down. Called only after a successful start(), while every dependency
+     * is still Running. An exception or the graceful shutdown timeout marks the service
+     * Failed; the rest of the graph is stopped regardless. The default does nothing.
+     */
+    virtual QCoro::Task<> stop();
+    /*!
+     * What must be running before this service starts, as ordered stages
+     * (see Dependencies). Read once each time the manager starts. The default is none.
+     */
+    virtual Dependencies dependencies() const;
+    /*!
+     * How long the whole stop of this service may take before the manager abandons it,
+     * marks the service Failed and goes on. The default is the manager's
+     * defaultGracefulShutdownTimeout() (10 s unless changed).
+     */
+    virtual std::chrono::milliseconds gracefulShutdownTimeout() const;
+    /*!
+     * How long start() may take before it counts as a start failure; std::nullopt (the
+     * default, unless the manager sets defaultStartTimeout()) means no limit.
+     */
+    virtual std::optional<std::chrono::milliseconds> startTimeout() const;
+
+private:
+    friend class QServicePrivate;
+    void notifyState(State state);
+    void notifyErrorString(const QString &errorString);
+    void notifyStartDuration(qint64 ms);
+    void notifyStopDuration(qint64 ms);
+
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, State, m_state, State::Stopped,
+                                         &QService::notifyState)
+    Q_OBJECT_BINDABLE_PROPERTY(QService, QString, m_errorString, &QService::notifyErrorString)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, qint64, m_startDurationMs, -1,
+                                         &QService::notifyStartDuration)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, qint64, m_stopDurationMs, -1,
+                                         &QService::notifyStopDuration)
+    std::unique_ptr<QServicePrivate> d;
+};
+
+/*! Shorthand for QService::State. */
+using State = QService::State;
+
+/*! Prints `QService(name, State)`; a null pointer prints `QService(nullptr)`. */
+QLIFECYCLE_EXPORT QDebug operator<<(QDebug debug, const QService *service);
+
+} // namespace QLifecycle

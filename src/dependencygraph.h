@@ -1,0 +1,53 @@
+#pragma once
+
+#include <QtCore/QList>
+
+#include <span>
+#include <vector>
+
+namespace QLifecycle {
+
+class QService;
+class ServiceManager;
+
+// The dependency graph of one run, read once from the services' dependencies() and
+// validated. Pure ordering logic: no event loop, no state.
+//
+// Nodes are services, plus "barrier" nodes (no service) that stand for "every service of
+// this parallel group is Running", so that a stage following a group of n costs n + m edges
+// rather than n * m. A node may start once all its prerequisites run; it may stop once every
+// node that has it as a prerequisite has stopped. Everything is iterative: a chain of
+// 100 000 services needs no deep native stack.
+class DependencyGraph
+{
+public:
+    // Reads the graph below root. Throws QLifecycle::Error (phase Validate) naming the
+    // services on a cycle, a null or repeated dependency, a self-dependency, a throwing
+    // dependencies(), or a service owned by a manager other than `manager`.
+    static DependencyGraph build(QService *root, const ServiceManager *manager);
+
+    int size() const { return int(m_services.size()); }
+    // The service of a node; nullptr for a barrier.
+    QService *service(int node) const { return m_services[size_t(node)]; }
+    // The nodes that must run before `node` starts, ascending.
+    std::span<const int> prerequisites(int node) const { return slice(m_prereqStart, m_prereqs, node); }
+    // The nodes that have `node` as a prerequisite, ascending.
+    std::span<const int> dependents(int node) const { return slice(m_dependentStart, m_dependents, node); }
+    // Every service in a valid start order (dependencies first, ties in declaration order).
+    const QList<QService *> &startOrder() const { return m_startOrder; }
+
+private:
+    static std::span<const int> slice(const std::vector<int> &start, const std::vector<int> &items,
+                                      int node)
+    {
+        const size_t begin = size_t(start[size_t(node)]), end = size_t(start[size_t(node) + 1]);
+        return std::span<const int>(items.data() + begin, end - begin);
+    }
+
+    std::vector<QService *> m_services;
+    std::vector<int> m_prereqStart, m_prereqs;       // compressed rows: node -> prerequisites
+    std::vector<int> m_dependentStart, m_dependents; // compressed rows: node -> dependents
+    QList<QService *> m_startOrder;
+};
+
+} // namespace QLifecycle

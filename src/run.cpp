@@ -1,0 +1,384 @@
+#include "run.h"
+
+#include <QLifecycle/servicemanager.h>
+
+#include "logging.h"
+#include "qservice_p.h"
+#include "servicemanager_p.h"
+
+#include <QtCore/QMetaObject>
+#include <QtCore/QTimer>
+
+namespace QLifecycle {
+
+namespace {
+// How long advance() may keep the event loop busy before it yields a turn, so that a large
+// graph of instant services does not freeze a user interface.
+constexpr qint64 SliceMs = 8;
+constexpr int StepsBetweenClockChecks = 128;
+
+QString timeoutMessage(std::chrono::milliseconds after, bool stopping)
+{
+    return QStringLiteral("timed out after %1 ms%2")
+        .arg(after.count())
+        .arg(stopping ? QStringLiteral("; abandoned, its dependencies are stopped anyway")
+                      : QString());
+}
+} // namespace
+
+Run::Run(ServiceManager *manager, DependencyGraph graph)
+    : m_manager(manager), m_graph(std::move(graph)), m_nodes(size_t(m_graph.size()))
+{
+}
+
+Run::~Run() = default;
+
+void Run::begin()
+{
+    for (int n = 0; n < m_graph.size(); ++n) {
+        m_nodes[size_t(n)].waitingFor = int(m_graph.prerequisites(n).size());
+        if (QService *service = m_graph.service(n))
+            QServicePrivate::get(service)->manager = m_manager;
+    }
+    setManagerState(QService::State::Starting);
+    for (int n = 0; n < m_graph.size(); ++n)
+        if (m_nodes[size_t(n)].waitingFor == 0)
+            m_ready.push_back(n);
+    advance();
+}
+
+void Run::requestStop()
+{
+    if (m_phase == Phase::Done || m_stopRequested)
+        return;
+    qCDebug(lcManager) << "stop requested";
+    m_stopRequested = true;
+    if (m_phase == Phase::Starting)
+        abortStart();
+    advance();
+}
+
+void Run::crash(QService *service, const QString &message, std::exception_ptr cause)
+{
+    if (m_phase == Phase::Done)
+        return;
+    for (int n = 0; n < m_graph.size(); ++n) {
+        if (m_graph.service(n) != service)
+            continue;
+        const NodePhase phase = m_nodes[size_t(n)].phase;
+        if (phase != NodePhase::Starting && phase != NodePhase::Running)
+            return; // a crash reported after the service left its run is not this run's
+        recordFailure(n, QLifecycle::Phase::Run, message, std::move(cause));
+        m_stopRequested = true;
+        if (m_phase == Phase::Starting)
+            abortStart();
+        advance();
+        return;
+    }
+}
+
+QCoro::Task<> Run::watch(std::weak_ptr<Run> run, QService *service, bool starting, int node,
+                         quint32 generation)
+{
+    std::exception_ptr error;
+    try {
+        // Two separate co_awaits: g++ 12 miscompiles co_await inside ?: (QT-NOTES 2.7b).
+        if (starting) {
+            co_await QServicePrivate::callStart(service);
+        } else {
+            co_await QServicePrivate::callStop(service);
+        }
+    } catch (...) {
+        error = std::current_exception();
+    }
+    if (std::shared_ptr<Run> self = run.lock())
+        self->finished(node, generation, error);
+}
+
+void Run::launchStart(int n)
+{
+    if (m_aborting)
+        return; // a start that had not begun is never begun once the start is given up
+    QService *service = m_graph.service(n);
+    if (!service) {
+        markRunning(n); // a barrier: its whole group runs
+        return;
+    }
+    Node &node = m_nodes[size_t(n)];
+    node.phase = NodePhase::Starting;
+    const quint32 generation = ++node.generation;
+    ++m_inFlight;
+    const std::optional<std::chrono::milliseconds> timeout = QServicePrivate::startTimeoutOf(service);
+    node.clock.start();
+    QServicePrivate::beginStart(service);
+    watch(weak_from_this(), service, true, n, generation);
+    if (timeout && node.generation == generation)
+        armDeadline(n, generation, *timeout);
+}
+
+void Run::launchStop(int n)
+{
+    QService *service = m_graph.service(n);
+    if (!service) {
+        markStopped(n);
+        return;
+    }
+    Node &node = m_nodes[size_t(n)];
+    node.phase = NodePhase::Stopping;
+    const quint32 generation = ++node.generation;
+    ++m_inFlight;
+    const std::chrono::milliseconds timeout = QServicePrivate::stopTimeoutOf(service);
+    node.clock.start();
+    QServicePrivate::setState(service, QService::State::Stopping);
+    watch(weak_from_this(), service, false, n, generation);
+    if (node.generation == generation)
+        armDeadline(n, generation, timeout);
+}
+
+void Run::armDeadline(int n, quint32 generation, std::chrono::milliseconds timeout)
+{
+    auto timer = std::make_unique<QTimer>();
+    timer->setSingleShot(true);
+    timer->setTimerType(Qt::PreciseTimer);
+    QObject::connect(timer.get(), &QTimer::timeout, timer.get(),
+                     [weak = weak_from_this(), n, generation, timeout] {
+                         if (std::shared_ptr<Run> self = weak.lock())
+                             self->timedOut(n, generation, timeout);
+                     });
+    timer->start(timeout);
+    m_nodes[size_t(n)].deadline = std::move(timer);
+}
+
+void Run::settle(Node &node)
+{
+    ++node.generation; // whatever the operation does from now on is ignored
+    --m_inFlight;
+    if (node.deadline) // possibly from inside its own timeout(): delete it later
+        node.deadline.release()->deleteLater();
+}
+
+void Run::finished(int n, quint32 generation, std::exception_ptr error)
+{
+    Node &node = m_nodes[size_t(n)];
+    QService *service = m_graph.service(n);
+    if (generation != node.generation) {
+        qCDebug(lcManager).noquote() << service->name() << "finished an abandoned operation";
+        return;
+    }
+    settle(node);
+    const qint64 elapsed = node.clock.elapsed();
+    if (node.phase == NodePhase::Starting) {
+        QServicePrivate::setStartDuration(service, elapsed);
+        if (error) {
+            node.phase = NodePhase::StartFailed;
+            recordFailure(n, QLifecycle::Phase::Start, describeException(error), error);
+            QServicePrivate::setState(service, QService::State::Failed);
+            abortStart();
+        } else {
+            markRunning(n);
+        }
+    } else if (node.phase == NodePhase::Stopping) {
+        QServicePrivate::setStopDuration(service, elapsed);
+        if (error)
+            recordFailure(n, QLifecycle::Phase::Stop, describeException(error), error);
+        markStopped(n);
+    }
+    advance();
+}
+
+void Run::timedOut(int n, quint32 generation, std::chrono::milliseconds after)
+{
+    Node &node = m_nodes[size_t(n)];
+    if (generation != node.generation)
+        return;
+    QService *service = m_graph.service(n);
+    settle(node);
+    const qint64 elapsed = node.clock.elapsed();
+    if (node.phase == NodePhase::Starting) {
+        QServicePrivate::setStartDuration(service, elapsed);
+        node.phase = NodePhase::StartFailed;
+        recordFailure(n, QLifecycle::Phase::Start, timeoutMessage(after, false), {});
+        QServicePrivate::setState(service, QService::State::Failed);
+        abortStart();
+    } else if (node.phase == NodePhase::Stopping) {
+        QServicePrivate::setStopDuration(service, elapsed);
+        recordFailure(n, QLifecycle::Phase::Stop, timeoutMessage(after, true), {});
+        markStopped(n);
+    }
+    advance();
+}
+
+void Run::markRunning(int n)
+{
+    m_nodes[size_t(n)].phase = NodePhase::Running;
+    ++m_running;
+    if (QService *service = m_graph.service(n))
+        QServicePrivate::setState(service, QService::State::Running);
+    for (int dependent : m_graph.dependents(n))
+        if (--m_nodes[size_t(dependent)].waitingFor == 0)
+            m_ready.push_back(dependent);
+}
+
+void Run::markStopped(int n)
+{
+    m_nodes[size_t(n)].phase = NodePhase::Stopped;
+    if (QService *service = m_graph.service(n)) {
+        const bool failed = QServicePrivate::get(service)->failure.has_value();
+        QServicePrivate::setState(service, failed ? QService::State::Failed : QService::State::Stopped);
+    }
+    // Release this node's lease on each prerequisite, mirror order (last declared first).
+    const std::span<const int> prerequisites = m_graph.prerequisites(n);
+    for (auto it = prerequisites.rbegin(); it != prerequisites.rend(); ++it) {
+        Node &prerequisite = m_nodes[size_t(*it)];
+        if (prerequisite.phase == NodePhase::Running && --prerequisite.leases == 0)
+            m_ready.push_back(*it);
+    }
+}
+
+void Run::recordFailure(int n, QLifecycle::Phase phase, const QString &message,
+                        std::exception_ptr cause)
+{
+    QService *service = m_graph.service(n);
+    const Failure failure{service->name(), phase, message, std::move(cause)};
+    m_failures.append(failure);
+    qCWarning(lcManager).noquote() << failure.toString();
+    QServicePrivate::fail(service, failure);
+    if (m_manager) {
+        ServiceManagerPrivate::setErrorString(m_manager, Error(m_failures).message());
+        ServiceManagerPrivate::emitErrorOccurred(m_manager, service, phase, message);
+    }
+}
+
+void Run::abortStart()
+{
+    if (m_aborting)
+        return;
+    m_aborting = true;
+    setManagerState(QService::State::Stopping);
+}
+
+void Run::enterStopping()
+{
+    m_phase = Phase::Stopping;
+    m_ready.clear(); // only never-begun starts can be left here
+    setManagerState(QService::State::Stopping);
+    // Leases: a running node is held by each of its running dependents. A dependent whose
+    // start failed or never began holds nothing.
+    for (int n = 0; n < m_graph.size(); ++n) {
+        if (m_nodes[size_t(n)].phase != NodePhase::Running)
+            continue;
+        int leases = 0;
+        for (int dependent : m_graph.dependents(n))
+            leases += m_nodes[size_t(dependent)].phase == NodePhase::Running ? 1 : 0;
+        m_nodes[size_t(n)].leases = leases;
+    }
+    for (int n = m_graph.size() - 1; n >= 0; --n)
+        if (m_nodes[size_t(n)].phase == NodePhase::Running && m_nodes[size_t(n)].leases == 0)
+            m_ready.push_back(n);
+}
+
+void Run::enterDone()
+{
+    m_phase = Phase::Done;
+    for (int n = 0; n < m_graph.size(); ++n) {
+        QService *service = m_graph.service(n);
+        if (!service)
+            continue;
+        if (m_nodes[size_t(n)].phase == NodePhase::Running)
+            qCCritical(lcManager).noquote() << service->name() << "left running: please report this";
+        QServicePrivate *d = QServicePrivate::get(service);
+        if (d->manager == m_manager)
+            d->manager = nullptr;
+    }
+    if (m_manager)
+        ServiceManagerPrivate::setErrorString(m_manager, failed() ? Error(m_failures).message()
+                                                                  : QString());
+    setManagerState(failed() ? QService::State::Failed : QService::State::Stopped);
+    qCDebug(lcManager) << "run ended" << (failed() ? "with failures" : "cleanly");
+    m_started.fire();
+    m_done.fire();
+}
+
+void Run::setManagerState(QService::State state)
+{
+    if (m_manager)
+        ServiceManagerPrivate::setState(m_manager, state);
+}
+
+// Runs the scheduler until nothing more can happen now. Re-entrant calls (from a slot
+// connected to a state change, or from an operation that completed synchronously) return at
+// once: the outer call picks up whatever they changed.
+void Run::advance()
+{
+    if (m_advancing)
+        return;
+    const std::shared_ptr<Run> keepAlive = shared_from_this();
+    m_advancing = true;
+    QElapsedTimer slice;
+    slice.start();
+    int steps = 0;
+    while (advanceStep()) {
+        if (++steps % StepsBetweenClockChecks == 0 && slice.elapsed() >= SliceMs && m_manager) {
+            if (!m_resumePosted) {
+                m_resumePosted = true;
+                QMetaObject::invokeMethod(
+                    m_manager,
+                    [weak = weak_from_this()] {
+                        if (std::shared_ptr<Run> self = weak.lock()) {
+                            self->m_resumePosted = false;
+                            self->advance();
+                        }
+                    },
+                    Qt::QueuedConnection);
+            }
+            break;
+        }
+    }
+    m_advancing = false;
+}
+
+// One scheduling decision; false when there is nothing to do until an operation completes.
+bool Run::advanceStep()
+{
+    if (!m_ready.empty()) {
+        const int n = m_ready.front();
+        m_ready.pop_front();
+        if (m_phase == Phase::Starting)
+            launchStart(n);
+        else if (m_phase == Phase::Stopping)
+            launchStop(n);
+        return true;
+    }
+    switch (m_phase) {
+    case Phase::Starting:
+        if (m_aborting) {
+            if (m_inFlight == 0) {
+                enterStopping();
+                return true;
+            }
+        } else if (m_running == m_graph.size()) {
+            m_phase = Phase::Running;
+            setManagerState(QService::State::Running);
+            m_started.fire();
+            return true;
+        }
+        return false;
+    case Phase::Running:
+        if (m_stopRequested) {
+            enterStopping();
+            return true;
+        }
+        return false;
+    case Phase::Stopping:
+        if (m_inFlight == 0) {
+            enterDone();
+            return true;
+        }
+        return false;
+    case Phase::Done:
+        return false;
+    }
+    return false;
+}
+
+} // namespace QLifecycle

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <QLifecycle/error.h>
+#include <QLifecycle/qservice.h>
+
+#include "dependencygraph.h"
+#include "oneshot.h"
+
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QPointer>
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+class QTimer;
+
+namespace QLifecycle {
+
+class ServiceManager;
+
+// One start/stop cycle of a graph: fresh per-run state, made by each ServiceManager::start().
+//
+// It is an event-driven scheduler, not a tree of nested coroutines: each service's start()
+// or stop() is watched by a small coroutine that reports back, and finishing a node only
+// decrements counters and queues the nodes it unblocks. That keeps the native stack flat
+// whatever the depth of the graph, and makes every decision in one place (advance()).
+// Late completions of abandoned operations (timeouts, a run replaced by a newer one) are
+// recognised by a per-node generation and ignored.
+class Run : public std::enable_shared_from_this<Run>
+{
+public:
+    enum class Phase { Starting, Running, Stopping, Done };
+
+    Run(ServiceManager *manager, DependencyGraph graph);
+    ~Run();
+    Run(const Run &) = delete;
+    Run &operator=(const Run &) = delete;
+
+    void begin();
+    void requestStop();
+    // A crash of a running (or starting) service: recorded, then the whole graph stops.
+    void crash(QService *service, const QString &message, std::exception_ptr cause);
+
+    Phase phase() const { return m_phase; }
+    bool failed() const { return !m_failures.isEmpty(); }
+    const QList<Failure> &failures() const { return m_failures; }
+    const DependencyGraph &graph() const { return m_graph; }
+    // Fired when every service runs, or when the run ends without getting there.
+    OneShot &whenStarted() { return m_started; }
+    OneShot &whenDone() { return m_done; }
+
+private:
+    enum class NodePhase : quint8 { Idle, Starting, Running, StartFailed, Stopping, Stopped };
+    struct Node {
+        NodePhase phase = NodePhase::Idle;
+        int waitingFor = 0;      // prerequisites not Running yet
+        int leases = 0;          // running dependents not stopped yet
+        quint32 generation = 0;  // bumped to disown the current operation
+        QElapsedTimer clock;
+        std::unique_ptr<QTimer> deadline;
+    };
+
+    static QCoro::Task<> watch(std::weak_ptr<Run> run, QService *service, bool starting, int node,
+                               quint32 generation);
+    void launchStart(int node);
+    void launchStop(int node);
+    void finished(int node, quint32 generation, std::exception_ptr error);
+    void timedOut(int node, quint32 generation, std::chrono::milliseconds after);
+    void armDeadline(int node, quint32 generation, std::chrono::milliseconds timeout);
+    void settle(Node &node);
+    void markRunning(int node);
+    void markStopped(int node);
+    void recordFailure(int node, QLifecycle::Phase phase, const QString &message,
+                       std::exception_ptr cause);
+    void abortStart();
+    void enterStopping();
+    void enterDone();
+    void setManagerState(QService::State state);
+    void advance();
+    bool advanceStep();
+
+    QPointer<ServiceManager> m_manager;
+    DependencyGraph m_graph;
+    std::vector<Node> m_nodes;
+    std::deque<int> m_ready; // nodes to launch: starts while Starting, stops while Stopping
+    Phase m_phase = Phase::Starting;
+    bool m_stopRequested = false;
+    bool m_aborting = false; // no new start: a start failed or a stop was requested
+    bool m_advancing = false;
+    bool m_resumePosted = false;
+    int m_inFlight = 0;
+    int m_running = 0;
+    QList<Failure> m_failures;
+    OneShot m_started;
+    OneShot m_done;
+};
+
+} // namespace QLifecycle

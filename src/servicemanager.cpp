@@ -1,0 +1,173 @@
+#include <QLifecycle/servicemanager.h>
+
+#include "applicationrunner.h"
+#include "dependencygraph.h"
+#include "logging.h"
+#include "qservice_p.h"
+#include "run.h"
+#include "servicemanager_p.h"
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QThread>
+
+namespace QLifecycle {
+
+namespace {
+Error destroyedError()
+{
+    return Error(QString(), Phase::Stop, QStringLiteral("the ServiceManager was destroyed"));
+}
+} // namespace
+
+ServiceManager::ServiceManager(QService *root, QObject *parent)
+    : QObject(parent), d(std::make_unique<ServiceManagerPrivate>())
+{
+    d->root = root;
+}
+
+ServiceManager::~ServiceManager()
+{
+    if (d->run && d->run->phase() != Run::Phase::Done)
+        qCWarning(lcManager) << "ServiceManager destroyed before its graph stopped;"
+                             << "services are left as they are";
+}
+
+QService *ServiceManager::root() const { return d->root; }
+ServiceManager::State ServiceManager::state() const { return m_state; }
+QBindable<ServiceManager::State> ServiceManager::bindableState() const { return &m_state; }
+QString ServiceManager::errorString() const { return m_errorString; }
+QBindable<QString> ServiceManager::bindableErrorString() const { return &m_errorString; }
+
+std::optional<Error> ServiceManager::error() const
+{
+    if (d->run && d->run->failed())
+        return Error(d->run->failures());
+    return d->validationError;
+}
+
+QList<QService *> ServiceManager::services() const
+{
+    return d->run ? d->run->graph().startOrder() : QList<QService *>();
+}
+
+std::chrono::milliseconds ServiceManager::defaultGracefulShutdownTimeout() const
+{
+    return d->defaultStopTimeout;
+}
+
+void ServiceManager::setDefaultGracefulShutdownTimeout(std::chrono::milliseconds timeout)
+{
+    d->defaultStopTimeout = timeout;
+}
+
+std::optional<std::chrono::milliseconds> ServiceManager::defaultStartTimeout() const
+{
+    return d->defaultStartTimeout;
+}
+
+void ServiceManager::setDefaultStartTimeout(std::optional<std::chrono::milliseconds> timeout)
+{
+    d->defaultStartTimeout = timeout;
+}
+
+QCoro::Task<> ServiceManager::start()
+{
+    const QPointer<ServiceManager> self(this);
+    for (;;) {
+        const std::shared_ptr<Run> current = d->run;
+        if (!current || current->phase() == Run::Phase::Done)
+            break;
+        if (current->phase() == Run::Phase::Running)
+            co_return; // already running: a no-op
+        if (current->phase() == Run::Phase::Starting) {
+            co_await current->whenStarted(); // join the start in progress
+            if (!self)
+                throw destroyedError();
+            if (current->phase() == Run::Phase::Done && current->failed())
+                throw Error(current->failures());
+            co_return;
+        }
+        co_await current->whenDone(); // stopping: start again once stopped
+        if (!self)
+            throw destroyedError();
+    }
+
+    // Validate before anything starts; on refusal the graph is untouched.
+    std::optional<DependencyGraph> graph;
+    try {
+        graph.emplace(DependencyGraph::build(d->root, this));
+    } catch (const Error &error) {
+        qCWarning(lcManager).noquote() << "start refused:" << error.message();
+        d->validationError = error;
+        ServiceManagerPrivate::setErrorString(this, error.message());
+        throw;
+    }
+    d->validationError.reset();
+    ServiceManagerPrivate::setErrorString(this, QString());
+    const auto run = std::make_shared<Run>(this, std::move(*graph));
+    d->run = run;
+    run->begin();
+    co_await run->whenStarted();
+    if (!self)
+        throw destroyedError();
+    if (run->phase() == Run::Phase::Done && run->failed())
+        throw Error(run->failures());
+}
+
+QCoro::Task<> ServiceManager::stop()
+{
+    const QPointer<ServiceManager> self(this);
+    const std::shared_ptr<Run> run = d->run;
+    if (!run || run->phase() == Run::Phase::Done)
+        co_return; // nothing runs: a no-op
+    run->requestStop();
+    co_await run->whenDone();
+    if (!self)
+        throw destroyedError();
+    if (run->failed())
+        throw Error(run->failures());
+}
+
+QCoro::Task<> ServiceManager::wait()
+{
+    const QPointer<ServiceManager> self(this);
+    const std::shared_ptr<Run> run = d->run;
+    if (run && run->phase() != Run::Phase::Done) {
+        co_await run->whenDone();
+        if (!self)
+            throw destroyedError();
+    }
+    if (run && run->failed())
+        throw Error(run->failures());
+}
+
+void ServiceManager::requestStop()
+{
+    if (QThread::currentThread() != thread()) {
+        QMetaObject::invokeMethod(this, &ServiceManager::requestStop, Qt::QueuedConnection);
+        return;
+    }
+    if (d->run)
+        d->run->requestStop();
+}
+
+int ServiceManager::run()
+{
+    ApplicationRunner runner(this);
+    return runner.exec();
+}
+
+int ServiceManager::run(QService &root)
+{
+    ServiceManager manager(&root);
+    return manager.run();
+}
+
+void ServiceManager::notifyState(State state) { Q_EMIT stateChanged(state, QPrivateSignal()); }
+
+void ServiceManager::notifyErrorString(const QString &errorString)
+{
+    Q_EMIT errorStringChanged(errorString, QPrivateSignal());
+}
+
+} // namespace QLifecycle

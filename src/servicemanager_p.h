@@ -1,0 +1,38 @@
+#pragma once
+
+#include <QLifecycle/servicemanager.h>
+
+#include <QtCore/QPointer>
+
+#include <memory>
+
+namespace QLifecycle {
+
+class Run;
+
+class ServiceManagerPrivate
+{
+public:
+    static ServiceManagerPrivate *get(ServiceManager *manager) { return manager->d.get(); }
+    static void setState(ServiceManager *manager, QService::State state)
+    {
+        manager->m_state = state;
+    }
+    static void setErrorString(ServiceManager *manager, const QString &text)
+    {
+        manager->m_errorString = text;
+    }
+    static void emitErrorOccurred(ServiceManager *manager, QService *service, Phase phase,
+                                  const QString &message)
+    {
+        Q_EMIT manager->errorOccurred(service, phase, message, ServiceManager::QPrivateSignal());
+    }
+
+    QPointer<QService> root;
+    std::shared_ptr<Run> run;             // the current or last run
+    std::optional<Error> validationError; // the last start refused before anything ran
+    std::chrono::milliseconds defaultStopTimeout{10000};
+    std::optional<std::chrono::milliseconds> defaultStartTimeout;
+};
+
+} // namespace QLifecycle
