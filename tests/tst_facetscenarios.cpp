@@ -1,0 +1,372 @@
+// The facet seed's own scenarios (SCENARIOS.md S1-S21), ported to QLifecycle.
+// S1-S12 come from facet's asyncio suite: here they are driven from a coroutine
+// (co_await manager.start()/stop(), the equivalent of `async with`). S13-S21 come from its
+// blocking suite: here they are driven from plain test functions through the event loop.
+// S8 and S9 need background tasks: they are ported in tst_tasks with that feature.
+
+#include <QLifecycle/QService>
+#include <QLifecycle/ServiceManager>
+
+#include "harness.h"
+#include "scriptedservice.h"
+
+using namespace QLifecycle;
+using namespace QLifecycle::Test;
+
+namespace {
+bool primaryIsRuntimeError(const Error &error)
+{
+    try {
+        std::rethrow_exception(error.primary().cause);
+    } catch (const std::runtime_error &) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+} // namespace
+
+class tst_FacetScenarios : public QObject
+{
+    Q_OBJECT
+
+private:
+    QCoro::Task<> simpleBody();
+    QCoro::Task<> failingStartBody();
+    QCoro::Task<> rollbackBody(bool brokenFirst);
+    QCoro::Task<> parallelRollbackBody();
+    QCoro::Task<> diamondBody();
+    QCoro::Task<> sharedAcrossManagersBody();
+    QCoro::Task<> dependencyFailsBody();
+    QCoro::Task<> parallelGroupBody();
+    QCoro::Task<> bareServiceBody();
+
+private Q_SLOTS:
+    // asyncio variants
+    void s1_simpleStartAndStop() { runBlocking(simpleBody()); }
+    void s2_failingStartDoesNotCallOwnStop() { runBlocking(failingStartBody()); }
+    void s3_failureAfterValidStopsValid() { runBlocking(rollbackBody(false)); }
+    void s4_failureBeforeValidLeavesValidUntouched() { runBlocking(rollbackBody(true)); }
+    void s5_parallelFailureStopsStartedSibling() { runBlocking(parallelRollbackBody()); }
+    void s6_diamondStartsSharedOnceInStrictOrder() { runBlocking(diamondBody()); }
+    void s7_serviceSharedWithSecondManagerIsRefused() { runBlocking(sharedAcrossManagersBody()); }
+    void s10_dependencyFailureSkipsDependent() { runBlocking(dependencyFailsBody()); }
+    void s11_parallelGroupStartsAndStopsEachOnce() { runBlocking(parallelGroupBody()); }
+    void s12_bareServiceRuns() { runBlocking(bareServiceBody()); }
+
+    // blocking variants
+    void s13_simpleStartAndStopBlocking();
+    void s14_failingStartBlocking();
+    void s15_failureAfterValidBlocking();
+    void s16_failureBeforeValidBlocking();
+    void s17_diamondBlocking();
+    void s18_serviceSharedWithSecondManagerBlocking();
+    void s19_dependencyFailureBlocking();
+    void s20_parallelGroupBlocking();
+    void s21_bareServiceBlocking();
+};
+
+QCoro::Task<> tst_FacetScenarios::simpleBody()
+{
+    ScriptedService simple(QStringLiteral("simple"));
+    ServiceManager manager(&simple);
+    co_await manager.start();
+    CO_COMPARE(simple.startReturns, 1); // started
+    CO_COMPARE(simple.stopCalls, 0);    // not stopped
+    CO_COMPARE(simple.state(), State::Running);
+    co_await manager.stop();
+    CO_COMPARE(simple.stopReturns, 1);
+    CO_COMPARE(simple.state(), State::Stopped);
+}
+
+QCoro::Task<> tst_FacetScenarios::failingStartBody()
+{
+    ScriptedService broken(QStringLiteral("broken"));
+    broken.onStart.fail = true;
+    ServiceManager manager(&broken);
+    CO_VERIFY(broken.state() != State::Running);
+    bool threw = false;
+    try {
+        co_await manager.start();
+    } catch (const Error &error) {
+        threw = true;
+        CO_VERIFY(primaryIsRuntimeError(error));
+        CO_COMPARE(error.primary().service, QStringLiteral("broken"));
+    }
+    CO_VERIFY(threw);
+    CO_COMPARE(broken.startReturns, 0); // started = false
+    CO_COMPARE(broken.stopCalls, 0);    // its own stop is not called
+    CO_VERIFY(broken.state() != State::Running);
+}
+
+QCoro::Task<> tst_FacetScenarios::rollbackBody(bool brokenFirst)
+{
+    ScriptedService valid(QStringLiteral("valid")), broken(QStringLiteral("broken"));
+    broken.onStart.fail = true;
+    ScriptedService root(QStringLiteral("root"));
+    if (brokenFirst)
+        root.deps = {&broken, &valid};
+    else
+        root.deps = {&valid, &broken};
+    ServiceManager manager(&root);
+    bool threw = false;
+    try {
+        co_await manager.start();
+    } catch (const Error &error) {
+        threw = primaryIsRuntimeError(error);
+    }
+    CO_VERIFY(threw);
+    if (brokenFirst) { // S4: valid is never started
+        CO_COMPARE(valid.startCalls, 0);
+        CO_COMPARE(valid.stopCalls, 0);
+    } else { // S3: valid started, then the rollback stopped it
+        CO_COMPARE(valid.startReturns, 1);
+        CO_COMPARE(valid.stopReturns, 1);
+    }
+    CO_VERIFY(valid.state() != State::Running);
+    CO_COMPARE(root.startCalls, 0);
+}
+
+QCoro::Task<> tst_FacetScenarios::parallelRollbackBody()
+{
+    ScriptedService valid(QStringLiteral("valid")), broken(QStringLiteral("broken"));
+    broken.onStart.yield = true; // fails after one yield, as in facet's test
+    broken.onStart.fail = true;
+    ScriptedService root(QStringLiteral("root"));
+    root.deps = {{&broken, &valid}};
+    ServiceManager manager(&root);
+    bool threw = false;
+    try {
+        co_await manager.start();
+    } catch (const Error &error) {
+        threw = primaryIsRuntimeError(error);
+    }
+    CO_VERIFY(threw);
+    CO_COMPARE(valid.startReturns, 1);
+    CO_COMPARE(valid.stopReturns, 1);
+    CO_COMPARE(valid.state(), State::Stopped);
+}
+
+QCoro::Task<> tst_FacetScenarios::diamondBody()
+{
+    EventLog log;
+    ScriptedService c(QStringLiteral("c"), &log), b1(QStringLiteral("b1"), &log),
+        b2(QStringLiteral("b2"), &log), a(QStringLiteral("A"), &log);
+    b1.deps = {&c};
+    b2.deps = {&c};
+    a.deps = {&b1, &b2};
+    ServiceManager manager(&a);
+    co_await manager.start();
+    for (QService *service : {static_cast<QService *>(&a), static_cast<QService *>(&b1),
+                              static_cast<QService *>(&b2), static_cast<QService *>(&c)})
+        CO_COMPARE(service->state(), State::Running);
+    co_await manager.stop();
+    CO_COMPARE(c.startCalls, 1);
+    CO_COMPARE(c.stopCalls, 1);
+    CO_COMPARE(log.only(QStringLiteral(":start")),
+               (QStringList{QStringLiteral("c"), QStringLiteral("b1"), QStringLiteral("b2"),
+                            QStringLiteral("A")}));
+    CO_COMPARE(log.only(QStringLiteral(":stop")),
+               (QStringList{QStringLiteral("A"), QStringLiteral("b2"), QStringLiteral("b1"),
+                            QStringLiteral("c")}));
+}
+
+// S7 in facet enters a second service sharing `c` while the first runs. CONTRACT 2 refuses
+// a service owned by another running manager, so the second start is refused, naming `c`,
+// and `c` keeps running for its own manager until that one stops.
+QCoro::Task<> tst_FacetScenarios::sharedAcrossManagersBody()
+{
+    ScriptedService c(QStringLiteral("c")), b1(QStringLiteral("b1")), b2(QStringLiteral("b2")),
+        a(QStringLiteral("A")), b(QStringLiteral("B"));
+    b1.deps = {&c};
+    b2.deps = {&c};
+    a.deps = {&b1, &b2};
+    b.deps = {&c};
+    ServiceManager first(&a), second(&b);
+    co_await first.start();
+    bool refused = false;
+    try {
+        co_await second.start();
+    } catch (const Error &error) {
+        refused = error.primary().phase == Phase::Validate &&
+                  error.primary().service == QStringLiteral("c");
+    }
+    CO_VERIFY(refused);
+    CO_COMPARE(b.startCalls, 0);
+    CO_COMPARE(c.state(), State::Running);
+    co_await first.stop();
+    CO_COMPARE(c.state(), State::Stopped);
+    CO_COMPARE(c.stopCalls, 1);
+}
+
+QCoro::Task<> tst_FacetScenarios::dependencyFailsBody()
+{
+    ScriptedService a(QStringLiteral("A")), b(QStringLiteral("B"));
+    b.onStart.fail = true;
+    a.deps = {&b};
+    ServiceManager manager(&a);
+    bool threw = false;
+    try {
+        co_await manager.start();
+    } catch (const Error &) {
+        threw = true;
+    }
+    CO_VERIFY(threw);
+    CO_COMPARE(a.startCalls, 0);
+    CO_COMPARE(a.stopCalls, 0);
+    CO_COMPARE(b.startCalls, 1);
+    CO_COMPARE(b.stopCalls, 0);
+}
+
+QCoro::Task<> tst_FacetScenarios::parallelGroupBody()
+{
+    ScriptedService s1(QStringLiteral("s1")), s2(QStringLiteral("s2")), s3(QStringLiteral("s3")),
+        root(QStringLiteral("root"));
+    root.deps = {{&s1, &s2, &s3}};
+    ServiceManager manager(&root);
+    co_await manager.start();
+    co_await manager.stop();
+    for (ScriptedService *service : {&s1, &s2, &s3}) {
+        CO_COMPARE(service->startCalls, 1);
+        CO_COMPARE(service->stopCalls, 1);
+    }
+}
+
+QCoro::Task<> tst_FacetScenarios::bareServiceBody()
+{
+    QService bare;
+    ServiceManager manager(&bare);
+    co_await manager.start();
+    CO_COMPARE(bare.state(), State::Running);
+    co_await manager.stop();
+    CO_COMPARE(bare.state(), State::Stopped);
+}
+
+void tst_FacetScenarios::s13_simpleStartAndStopBlocking()
+{
+    ScriptedService simple(QStringLiteral("simple"));
+    ServiceManager manager(&simple);
+    QSignalSpy spy(&simple, &QService::stateChanged);
+    runBlocking(manager.start());
+    QCOMPARE(simple.startReturns, 1);
+    QCOMPARE(simple.stopCalls, 0);
+    runBlocking(manager.stop());
+    QCOMPARE(simple.stopReturns, 1);
+    QCOMPARE(states(spy),
+             (QList{State::Starting, State::Running, State::Stopping, State::Stopped}));
+}
+
+void tst_FacetScenarios::s14_failingStartBlocking()
+{
+    ScriptedService broken(QStringLiteral("broken"));
+    broken.onStart.fail = true;
+    ServiceManager manager(&broken);
+    QSignalSpy spy(&broken, &QService::stateChanged);
+    QVERIFY_THROWS_EXCEPTION(Error, runBlocking(manager.start()));
+    QCOMPARE(broken.startReturns, 0);
+    QCOMPARE(broken.stopCalls, 0);
+    QCOMPARE(states(spy), (QList{State::Starting, State::Failed}));
+}
+
+void tst_FacetScenarios::s15_failureAfterValidBlocking()
+{
+    ScriptedService valid(QStringLiteral("valid")), broken(QStringLiteral("broken")),
+        root(QStringLiteral("root"));
+    broken.onStart.fail = true;
+    root.deps = {&valid, &broken};
+    ServiceManager manager(&root);
+    QSignalSpy spy(&valid, &QService::stateChanged);
+    QVERIFY_THROWS_EXCEPTION(Error, runBlocking(manager.start()));
+    QCOMPARE(states(spy),
+             (QList{State::Starting, State::Running, State::Stopping, State::Stopped}));
+}
+
+void tst_FacetScenarios::s16_failureBeforeValidBlocking()
+{
+    ScriptedService valid(QStringLiteral("valid")), broken(QStringLiteral("broken")),
+        root(QStringLiteral("root"));
+    broken.onStart.fail = true;
+    root.deps = {&broken, &valid};
+    ServiceManager manager(&root);
+    QSignalSpy spy(&valid, &QService::stateChanged);
+    QVERIFY_THROWS_EXCEPTION(Error, runBlocking(manager.start()));
+    QCOMPARE(spy.count(), 0);
+    QCOMPARE(valid.startCalls, 0);
+}
+
+void tst_FacetScenarios::s17_diamondBlocking()
+{
+    EventLog log;
+    ScriptedService c(QStringLiteral("c"), &log), b1(QStringLiteral("b1"), &log),
+        b2(QStringLiteral("b2"), &log), a(QStringLiteral("A"), &log);
+    c.onStart.yield = b1.onStart.yield = b2.onStart.yield = true; // real suspensions this time
+    b1.deps = {&c};
+    b2.deps = {&c};
+    a.deps = {&b1, &b2};
+    ServiceManager manager(&a);
+    runBlocking(manager.start());
+    runBlocking(manager.stop());
+    QCOMPARE(log.only(QStringLiteral(":start")), names("c b1 b2 A"));
+    QCOMPARE(log.only(QStringLiteral(":stop")), names("A b2 b1 c"));
+    QCOMPARE(c.startCalls, 1);
+    QCOMPARE(c.stopCalls, 1);
+}
+
+void tst_FacetScenarios::s18_serviceSharedWithSecondManagerBlocking()
+{
+    ScriptedService c(QStringLiteral("c")), a(QStringLiteral("A")), b(QStringLiteral("B"));
+    a.deps = {&c};
+    b.deps = {&c};
+    ServiceManager first(&a), second(&b);
+    runBlocking(first.start());
+    const std::optional<Error> error = expectError(second.start());
+    QVERIFY(error);
+    QVERIFY2(error->message().contains(QStringLiteral("c: invalid dependencies: already run by "
+                                                      "another ServiceManager")),
+             qPrintable(error->message()));
+    QCOMPARE(c.state(), State::Running);
+    runBlocking(first.stop());
+    QCOMPARE(c.state(), State::Stopped);
+}
+
+void tst_FacetScenarios::s19_dependencyFailureBlocking()
+{
+    ScriptedService a(QStringLiteral("A")), b(QStringLiteral("B"));
+    b.onStart.fail = true;
+    a.deps = {&b};
+    ServiceManager manager(&a);
+    QVERIFY_THROWS_EXCEPTION(Error, runBlocking(manager.start()));
+    QCOMPARE(a.startCalls, 0);
+    QCOMPARE(a.stopCalls, 0);
+    QCOMPARE(b.startCalls, 1);
+    QCOMPARE(b.stopCalls, 0);
+}
+
+// S20: facet's blocking variant starts the group sequentially; QLifecycle always starts a
+// group in parallel (CONTRACT 2). What the scenario asserts still holds: each once.
+void tst_FacetScenarios::s20_parallelGroupBlocking()
+{
+    ScriptedService s1(QStringLiteral("s1")), s2(QStringLiteral("s2")), s3(QStringLiteral("s3")),
+        root(QStringLiteral("root"));
+    root.deps = {{&s1, &s2, &s3}};
+    ServiceManager manager(&root);
+    runBlocking(manager.start());
+    runBlocking(manager.stop());
+    for (ScriptedService *service : {&s1, &s2, &s3}) {
+        QCOMPARE(service->startCalls, 1);
+        QCOMPARE(service->stopCalls, 1);
+    }
+}
+
+void tst_FacetScenarios::s21_bareServiceBlocking()
+{
+    QService bare;
+    ServiceManager manager(&bare);
+    runBlocking(manager.start());
+    runBlocking(manager.stop());
+    QCOMPARE(bare.state(), State::Stopped);
+    QCOMPARE(manager.state(), State::Stopped);
+}
+
+QTEST_GUILESS_MAIN(tst_FacetScenarios)
+#include "tst_facetscenarios.moc"
