@@ -46,6 +46,10 @@ public:
     QList<State> dependencyStatesAtStop;
 
     Sleeper &sleeper() { return m_sleeper; }
+    std::chrono::milliseconds gracefulShutdownTimeoutForTest() const
+    {
+        return gracefulShutdownTimeout();
+    }
     void setLog(EventLog *log) { m_log = log; }
 
 protected:

@@ -1,0 +1,284 @@
+// CONTRACT 6 (the manager and the application), end to end: the console example runs as a real
+// process, is stopped by SIGTERM, SIGINT or by itself, and its stdout log is checked for the
+// exact start and stop orders; its exit code for the failure and second-signal cases.
+
+#include <QtCore/QDeadlineTimer>
+#include <QtCore/QProcess>
+#include <QtCore/QRegularExpression>
+#include <QtTest/QTest>
+
+#include <functional>
+
+#include <signal.h>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Generous: CI also runs this under AddressSanitizer.
+constexpr int TimeoutMs = 20000;
+
+const QStringList FullCycle{u"Starting"_s, u"Running"_s, u"Stopping"_s, u"Stopped"_s};
+const QStringList AllServices{u"Config"_s,  u"Database"_s, u"Cache"_s,
+                              u"Metrics"_s, u"Search"_s,   u"Api"_s};
+
+// The console example as a child process, its stdout collected line by line as it arrives.
+class Console {
+public:
+    explicit Console(const QStringList &arguments)
+    {
+        m_process.start(QString::fromUtf8(CONSOLE_EXAMPLE), arguments);
+    }
+    ~Console()
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished(TimeoutMs);
+        }
+    }
+
+    bool waitForStarted() { return m_process.waitForStarted(TimeoutMs); }
+    void sendSignal(int signal) { ::kill(pid_t(m_process.processId()), signal); }
+
+    // Reads stdout until `condition` holds; false if the process ends or time runs out first.
+    bool waitUntil(const std::function<bool()> &condition)
+    {
+        const QDeadlineTimer deadline(TimeoutMs);
+        for (;;) {
+            readOutput();
+            if (condition()) return true;
+            if (deadline.hasExpired() || m_process.state() == QProcess::NotRunning) return false;
+            m_process.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())));
+        }
+    }
+    bool waitForLine(const QString &text)
+    {
+        return waitUntil([&] { return hasLine(text); });
+    }
+    bool waitForTransition(const QString &service, const QString &state)
+    {
+        return waitUntil([&] { return indexOf(service, state) >= 0; });
+    }
+    bool waitForExit()
+    {
+        const bool finished = m_process.waitForFinished(TimeoutMs);
+        readOutput();
+        return finished;
+    }
+
+    int exitCode() const { return m_process.exitCode(); }
+    QProcess::ExitStatus exitStatus() const { return m_process.exitStatus(); }
+    QString standardError() const { return m_stderr; }
+    // Everything the process printed, for failure messages.
+    QString dump() const
+    {
+        return u"stdout:\n"_s + m_lines.join(u'\n') + u"\nstderr:\n"_s + m_stderr;
+    }
+
+    // True when a stdout line starts with `text`.
+    bool hasLine(const QString &text) const
+    {
+        return std::any_of(m_lines.cbegin(), m_lines.cend(),
+                           [&](const QString &line) { return line.startsWith(text); });
+    }
+    // The position of "service state" among all transitions logged, or -1.
+    qsizetype indexOf(const QString &service, const QString &state) const
+    {
+        return m_transitions.indexOf(service + u' ' + state);
+    }
+    // Every state `service` went through, in order.
+    QStringList historyOf(const QString &service) const
+    {
+        QStringList states;
+        for (const QString &transition : m_transitions) {
+            if (transition.startsWith(service + u' '))
+                states.append(transition.mid(service.size() + 1));
+        }
+        return states;
+    }
+
+private:
+    void readOutput()
+    {
+        // Transition lines look like "[  101 ms] Database  Running  (started in 80 ms)".
+        static const QRegularExpression transition(u"^\\[\\s*\\d+ ms\\] (\\w+)\\s+(\\w+)"_s);
+        m_pending += QString::fromUtf8(m_process.readAllStandardOutput());
+        m_stderr += QString::fromUtf8(m_process.readAllStandardError());
+        qsizetype end;
+        while ((end = m_pending.indexOf(u'\n')) >= 0) {
+            const QString line = m_pending.left(end);
+            m_pending.remove(0, end + 1);
+            m_lines.append(line);
+            const QRegularExpressionMatch match = transition.match(line);
+            if (match.hasMatch())
+                m_transitions.append(match.captured(1) + u' ' + match.captured(2));
+        }
+    }
+
+    QProcess m_process;
+    QString m_pending;
+    QStringList m_lines;
+    QStringList m_transitions; // "Database Running", in the order they were logged
+    QString m_stderr;
+};
+
+} // namespace
+
+class tst_Process : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void cleanStopIsTheReverseOfTheStart_data();
+    void cleanStopIsTheReverseOfTheStart();
+    void startFailureStopsWhatHadStarted();
+    void stopFailureStillStopsTheDependencies();
+    void secondSignalExitsAtOnce();
+    void signalDuringStartStopsWhatStarted();
+};
+
+void tst_Process::cleanStopIsTheReverseOfTheStart_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<int>("signal"); // sent once the graph runs; 0 for none
+
+    QTest::newRow("SIGTERM") << QStringList() << SIGTERM;
+    QTest::newRow("SIGINT") << QStringList() << SIGINT;
+    QTest::newRow("--seconds 1") << QStringList{u"--seconds"_s, u"1"_s} << 0;
+}
+
+void tst_Process::cleanStopIsTheReverseOfTheStart()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(int, signal);
+
+    Console console(arguments);
+    QVERIFY(console.waitForStarted());
+    QVERIFY2(console.waitForLine(u"ready: all 6 services running"_s), qPrintable(console.dump()));
+    if (signal != 0) console.sendSignal(signal);
+    QVERIFY2(console.waitForExit(), qPrintable(console.dump()));
+    QCOMPARE(console.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(console.exitCode(), 0);
+
+    // Each service started once and stopped once, cleanly.
+    for (const QString &service : AllServices)
+        QVERIFY2(console.historyOf(service) == FullCycle, qPrintable(console.dump()));
+    QVERIFY(console.hasLine(u"summary: stopped cleanly"_s));
+
+    const auto before = [&](const QString &first, const QString &then) {
+        const QStringList a = first.split(u' '), b = then.split(u' ');
+        return console.indexOf(a[0], a[1]) < console.indexOf(b[0], b[1]);
+    };
+    // Start: Config before the diamond above it; the group {Database, Cache, Search} before
+    // the next stage, Metrics; Metrics before Api.
+    for (const QString &member : {u"Database"_s, u"Cache"_s}) {
+        QVERIFY(before(u"Config Running"_s, member + u" Starting"_s));
+        QVERIFY(before(member + u" Running"_s, u"Metrics Starting"_s));
+    }
+    QVERIFY(before(u"Search Running"_s, u"Metrics Starting"_s));
+    QVERIFY(before(u"Metrics Running"_s, u"Api Starting"_s));
+
+    // Stop, the exact mirror: Api, then Metrics, then the group in parallel, then Config once
+    // both Database and Cache have stopped.
+    QVERIFY2(before(u"Api Stopped"_s, u"Metrics Stopping"_s), qPrintable(console.dump()));
+    for (const QString &member : {u"Database"_s, u"Cache"_s, u"Search"_s})
+        QVERIFY2(before(u"Metrics Stopped"_s, member + u" Stopping"_s), qPrintable(console.dump()));
+    for (const QString &member : {u"Database"_s, u"Cache"_s})
+        QVERIFY2(before(member + u" Stopped"_s, u"Config Stopping"_s), qPrintable(console.dump()));
+}
+
+void tst_Process::startFailureStopsWhatHadStarted()
+{
+    Console console({u"--fail-start"_s, u"Search"_s});
+    QVERIFY(console.waitForStarted());
+    QVERIFY2(console.waitForExit(), qPrintable(console.dump()));
+    QCOMPARE(console.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(console.exitCode(), 1);
+
+    // Search failed and its stop() was never called.
+    QCOMPARE(console.historyOf(u"Search"_s), (QStringList{u"Starting"_s, u"Failed"_s}));
+    // Config (a 20 ms start, long before Search's 300 ms) had started: it is stopped again.
+    QCOMPARE(console.historyOf(u"Config"_s), FullCycle);
+    // Database and Cache had started too, unless the machine is very slow: either way,
+    // whatever started is stopped, before Config.
+    for (const QString &service : {u"Database"_s, u"Cache"_s}) {
+        const QStringList history = console.historyOf(service);
+        QVERIFY2(history.isEmpty() || history == FullCycle, qPrintable(console.dump()));
+        QVERIFY(console.indexOf(service, u"Stopped"_s) <
+                console.indexOf(u"Config"_s, u"Stopping"_s));
+    }
+    // The later stages were never started.
+    QVERIFY(console.historyOf(u"Metrics"_s).isEmpty());
+    QVERIFY(console.historyOf(u"Api"_s).isEmpty());
+    QVERIFY(!console.hasLine(u"ready:"_s));
+
+    QVERIFY2(console.standardError().contains(u"Search: start failed: injected start failure"_s),
+             qPrintable(console.dump()));
+}
+
+void tst_Process::stopFailureStillStopsTheDependencies()
+{
+    Console console({u"--fail-stop"_s, u"Database"_s});
+    QVERIFY(console.waitForStarted());
+    QVERIFY2(console.waitForLine(u"ready:"_s), qPrintable(console.dump()));
+    console.sendSignal(SIGTERM);
+    QVERIFY2(console.waitForExit(), qPrintable(console.dump()));
+    QCOMPARE(console.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(console.exitCode(), 1);
+
+    QCOMPARE(console.historyOf(u"Database"_s),
+             (QStringList{u"Starting"_s, u"Running"_s, u"Stopping"_s, u"Failed"_s}));
+    // Stopping went on: Config, which Database needs, still stopped, after it.
+    QCOMPARE(console.historyOf(u"Config"_s), FullCycle);
+    QVERIFY(console.indexOf(u"Database"_s, u"Failed"_s) <
+            console.indexOf(u"Config"_s, u"Stopping"_s));
+    for (const QString &service : {u"Cache"_s, u"Metrics"_s, u"Search"_s, u"Api"_s})
+        QCOMPARE(console.historyOf(service), FullCycle);
+
+    QVERIFY2(console.standardError().contains(u"Database: stop failed: injected stop failure"_s),
+             qPrintable(console.dump()));
+}
+
+void tst_Process::secondSignalExitsAtOnce()
+{
+    Console console({u"--slow-stop"_s, u"Api"_s});
+    QVERIFY(console.waitForStarted());
+    QVERIFY2(console.waitForLine(u"ready:"_s), qPrintable(console.dump()));
+    console.sendSignal(SIGTERM);
+    QVERIFY2(console.waitForTransition(u"Api"_s, u"Stopping"_s), qPrintable(console.dump()));
+    console.sendSignal(SIGTERM); // while Api takes 2 s to stop
+    QVERIFY2(console.waitForExit(), qPrintable(console.dump()));
+    QCOMPARE(console.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(console.exitCode(), 128 + SIGTERM);
+
+    // It did not wait for Api's stop, nor go on to stop anything else.
+    QCOMPARE(console.historyOf(u"Api"_s),
+             (QStringList{u"Starting"_s, u"Running"_s, u"Stopping"_s}));
+    QCOMPARE(console.historyOf(u"Metrics"_s), (QStringList{u"Starting"_s, u"Running"_s}));
+    QVERIFY(!console.hasLine(u"summary:"_s));
+    QVERIFY2(console.standardError().contains(u"second interrupt"_s), qPrintable(console.dump()));
+}
+
+void tst_Process::signalDuringStartStopsWhatStarted()
+{
+    Console console({});
+    QVERIFY(console.waitForStarted());
+    // Search takes 300 ms to start: the signal arrives while it (at least) is still starting.
+    QVERIFY2(console.waitForTransition(u"Search"_s, u"Starting"_s), qPrintable(console.dump()));
+    console.sendSignal(SIGTERM);
+    QVERIFY2(console.waitForExit(), qPrintable(console.dump()));
+    QCOMPARE(console.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(console.exitCode(), 0);
+
+    // The stop was not lost: the start in flight finished, then everything that started
+    // stopped; whatever had not begun yet never started.
+    QCOMPARE(console.historyOf(u"Search"_s), FullCycle);
+    for (const QString &service : AllServices) {
+        const QStringList history = console.historyOf(service);
+        QVERIFY2(history.isEmpty() || history == FullCycle,
+                 qPrintable(service + u": "_s + history.join(u' ') + u'\n' + console.dump()));
+    }
+    QVERIFY2(console.hasLine(u"summary: stopped cleanly"_s), qPrintable(console.dump()));
+}
+
+QTEST_GUILESS_MAIN(tst_Process)
+#include "tst_process.moc"

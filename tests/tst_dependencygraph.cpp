@@ -1,0 +1,153 @@
+// The dependency graph alone (src/dependencygraph.h): stage edges, barriers, start order,
+// validation, and graphs of 100 000 services read without recursion.
+
+#include <QLifecycle/QService>
+
+#include "dependencygraph.h"
+#include "eventlog.h"
+#include "harness.h"
+
+#include <QtCore/QElapsedTimer>
+
+#include <memory>
+#include <vector>
+
+using namespace QLifecycle;
+
+namespace {
+class Node : public QService
+{
+public:
+    explicit Node(const QString &name) { setObjectName(name); }
+    Dependencies deps;
+
+protected:
+    Dependencies dependencies() const override { return deps; }
+};
+
+QStringList namesOf(const QList<QService *> &services)
+{
+    QStringList names;
+    for (QService *service : services)
+        names.append(service->name());
+    return names;
+}
+} // namespace
+
+class tst_DependencyGraph : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void singleServiceIsOneNode();
+    void stageAfterGroupGoesThroughOneBarrier();
+    void sharedDependencyIsOneNode();
+    void startOrderPutsDependenciesFirst();
+    void nullRootIsRefused();
+    void longChainIsReadWithoutRecursion();
+    void wideFanOutIsReadQuickly();
+};
+
+void tst_DependencyGraph::singleServiceIsOneNode()
+{
+    Node root(QStringLiteral("root"));
+    const DependencyGraph graph = DependencyGraph::build(&root, nullptr);
+    QCOMPARE(graph.size(), 1);
+    QCOMPARE(graph.prerequisites(0).size(), size_t(0));
+}
+
+void tst_DependencyGraph::stageAfterGroupGoesThroughOneBarrier()
+{
+    Node a(QStringLiteral("a")), b(QStringLiteral("b")), c(QStringLiteral("c")),
+        d(QStringLiteral("d")), root(QStringLiteral("root"));
+    root.deps = {{&a, &b, &c}, &d};
+    const DependencyGraph graph = DependencyGraph::build(&root, nullptr);
+    QCOMPARE(graph.size(), 6); // 5 services + 1 barrier for the group
+    int barrier = -1;
+    for (int n = 0; n < graph.size(); ++n)
+        if (!graph.service(n))
+            barrier = n;
+    QVERIFY(barrier >= 0);
+    QCOMPARE(graph.prerequisites(barrier).size(), size_t(3));
+    // d waits for the barrier only: 3 + 1 edges instead of 3 x 1.
+    for (int n = 0; n < graph.size(); ++n) {
+        if (graph.service(n) == &d) {
+            QCOMPARE(graph.prerequisites(n).size(), size_t(1));
+            QCOMPARE(graph.prerequisites(n)[0], barrier);
+        }
+    }
+}
+
+void tst_DependencyGraph::sharedDependencyIsOneNode()
+{
+    Node shared(QStringLiteral("shared")), x(QStringLiteral("x")), y(QStringLiteral("y")),
+        root(QStringLiteral("root"));
+    x.deps = {&shared};
+    y.deps = {&shared};
+    root.deps = {{&x, &y}};
+    const DependencyGraph graph = DependencyGraph::build(&root, nullptr);
+    QCOMPARE(graph.startOrder().count(&shared), 1);
+    for (int n = 0; n < graph.size(); ++n)
+        if (graph.service(n) == &shared)
+            QCOMPARE(graph.dependents(n).size(), size_t(2));
+}
+
+void tst_DependencyGraph::startOrderPutsDependenciesFirst()
+{
+    Node c(QStringLiteral("c")), b1(QStringLiteral("b1")), b2(QStringLiteral("b2")),
+        a(QStringLiteral("a"));
+    b1.deps = {&c};
+    b2.deps = {&c};
+    a.deps = {&b1, &b2};
+    const DependencyGraph graph = DependencyGraph::build(&a, nullptr);
+    QCOMPARE(namesOf(graph.startOrder()), QLifecycle::Test::names("c b1 b2 a"));
+}
+
+void tst_DependencyGraph::nullRootIsRefused()
+{
+    QVERIFY_THROWS_EXCEPTION(Error, DependencyGraph::build(nullptr, nullptr));
+}
+
+void tst_DependencyGraph::longChainIsReadWithoutRecursion()
+{
+    constexpr int count = 100000;
+    std::vector<std::unique_ptr<Node>> chain;
+    chain.reserve(count);
+    for (int i = 0; i < count; ++i)
+        chain.push_back(std::make_unique<Node>(QString::number(i)));
+    for (int i = 0; i + 1 < count; ++i)
+        chain[size_t(i)]->deps = {chain[size_t(i) + 1].get()};
+    const DependencyGraph graph = DependencyGraph::build(chain.front().get(), nullptr);
+    QCOMPARE(graph.size(), count);
+    QCOMPARE(graph.startOrder().first(), chain.back().get());
+    QCOMPARE(graph.startOrder().last(), chain.front().get());
+
+    // A cycle through the whole chain is found and named, still without recursion.
+    chain.back()->deps = {chain.front().get()};
+    try {
+        DependencyGraph::build(chain.front().get(), nullptr);
+        QFAIL("a cycle was not refused");
+    } catch (const Error &error) {
+        QVERIFY(error.message().startsWith(QStringLiteral("0: invalid dependencies: cycle: 0 -> 1 -> 2")));
+        QVERIFY(error.message().endsWith(QStringLiteral("99999 -> 0")));
+    }
+}
+
+void tst_DependencyGraph::wideFanOutIsReadQuickly()
+{
+    constexpr int count = 100000;
+    std::vector<std::unique_ptr<Node>> leaves;
+    QList<QService *> group;
+    for (int i = 0; i < count; ++i) {
+        leaves.push_back(std::make_unique<Node>(QString::number(i)));
+        group.append(leaves.back().get());
+    }
+    Node root(QStringLiteral("root"));
+    root.deps = {Stage(group)};
+    const DependencyGraph graph = DependencyGraph::build(&root, nullptr);
+    QCOMPARE(graph.size(), count + 2); // leaves, root, one barrier
+    QCOMPARE(graph.startOrder().last(), &root);
+}
+
+QTEST_GUILESS_MAIN(tst_DependencyGraph)
+#include "tst_dependencygraph.moc"

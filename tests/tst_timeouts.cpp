@@ -1,0 +1,147 @@
+// CONTRACT 4 (timeouts): a stop over its graceful timeout is abandoned and the stop goes on;
+// a start over its start timeout is a start failure; late completions are ignored.
+
+#include <QLifecycle/QService>
+#include <QLifecycle/ServiceManager>
+
+#include "harness.h"
+#include "scriptedservice.h"
+
+using namespace QLifecycle;
+using namespace QLifecycle::Test;
+using namespace std::chrono_literals;
+
+class tst_Timeouts : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void stopTimeoutAbandonsAndGoesOn();
+    void stopNeverHangsWithManagerDefault();
+    void defaultGracefulTimeoutIsTenSeconds();
+    void startTimeoutIsStartFailure();
+    void abandonedStartFinishingLaterIsIgnored();
+    void managerDefaultStartTimeoutApplies();
+    void noStartTimeoutByDefault();
+};
+
+void tst_Timeouts::stopTimeoutAbandonsAndGoesOn()
+{
+    EventLog log;
+    ScriptedService base(QStringLiteral("base"), &log), stuck(QStringLiteral("stuck"), &log),
+        root(QStringLiteral("root"), &log);
+    stuck.onStop.hang = true;
+    stuck.stopTimeout = 50ms;
+    stuck.deps = {&base};
+    root.deps = {&stuck};
+    ServiceManager manager(&root);
+    runBlocking(manager.start());
+    QSignalSpy stuckStates(&stuck, &QService::stateChanged);
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("^stuck: stop failed: timed out after 50 ms")));
+    const std::optional<Error> error = expectError(manager.stop());
+    QVERIFY(error);
+    QCOMPARE(error->failures().size(), 1);
+    QCOMPARE(error->primary().service, QStringLiteral("stuck"));
+    QCOMPARE(error->primary().phase, Phase::Stop);
+    QVERIFY(error->primary().message.startsWith(QStringLiteral("timed out after 50 ms")));
+    QCOMPARE(states(stuckStates), (QList{State::Stopping, State::Failed}));
+    QCOMPARE(base.stopReturns, 1); // the dependency is still stopped
+    QCOMPARE(base.state(), State::Stopped);
+    QCOMPARE(stuck.stopReturns, 0);
+    QCOMPARE(stuck.sleeper().sleepingCount(), 1); // abandoned, kept alive safely
+    QCOMPARE(manager.state(), State::Failed);
+    stuck.sleeper().wakeAll(); // the abandoned stop ends later: nothing changes
+    QCOMPARE(stuck.stopReturns, 1);
+    QCOMPARE(stuck.state(), State::Failed);
+}
+
+void tst_Timeouts::stopNeverHangsWithManagerDefault()
+{
+    ScriptedService a(QStringLiteral("a")), b(QStringLiteral("b")), root(QStringLiteral("root"));
+    a.onStop.hang = b.onStop.hang = root.onStop.hang = true;
+    root.deps = {{&a, &b}};
+    ServiceManager manager(&root);
+    manager.setDefaultGracefulShutdownTimeout(30ms);
+    runBlocking(manager.start());
+    QCOMPARE(root.gracefulShutdownTimeoutForTest(), 30ms); // the manager's, once in its run
+    const std::optional<Error> error = expectError(manager.stop(), 5s);
+    QVERIFY(error);
+    QCOMPARE(error->failures().size(), 3);
+    for (QService *service : manager.services())
+        QCOMPARE(service->state(), State::Failed);
+}
+
+void tst_Timeouts::defaultGracefulTimeoutIsTenSeconds()
+{
+    ScriptedService root(QStringLiteral("root"));
+    QCOMPARE(root.gracefulShutdownTimeoutForTest(), 10s);
+    ServiceManager manager(&root);
+    QCOMPARE(manager.defaultGracefulShutdownTimeout(), 10s);
+    root.stopTimeout = 30s;
+    QCOMPARE(root.gracefulShutdownTimeoutForTest(), 30s);
+}
+
+void tst_Timeouts::startTimeoutIsStartFailure()
+{
+    EventLog log;
+    ScriptedService ok(QStringLiteral("ok"), &log), stuck(QStringLiteral("stuck"), &log),
+        root(QStringLiteral("root"), &log);
+    stuck.onStart.hang = true;
+    stuck.startLimit = 40ms;
+    root.deps = {&ok, &stuck};
+    ServiceManager manager(&root);
+    QSignalSpy stuckStates(&stuck, &QService::stateChanged);
+    const std::optional<Error> error = expectError(manager.start());
+    QVERIFY(error);
+    QCOMPARE(error->primary().toString(), QStringLiteral("stuck: start failed: timed out after 40 ms"));
+    QCOMPARE(states(stuckStates), (QList{State::Starting, State::Failed}));
+    QCOMPARE(stuck.stopCalls, 0);
+    QCOMPARE(ok.stopReturns, 1); // rolled back
+    QCOMPARE(root.startCalls, 0);
+}
+
+void tst_Timeouts::abandonedStartFinishingLaterIsIgnored()
+{
+    ScriptedService late(QStringLiteral("late"));
+    late.onStart.hang = true;
+    late.startLimit = 20ms;
+    ServiceManager manager(&late);
+    QVERIFY_THROWS_EXCEPTION(Error, runBlocking(manager.start()));
+    QCOMPARE(late.state(), State::Failed);
+    QSignalSpy spy(&late, &QService::stateChanged);
+    late.sleeper().wakeAll();
+    QCOMPARE(late.startReturns, 1); // its start did finish in the end...
+    QCOMPARE(spy.count(), 0);       // ...but the run had moved on
+    QCOMPARE(late.state(), State::Failed);
+    late.onStart.hang = false;
+    runBlocking(manager.start()); // and the next run is not disturbed
+    QCOMPARE(late.state(), State::Running);
+    runBlocking(manager.stop());
+}
+
+void tst_Timeouts::managerDefaultStartTimeoutApplies()
+{
+    ScriptedService slow(QStringLiteral("slow"));
+    slow.onStart.hang = true;
+    ServiceManager manager(&slow);
+    manager.setDefaultStartTimeout(25ms);
+    QCOMPARE(manager.defaultStartTimeout(), std::optional(25ms));
+    const std::optional<Error> error = expectError(manager.start());
+    QVERIFY(error);
+    QCOMPARE(error->primary().message, QStringLiteral("timed out after 25 ms"));
+}
+
+void tst_Timeouts::noStartTimeoutByDefault()
+{
+    ScriptedService slow(QStringLiteral("slow"));
+    slow.onStart.delay = 60ms;
+    ServiceManager manager(&slow);
+    QCOMPARE(manager.defaultStartTimeout(), std::nullopt);
+    runBlocking(manager.start());
+    QCOMPARE(slow.state(), State::Running);
+    runBlocking(manager.stop());
+}
+
+QTEST_GUILESS_MAIN(tst_Timeouts)
+#include "tst_timeouts.moc"
