@@ -1,0 +1,114 @@
+// qlifecycle-console: a daemon-like program built from six services.
+//
+//   Api       needs { Database, Cache, Search } (started in parallel), then Metrics
+//   Database  needs Config
+//   Cache     needs Config                      (Config is shared: a diamond)
+//
+// The manager starts them in dependency order, with as much parallelism as the declared stages
+// allow, logs every transition, and stops them in the exact reverse order on Ctrl-C, SIGTERM
+// or --seconds. Try:
+//
+//   qlifecycle-console --seconds 2
+//   qlifecycle-console --fail-start Search    (the start is rolled back; exit code 1)
+//   qlifecycle-console --fail-stop Database   (the rest still stops; exit code 1)
+//   qlifecycle-console --slow-stop Api        (press Ctrl-C twice to give up waiting)
+
+#include "services.h"
+#include "transitionlog.h"
+
+#include <QLifecycle/ServiceManager>
+
+#include <QtCore/QCommandLineParser>
+#include <QtCore/QCoreApplication>
+#include <QtCore/QTimer>
+
+#include <cstdio>
+#include <cstdlib>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// The service named by `option` (as in --fail-start Search), or nullptr when the option is not
+// given. An unknown name is a usage error.
+SimulatedService *serviceFromOption(const QCommandLineParser &parser,
+                                    const QCommandLineOption &option,
+                                    const QList<SimulatedService *> &services)
+{
+    if (!parser.isSet(option)) return nullptr;
+    const QString name = parser.value(option);
+    for (SimulatedService *service : services) {
+        if (service->name().compare(name, Qt::CaseInsensitive) == 0) return service;
+    }
+    std::fprintf(stderr, "%s: --%s: no service named \"%s\"\n",
+                 qPrintable(QCoreApplication::applicationName()),
+                 qPrintable(option.names().first()), qPrintable(name));
+    std::exit(2);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    TransitionLog log; // its clock starts now: the log shows times since the program started
+
+    QCoreApplication app(argc, argv); // ServiceManager::run() needs an application object
+    QCoreApplication::setApplicationName(u"qlifecycle-console"_s);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Starts six services in dependency order and stops them in reverse order on Ctrl-C."_s);
+    parser.addHelpOption();
+    const QCommandLineOption secondsOption(u"seconds"_s, u"Stop by itself after <n> seconds."_s,
+                                           u"n"_s);
+    const QCommandLineOption failStartOption(u"fail-start"_s,
+                                             u"Make the start of <service> throw."_s, u"service"_s);
+    const QCommandLineOption failStopOption(u"fail-stop"_s, u"Make the stop of <service> throw."_s,
+                                            u"service"_s);
+    const QCommandLineOption slowStopOption(
+        u"slow-stop"_s, u"Make the stop of <service> take 2 seconds."_s, u"service"_s);
+    parser.addOptions({secondsOption, failStartOption, failStopOption, slowStopOption});
+    parser.process(app);
+
+    // The services are plain objects owned here; the manager only drives them. Api is the root:
+    // its dependencies() (and theirs) declare the whole graph.
+    Config config;
+    Database database(&config);
+    Cache cache(&config);
+    Metrics metrics;
+    Search search;
+    Api api(&database, &cache, &search, &metrics);
+    const QList<SimulatedService *> services{&config, &database, &cache, &metrics, &search, &api};
+
+    if (SimulatedService *service = serviceFromOption(parser, failStartOption, services))
+        service->injectStartFailure();
+    if (SimulatedService *service = serviceFromOption(parser, failStopOption, services))
+        service->injectStopFailure();
+    if (SimulatedService *service = serviceFromOption(parser, slowStopOption, services))
+        service->injectSlowStop(2s);
+
+    for (SimulatedService *service : services)
+        log.watch(service);
+
+    QLifecycle::ServiceManager manager(&api);
+    log.watch(&manager);
+
+    if (parser.isSet(secondsOption)) {
+        bool ok = false;
+        const int seconds = parser.value(secondsOption).toInt(&ok);
+        if (!ok || seconds < 0) {
+            std::fprintf(stderr, "qlifecycle-console: --seconds needs a number, not \"%s\"\n",
+                         qPrintable(parser.value(secondsOption)));
+            return 2;
+        }
+        // requestStop() is the programmatic twin of Ctrl-C: a graceful stop, from anywhere.
+        QTimer::singleShot(std::chrono::seconds(seconds), &manager,
+                           &QLifecycle::ServiceManager::requestStop);
+    }
+
+    // Starts the graph, runs the event loop until Ctrl-C, SIGTERM or requestStop(), stops the
+    // graph, and returns 0 after a clean stop or 1 after any failure (logged on stderr).
+    const int exitCode = manager.run();
+    log.printSummary(manager, exitCode);
+    return exitCode;
+}

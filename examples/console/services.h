@@ -1,0 +1,149 @@
+#pragma once
+
+// The six services of the example. None does real work: each stands in for something a daemon
+// brings up before it serves (a configuration, a database connection, a search index...) by
+// sleeping for a while, so that the order and the parallelism of the start and the stop are
+// easy to see in the log.
+
+#include <QLifecycle/QService>
+
+#include <QCoro/QCoroTimer>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+using namespace std::chrono_literals;
+
+// What the services below have in common: simulated work, plus the faults the command line
+// can inject (--fail-start, --fail-stop, --slow-stop) to show how the manager reacts to them.
+// A real service derives from QLifecycle::QService directly.
+class SimulatedService : public QLifecycle::QService {
+    Q_OBJECT
+public:
+    explicit SimulatedService(const QString &name, QObject *parent = nullptr) : QService(parent)
+    {
+        setObjectName(name); // the name the manager uses in its logs and errors
+    }
+
+    void injectStartFailure() { m_failStart = true; }
+    void injectStopFailure() { m_failStop = true; }
+    void injectSlowStop(std::chrono::milliseconds duration) { m_slowStop = duration; }
+
+protected:
+    // Stands in for `duration` of real work in start() (connecting, loading...). An exception
+    // thrown by start() is a start failure: the service goes Failed, its stop() is not called,
+    // and the manager stops again whatever had already started.
+    QCoro::Task<> simulateStart(std::chrono::milliseconds duration)
+    {
+        co_await QCoro::sleepFor(duration);
+        if (m_failStart) throw std::runtime_error("injected start failure");
+    }
+
+    // Stands in for `duration` of real work in stop() (flushing, closing...). An exception
+    // thrown by stop() marks the service Failed, but the rest of the graph is still stopped.
+    QCoro::Task<> simulateStop(std::chrono::milliseconds duration)
+    {
+        co_await QCoro::sleepFor(std::max(duration, m_slowStop));
+        if (m_failStop) throw std::runtime_error("injected stop failure");
+    }
+
+private:
+    bool m_failStart = false;
+    bool m_failStop = false;
+    std::chrono::milliseconds m_slowStop{0};
+};
+
+// Reads the configuration everything else needs. No dependencies.
+class Config : public SimulatedService {
+    Q_OBJECT
+public:
+    Config() : SimulatedService(QStringLiteral("Config")) {}
+
+protected:
+    QCoro::Task<> start() override { co_await simulateStart(20ms); }
+    QCoro::Task<> stop() override { co_await simulateStop(5ms); }
+};
+
+// A database connection pool; needs the configuration.
+class Database : public SimulatedService {
+    Q_OBJECT
+public:
+    explicit Database(Config *config)
+        : SimulatedService(QStringLiteral("Database")), m_config(config)
+    {
+    }
+
+protected:
+    QLifecycle::Dependencies dependencies() const override { return {m_config}; }
+    QCoro::Task<> start() override { co_await simulateStart(80ms); }
+    QCoro::Task<> stop() override { co_await simulateStop(30ms); }
+
+private:
+    Config *m_config;
+};
+
+// An in-memory cache; also needs the configuration. Database and Cache share Config (a
+// diamond): Config starts once, and stops only after both of them have stopped.
+class Cache : public SimulatedService {
+    Q_OBJECT
+public:
+    explicit Cache(Config *config) : SimulatedService(QStringLiteral("Cache")), m_config(config) {}
+
+protected:
+    QLifecycle::Dependencies dependencies() const override { return {m_config}; }
+    QCoro::Task<> start() override { co_await simulateStart(40ms); }
+    QCoro::Task<> stop() override { co_await simulateStop(10ms); }
+
+private:
+    Config *m_config;
+};
+
+// Exports metrics. No dependencies.
+class Metrics : public SimulatedService {
+    Q_OBJECT
+public:
+    Metrics() : SimulatedService(QStringLiteral("Metrics")) {}
+
+protected:
+    QCoro::Task<> start() override { co_await simulateStart(10ms); }
+    QCoro::Task<> stop() override { co_await simulateStop(10ms); }
+};
+
+// A search index. No dependencies, but building the index makes it the slowest start.
+class Search : public SimulatedService {
+    Q_OBJECT
+public:
+    Search() : SimulatedService(QStringLiteral("Search")) {}
+
+protected:
+    QCoro::Task<> start() override { co_await simulateStart(300ms); }
+    QCoro::Task<> stop() override { co_await simulateStop(20ms); }
+};
+
+// The public API: the root of the graph, it needs everything else.
+class Api : public SimulatedService {
+    Q_OBJECT
+public:
+    Api(Database *db, Cache *cache, Search *search, Metrics *metrics)
+        : SimulatedService(QStringLiteral("Api")), m_db(db), m_cache(cache), m_search(search),
+          m_metrics(metrics)
+    {
+    }
+
+protected:
+    // Two stages: Database, Cache and Search start in parallel; Metrics starts once all three
+    // run; then Api itself. The stop is the exact mirror: Api, Metrics, then the group.
+    QLifecycle::Dependencies dependencies() const override
+    {
+        return {{m_db, m_cache, m_search}, m_metrics};
+    }
+    QCoro::Task<> start() override { co_await simulateStart(50ms); }
+    QCoro::Task<> stop() override { co_await simulateStop(50ms); } // drains open requests
+
+private:
+    Database *m_db;
+    Cache *m_cache;
+    Search *m_search;
+    Metrics *m_metrics;
+};

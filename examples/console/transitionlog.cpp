@@ -1,0 +1,99 @@
+#include "transitionlog.h"
+
+#include <QtCore/QMetaEnum>
+
+#include <cstdio>
+
+using namespace Qt::StringLiterals;
+using QLifecycle::QService;
+
+namespace {
+
+void printLine(const QString &line)
+{
+    std::fputs(qPrintable(line + u'\n'), stdout);
+    std::fflush(stdout);
+}
+
+QString stateName(QService::State state)
+{
+    return QString::fromLatin1(QMetaEnum::fromType<QService::State>().valueToKey(int(state)));
+}
+
+// "20 ms", or "-" for a duration that was never measured (-1).
+QString duration(qint64 ms)
+{
+    return ms < 0 ? u"-"_s : u"%1 ms"_s.arg(ms);
+}
+
+// "Running  (started in 80 ms)": the new state, and what is worth knowing about it.
+QString describe(const QService *service, QService::State state)
+{
+    const QString name = stateName(state);
+    switch (state) {
+    case QService::State::Running:
+        return name.leftJustified(9) + u"(started in %1 ms)"_s.arg(service->startDurationMs());
+    case QService::State::Stopped:
+        return name.leftJustified(9) + u"(stopped in %1 ms)"_s.arg(service->stopDurationMs());
+    case QService::State::Failed: // errorString() says in which phase, and why
+        return name.leftJustified(9) + u'(' + service->errorString() + u')';
+    default:
+        return name;
+    }
+}
+
+} // namespace
+
+TransitionLog::TransitionLog()
+{
+    m_clock.start();
+}
+
+QString TransitionLog::timestamp() const
+{
+    return u"[%1 ms]"_s.arg(m_clock.elapsed(), 5);
+}
+
+void TransitionLog::watch(QService *service)
+{
+    // stateChanged is emitted exactly once per transition, on the manager's thread.
+    QObject::connect(service, &QService::stateChanged, service,
+                     [this, service](QService::State state) {
+                         printLine(timestamp() + u' ' + service->name().leftJustified(9) + u' ' +
+                                   describe(service, state));
+                     });
+}
+
+void TransitionLog::watch(QLifecycle::ServiceManager *manager)
+{
+    QObject::connect(
+        manager, &QLifecycle::ServiceManager::stateChanged, manager,
+        [this, manager](QService::State state) {
+            if (state == QService::State::Running) {
+                // services() lists the graph of the current run, in start order.
+                printLine(u"ready: all %1 services running after %2 ms (press Ctrl-C to stop)"_s
+                              .arg(manager->services().size())
+                              .arg(m_clock.elapsed()));
+            } else if (state == QService::State::Stopping) {
+                printLine(u"stopping: in reverse dependency order"_s);
+            }
+        });
+}
+
+void TransitionLog::printSummary(const QLifecycle::ServiceManager &manager, int exitCode) const
+{
+    printLine(u"summary: %1 after %2 ms, exit code %3"_s
+                  .arg(exitCode == 0 ? u"stopped cleanly"_s : u"stopped after a failure"_s)
+                  .arg(m_clock.elapsed())
+                  .arg(exitCode));
+    printLine(u"  service   state       start     stop"_s);
+    const QList<QService *> services = manager.services(); // the last run's graph, in start order
+    for (const QService *service : services) {
+        QString line = u"  "_s + service->name().leftJustified(9) + u' ' +
+                       stateName(service->state()).leftJustified(9) + u' ' +
+                       duration(service->startDurationMs()).rightJustified(7) + u' ' +
+                       duration(service->stopDurationMs()).rightJustified(8);
+        if (!service->errorString().isEmpty()) line += u"  "_s + service->errorString();
+        printLine(line);
+    }
+}

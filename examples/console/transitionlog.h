@@ -1,0 +1,30 @@
+#pragma once
+
+#include <QLifecycle/QService>
+#include <QLifecycle/ServiceManager>
+
+#include <QtCore/QElapsedTimer>
+
+// Prints every state change of the services on stdout as it happens, one line each, with the
+// time since the log was created (the program start):
+//
+//   [   20 ms] Config    Running   (started in 20 ms)
+//
+// Lines are flushed at once, so the log stays live even when stdout is a pipe.
+class TransitionLog {
+public:
+    TransitionLog();
+
+    // Logs every transition of `service`. Connect before the manager starts, since the first
+    // transitions happen at once.
+    void watch(QLifecycle::QService *service);
+    // Announces when the whole graph runs and when it begins to stop.
+    void watch(QLifecycle::ServiceManager *manager);
+    // The final table: each service's state and durations, and the errors if any.
+    void printSummary(const QLifecycle::ServiceManager &manager, int exitCode) const;
+
+private:
+    QString timestamp() const;
+
+    QElapsedTimer m_clock;
+};
