@@ -7,6 +7,7 @@
 #include <QtCore/QRegularExpression>
 #include <QtTest/QTest>
 
+#include <algorithm>
 #include <functional>
 
 #include <signal.h>
