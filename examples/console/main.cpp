@@ -102,7 +102,8 @@ int main(int argc, char *argv[])
             return 2;
         }
         // requestStop() is the programmatic twin of Ctrl-C: a graceful stop, from anywhere.
-        QTimer::singleShot(std::chrono::seconds(seconds), &manager,
+        // (A precise timer: a coarse one may fire up to 5% early.)
+        QTimer::singleShot(std::chrono::seconds(seconds), Qt::PreciseTimer, &manager,
                            &QLifecycle::ServiceManager::requestStop);
     }
 
