@@ -1,0 +1,278 @@
+#include "bench_cases.h"
+
+#include <QLifecycle/QService>
+#include <QLifecycle/ServiceManager>
+
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QEventLoop>
+#include <QtCore/QList>
+#include <QtCore/QMetaObject>
+#include <QtCore/QObject>
+
+#include <QCoro/QCoroTask>
+
+#include <algorithm>
+#include <coroutine>
+#include <exception>
+#include <memory>
+#include <utility>
+#include <vector>
+
+using QLifecycle::QService;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Graph layout, shared by the library run and the baseline. Node 0 is the root.
+
+int objectCount(Shape shape, int n)
+{
+    return shape == Shape::Wide ? n + 1 : n;
+}
+
+// The nodes that node i depends on, as a half-open range [first, second).
+std::pair<int, int> children(Shape shape, int n, int i)
+{
+    switch (shape) {
+    case Shape::Wide:
+        return i == 0 ? std::pair(1, n + 1) : std::pair(0, 0);
+    case Shape::Tree: {
+        const long long first = 10LL * i + 1; // long long: 10 * i may pass INT_MAX
+        return first < n ? std::pair(int(first), int(std::min<long long>(first + 10, n)))
+                         : std::pair(0, 0);
+    }
+    case Shape::Chain:
+        return i + 1 < n ? std::pair(i + 1, i + 2) : std::pair(0, 0);
+    }
+    return {0, 0};
+}
+
+// The graph cut in levels, root first; a level depends only on the levels after it. In all
+// three shapes a level is a contiguous range of nodes.
+std::vector<std::pair<int, int>> levels(Shape shape, int n)
+{
+    std::vector<std::pair<int, int>> result;
+    switch (shape) {
+    case Shape::Wide:
+        result = {{0, 1}, {1, n + 1}};
+        break;
+    case Shape::Tree:
+        // Level d + 1 starts at 10 * (first node of level d) + 1: 0, 1, 11, 111, ...
+        for (long long first = 0; first < n; first = 10 * first + 1)
+            result.emplace_back(int(first), int(std::min<long long>(10 * first + 1, n)));
+        break;
+    case Shape::Chain:
+        result.reserve(size_t(n));
+        for (int i = 0; i < n; ++i)
+            result.emplace_back(i, i + 1);
+        break;
+    }
+    return result;
+}
+
+double msSince(const QElapsedTimer &clock)
+{
+    return double(clock.nsecsElapsed()) / 1e6;
+}
+
+// Runs `kickoff(&loop)` from inside a fresh event loop and returns once it quits the loop.
+template <typename Kickoff>
+void runInEventLoop(Kickoff kickoff)
+{
+    QEventLoop loop;
+    QMetaObject::invokeMethod(
+        &loop, [&loop, &kickoff] { kickoff(&loop); }, Qt::QueuedConnection);
+    loop.exec();
+}
+
+// ---------------------------------------------------------------------------------------
+// The library run.
+
+// A trivial service: the default start() and stop() (empty coroutines); only its
+// dependencies are set.
+class BenchService final : public QService {
+    Q_OBJECT
+public:
+    using QService::QService;
+
+    void setDependencies(QList<QService *> dependencies, bool group)
+    {
+        m_dependencies = std::move(dependencies);
+        m_group = group;
+    }
+
+protected:
+    QLifecycle::Dependencies dependencies() const override
+    {
+        if (m_dependencies.isEmpty()) return {};
+        if (m_group) return {QLifecycle::Stage(m_dependencies)};
+        return {QLifecycle::Stage(m_dependencies.first())};
+    }
+
+private:
+    QList<QService *> m_dependencies;
+    bool m_group = false;
+};
+
+using Services = std::vector<std::unique_ptr<BenchService>>;
+
+Services makeServices(Shape shape, int n)
+{
+    const int count = objectCount(shape, n);
+    Services services;
+    services.reserve(size_t(count));
+    for (int i = 0; i < count; ++i)
+        services.push_back(std::make_unique<BenchService>());
+    for (int i = 0; i < count; ++i) {
+        const auto [first, last] = children(shape, n, i);
+        if (first >= last) continue;
+        QList<QService *> dependencies;
+        dependencies.reserve(last - first);
+        for (int child = first; child < last; ++child)
+            dependencies.append(services[size_t(child)].get());
+        services[size_t(i)]->setDependencies(std::move(dependencies), shape != Shape::Chain);
+    }
+    return services;
+}
+
+qsizetype countNotIn(const Services &services, QService::State state)
+{
+    return std::count_if(services.begin(), services.end(),
+                         [state](const auto &service) { return service->state() != state; });
+}
+
+// A free coroutine: its state comes in as parameters, which live in the coroutine frame
+// (a capturing lambda coroutine would lose its captures, QT-NOTES 2.2). Never awaited, so it
+// catches everything itself.
+QCoro::Task<> driveLibrary(const Services *services, Timing *timing, QEventLoop *loop)
+{
+    try {
+        QLifecycle::ServiceManager manager(services->front().get());
+        QElapsedTimer clock;
+        clock.start();
+        co_await manager.start();
+        timing->startMs = msSince(clock);
+        // Checked outside the timed sections.
+        const qsizetype notRunning = countNotIn(*services, QService::State::Running);
+        clock.restart();
+        co_await manager.stop();
+        timing->stopMs = msSince(clock);
+        const qsizetype notStopped = countNotIn(*services, QService::State::Stopped);
+        timing->ok =
+            notRunning == 0 && notStopped == 0 && manager.state() == QService::State::Stopped;
+        if (!timing->ok)
+            timing->error =
+                QStringLiteral("%1 services not Running after start, %2 not Stopped after stop")
+                    .arg(notRunning)
+                    .arg(notStopped);
+    } catch (const std::exception &error) {
+        timing->error = QString::fromUtf8(error.what());
+    } catch (...) {
+        timing->error = QStringLiteral("unknown exception");
+    }
+    QMetaObject::invokeMethod(loop, &QEventLoop::quit, Qt::QueuedConnection);
+}
+
+// ---------------------------------------------------------------------------------------
+// The baseline.
+
+// Suspends the coroutine and resumes it from the event loop, through a queued call on
+// `context`.
+struct ResumeFromEventLoop {
+    QObject *context;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> waiter) const
+    {
+        QMetaObject::invokeMethod(
+            context, [waiter] { waiter.resume(); }, Qt::QueuedConnection);
+    }
+    void await_resume() const noexcept {}
+};
+
+// One object's start (or stop): a coroutine frame resumed once through the event loop.
+QCoro::Task<> baselineStep(QObject *object)
+{
+    co_await ResumeFromEventLoop{object};
+}
+
+using Objects = std::vector<std::unique_ptr<QObject>>;
+using Levels = std::vector<std::pair<int, int>>;
+
+QCoro::Task<> driveBaseline(const Objects *objects, const Levels *levels, size_t widest,
+                            Timing *timing, QEventLoop *loop)
+{
+    std::vector<QCoro::Task<>> pending;
+    pending.reserve(widest);
+    QElapsedTimer clock;
+    clock.start();
+    // Start: the deepest level first (children before parents).
+    for (auto level = levels->rbegin(); level != levels->rend(); ++level) {
+        for (int i = level->first; i < level->second; ++i)
+            pending.push_back(baselineStep((*objects)[size_t(i)].get()));
+        for (const QCoro::Task<> &task : pending)
+            co_await task;
+        pending.clear();
+    }
+    timing->startMs = msSince(clock);
+    clock.restart();
+    // Stop: the mirror (parents before children).
+    for (const auto &level : *levels) {
+        for (int i = level.first; i < level.second; ++i)
+            pending.push_back(baselineStep((*objects)[size_t(i)].get()));
+        for (const QCoro::Task<> &task : pending)
+            co_await task;
+        pending.clear();
+    }
+    timing->stopMs = msSince(clock);
+    timing->ok = true;
+    QMetaObject::invokeMethod(loop, &QEventLoop::quit, Qt::QueuedConnection);
+}
+
+} // namespace
+
+const char *shapeName(Shape shape)
+{
+    switch (shape) {
+    case Shape::Wide:
+        return "wide";
+    case Shape::Tree:
+        return "tree";
+    case Shape::Chain:
+        return "chain";
+    }
+    return "?";
+}
+
+std::optional<Shape> shapeFromName(const QString &name)
+{
+    for (const Shape shape : allShapes)
+        if (name == QLatin1String(shapeName(shape))) return shape;
+    return std::nullopt;
+}
+
+Timing measureLibrary(Shape shape, int n)
+{
+    const Services services = makeServices(shape, n);
+    Timing timing;
+    runInEventLoop([&](QEventLoop *loop) { driveLibrary(&services, &timing, loop); });
+    return timing;
+}
+
+Timing measureBaseline(Shape shape, int n)
+{
+    const int count = objectCount(shape, n);
+    Objects objects;
+    objects.reserve(size_t(count));
+    for (int i = 0; i < count; ++i)
+        objects.push_back(std::make_unique<QObject>());
+    const Levels order = levels(shape, n);
+    size_t widest = 0;
+    for (const auto &[first, last] : order)
+        widest = std::max(widest, size_t(last - first));
+    Timing timing;
+    runInEventLoop(
+        [&](QEventLoop *loop) { driveBaseline(&objects, &order, widest, &timing, loop); });
+    return timing;
+}
+
+#include "bench_cases.moc"

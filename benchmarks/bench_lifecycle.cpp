@@ -1,0 +1,284 @@
+// bench_lifecycle: start + stop of N trivial services through QLifecycle::ServiceManager,
+// next to a raw Qt + QCoro baseline that does the same amount of event-loop work with no
+// framework bookkeeping.
+//
+// A program that prints figures, not a test: one JSON line per case on stdout, then
+// "TARGET MISSED: ..." lines if any, then one summary line. It exits 0 whatever the figures.
+// Build it in a Release or RelWithDebInfo build; a debug build measures the wrong thing.
+//
+//   bench_lifecycle                       every shape at N = 1000, 10000, 100000
+//   bench_lifecycle --quick               N = 1000 and 10000 only (CI smoke runs)
+//   bench_lifecycle --shape chain --n 100000 --repeat 1
+//
+// Shapes (node 0 is the root given to the ServiceManager):
+//   wide   the root's dependencies() is one parallel group of N services (N + 1 objects);
+//   tree   N services, branching factor 10: node i's dependencies() is one parallel group of
+//          its children 10i+1 .. 10i+10 (those below N);
+//   chain  N services, node i depends on node i+1 (N deep).
+//
+// The baseline builds the same number of QObjects and, per object, one QCoro::Task<>
+// coroutine for the start and one for the stop. Each of them suspends once and is resumed by
+// a queued call on its object, so every start and every stop goes once through the event
+// loop. Dependency order is kept level by level: the deepest level first when starting (all
+// leaves, then their parents, ... for the chain one object at a time), the mirror when
+// stopping.
+
+#include "bench_cases.h"
+
+#include <QtCore/QCommandLineParser>
+#include <QtCore/QCoreApplication>
+#include <QtCore/QStringList>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace {
+
+// The best (lowest start + stop) of `repeats` runs of one case, and its baseline.
+struct CaseResult {
+    Shape shape = Shape::Chain;
+    int n = 0;
+    Timing library;
+    double baselineMs = 0;
+    double peakRssMb = 0;
+};
+
+double totalMs(const Timing &timing)
+{
+    return timing.startMs + timing.stopMs;
+}
+
+// Peak resident set size of the whole process (VmHWM) in MiB, or -1 if unreadable.
+double peakRssMb()
+{
+    std::FILE *status = std::fopen("/proc/self/status", "r");
+    if (!status) return -1;
+    double result = -1;
+    char line[256];
+    while (std::fgets(line, sizeof line, status)) {
+        long long kb = 0;
+        if (std::sscanf(line, "VmHWM: %lld kB", &kb) == 1) {
+            result = double(kb) / 1024.0;
+            break;
+        }
+    }
+    std::fclose(status);
+    return result;
+}
+
+CaseResult runCase(Shape shape, int n, int repeats)
+{
+    CaseResult result;
+    result.shape = shape;
+    result.n = n;
+    result.baselineMs = std::numeric_limits<double>::infinity();
+    bool first = true;
+    for (int r = 0; r < repeats; ++r) {
+        const Timing library = measureLibrary(shape, n);
+        // Keep the best run; a failed run is kept only if every run failed.
+        if (first ||
+            (library.ok && (!result.library.ok || totalMs(library) < totalMs(result.library))))
+            result.library = library;
+        first = false;
+        const Timing baseline = measureBaseline(shape, n);
+        result.baselineMs = std::min(result.baselineMs, totalMs(baseline));
+    }
+    // VmHWM is a process-wide high-water mark, never reset: it covers this case and every
+    // case before it. Cases run in increasing N, so the figure printed for a case is the
+    // peak of the largest graph run so far, which is the one this case adds.
+    result.peakRssMb = peakRssMb();
+    return result;
+}
+
+QByteArray jsonEscaped(const QString &text)
+{
+    QByteArray out;
+    for (const char c : text.toUtf8()) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (uchar(c) < 0x20)
+            out += ' ';
+        else
+            out += c;
+    }
+    return out;
+}
+
+void printCase(const CaseResult &c)
+{
+    const double ratio = totalMs(c.library) / c.baselineMs;
+    std::printf("{\"shape\":\"%s\",\"n\":%d,\"start_ms\":%.3f,\"stop_ms\":%.3f,"
+                "\"baseline_ms\":%.3f,\"ratio\":%.3f,\"peak_rss_mb\":%.1f",
+                shapeName(c.shape), c.n, c.library.startMs, c.library.stopMs, c.baselineMs, ratio,
+                c.peakRssMb);
+    if (!c.library.ok) std::printf(",\"error\":\"%s\"", jsonEscaped(c.library.error).constData());
+    std::printf("}\n");
+    std::fflush(stdout);
+}
+
+// One checked target, for the summary.
+struct Check {
+    QByteArray name;
+    bool checked = false;
+    bool passed = false;
+    QByteArray detail;
+};
+
+std::vector<Check> checkTargets(const std::vector<CaseResult> &results)
+{
+    std::map<std::pair<Shape, int>, const CaseResult *> byCase;
+    for (const CaseResult &c : results)
+        byCase[{c.shape, c.n}] = &c;
+    auto find = [&](Shape shape, int n) -> const CaseResult * {
+        const auto it = byCase.find({shape, n});
+        return it == byCase.end() ? nullptr : it->second;
+    };
+
+    std::vector<Check> checks;
+    for (const Shape shape : allShapes) {
+        Check check;
+        check.name = QByteArray("ratio<=3 ") + shapeName(shape) + " n=10000";
+        if (const CaseResult *c = find(shape, 10000)) {
+            const double ratio = totalMs(c->library) / c->baselineMs;
+            check.checked = true;
+            check.passed = c->library.ok && ratio <= 3.0;
+            check.detail = "ratio " + QByteArray::number(ratio, 'f', 3);
+            if (!c->library.ok) check.detail += ", run failed: " + jsonEscaped(c->library.error);
+        }
+        checks.push_back(check);
+    }
+    {
+        Check check;
+        check.name = "chain n=100000 completed";
+        if (const CaseResult *c = find(Shape::Chain, 100000)) {
+            check.checked = true;
+            check.passed = c->library.ok;
+            check.detail = c->library.ok
+                               ? QByteArray("completed, every service started and stopped")
+                               : "failed: " + jsonEscaped(c->library.error);
+        }
+        checks.push_back(check);
+    }
+    for (const Shape shape : allShapes) {
+        Check check;
+        check.name = QByteArray("linear ") + shapeName(shape) + " time(100000)<=11*time(10000)";
+        const CaseResult *small = find(shape, 10000);
+        const CaseResult *large = find(shape, 100000);
+        if (small && large) {
+            const double growth = totalMs(large->library) / totalMs(small->library);
+            check.checked = true;
+            check.passed = small->library.ok && large->library.ok && growth <= 11.0;
+            check.detail = "growth x" + QByteArray::number(growth, 'f', 2) + " (" +
+                           QByteArray::number(totalMs(small->library), 'f', 3) + " ms -> " +
+                           QByteArray::number(totalMs(large->library), 'f', 3) + " ms)";
+        }
+        checks.push_back(check);
+    }
+    return checks;
+}
+
+void printSummary(const std::vector<Check> &checks)
+{
+    int checked = 0, missed = 0;
+    for (const Check &check : checks) {
+        if (!check.checked) continue;
+        ++checked;
+        if (!check.passed) {
+            ++missed;
+            std::printf("TARGET MISSED: %s: %s\n", check.name.constData(),
+                        check.detail.constData());
+        }
+    }
+    std::printf("{\"summary\":{\"checked\":%d,\"passed\":%d,\"missed\":%d},\"targets\":[", checked,
+                checked - missed, missed);
+    bool first = true;
+    for (const Check &check : checks) {
+        std::printf("%s{\"target\":\"%s\",\"result\":\"%s\",\"detail\":\"%s\"}", first ? "" : ",",
+                    check.name.constData(),
+                    !check.checked ? "not run" : (check.passed ? "pass" : "MISSED"),
+                    check.detail.constData());
+        first = false;
+    }
+    std::printf("]}\n");
+    std::fflush(stdout);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("bench_lifecycle"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Start + stop of N trivial services, against a raw Qt baseline."));
+    parser.addHelpOption();
+    const QCommandLineOption quickOption(QStringLiteral("quick"),
+                                         QStringLiteral("Only N = 1000 and 10000 (smoke runs)."));
+    const QCommandLineOption shapeOption(QStringLiteral("shape"),
+                                         QStringLiteral("Only this shape: wide, tree or chain."),
+                                         QStringLiteral("shape"));
+    const QCommandLineOption nOption(QStringLiteral("n"), QStringLiteral("Only this N."),
+                                     QStringLiteral("n"));
+    const QCommandLineOption repeatOption(
+        QStringLiteral("repeat"),
+        QStringLiteral("Runs per case (default: best of 3 up to N = 10000, else 1)."),
+        QStringLiteral("count"));
+    parser.addOptions({quickOption, shapeOption, nOption, repeatOption});
+    parser.process(app);
+
+    std::vector<Shape> shapes(std::begin(allShapes), std::end(allShapes));
+    if (parser.isSet(shapeOption)) {
+        const std::optional<Shape> shape = shapeFromName(parser.value(shapeOption));
+        if (!shape) {
+            std::fprintf(stderr, "unknown shape '%s' (wide, tree or chain)\n",
+                         qPrintable(parser.value(shapeOption)));
+            return 2;
+        }
+        shapes = {*shape};
+    }
+    std::vector<int> sizes{1000, 10000, 100000};
+    if (parser.isSet(quickOption)) sizes = {1000, 10000};
+    if (parser.isSet(nOption)) {
+        bool ok = false;
+        const int n = parser.value(nOption).toInt(&ok);
+        if (!ok || n < 1) {
+            std::fprintf(stderr, "--n needs a positive integer\n");
+            return 2;
+        }
+        sizes = {n};
+    }
+    int repeatOverride = 0;
+    if (parser.isSet(repeatOption)) {
+        bool ok = false;
+        repeatOverride = parser.value(repeatOption).toInt(&ok);
+        if (!ok || repeatOverride < 1) {
+            std::fprintf(stderr, "--repeat needs a positive integer\n");
+            return 2;
+        }
+    }
+#ifndef NDEBUG
+    std::fprintf(stderr, "warning: assertions are enabled; benchmark a Release or "
+                         "RelWithDebInfo build\n");
+#endif
+
+    // Increasing N (every shape at one N before the next N), so that the process-wide VmHWM
+    // printed with each case is the peak of that case's size.
+    std::sort(sizes.begin(), sizes.end());
+    std::vector<CaseResult> results;
+    for (const int n : sizes) {
+        for (const Shape shape : shapes) {
+            const int repeats = repeatOverride > 0 ? repeatOverride : (n <= 10000 ? 3 : 1);
+            results.push_back(runCase(shape, n, repeats));
+            printCase(results.back());
+        }
+    }
+    printSummary(checkTargets(results));
+    return 0;
+}
