@@ -90,7 +90,8 @@ void runInEventLoop(Kickoff kickoff)
 
 // A trivial service: the default start() and stop() (empty coroutines); only its
 // dependencies are set.
-class BenchService final : public QService {
+class BenchService final : public QService
+{
     Q_OBJECT
 public:
     using QService::QService;

@@ -30,8 +30,7 @@ QCoro::Task<> drive(QPointer<ServiceManager> manager, QPointer<ApplicationRunner
             failed = true;
         }
     }
-    if (!runner)
-        co_return;
+    if (!runner) co_return;
     *exitCode = failed ? 1 : 0;
     *finished = true;
     if (manager && failed)
@@ -47,8 +46,7 @@ ApplicationRunner::ApplicationRunner(ServiceManager *manager) : m_manager(manage
 
 ApplicationRunner::~ApplicationRunner()
 {
-    if (QCoreApplication *app = QCoreApplication::instance())
-        app->removeEventFilter(this);
+    if (QCoreApplication *app = QCoreApplication::instance()) app->removeEventFilter(this);
 }
 
 int ApplicationRunner::exec()
@@ -60,7 +58,8 @@ int ApplicationRunner::exec()
         return 1;
     }
     m_signals = new UnixSignalWatcher(this);
-    connect(m_signals, &UnixSignalWatcher::received, m_manager.data(), &ServiceManager::requestStop);
+    connect(m_signals, &UnixSignalWatcher::received, m_manager.data(),
+            &ServiceManager::requestStop);
     app->installEventFilter(this);
 
     drive(m_manager, this, &m_exitCode, &m_finished);
@@ -82,8 +81,7 @@ bool ApplicationRunner::eventFilter(QObject *watched, QEvent *event)
     // exit() at the end does not go through here.
     if (event->type() == QEvent::Quit && watched == QCoreApplication::instance() && !m_finished) {
         qCInfo(lcManager) << "quit requested: stopping the services first";
-        if (m_manager)
-            m_manager->requestStop();
+        if (m_manager) m_manager->requestStop();
         return true;
     }
     return QObject::eventFilter(watched, event);

@@ -5,11 +5,9 @@
 
 #include "qservice_p.h"
 
-#include <QtCore/QHash>
-#include <QtCore/QSet>
 #include <QtCore/QStringList>
 
-#include <algorithm>
+#include <atomic>
 #include <utility>
 
 namespace QLifecycle {
@@ -22,102 +20,140 @@ namespace {
     throw Error(service ? service->name() : QString(), Phase::Validate, message, std::move(cause));
 }
 
-// Builds compressed rows from (row, item) pairs that are sorted by row.
-void compress(const std::vector<std::pair<int, int>> &pairs, int rows, std::vector<int> &start,
-              std::vector<int> &items)
+// Rows of `rows` nodes: for every node in ascending order, every item of its input row gets
+// the node appended to the item's output row. Output rows come out ascending, and a node that
+// appears twice in one input row is kept once.
+void transpose(const std::vector<int> &inStart, const std::vector<int> &inItems, int rows,
+               std::vector<int> &outStart, std::vector<int> &outItems)
 {
-    start.assign(size_t(rows) + 1, 0);
-    for (const auto &[row, item] : pairs)
-        ++start[size_t(row) + 1];
-    for (size_t i = 1; i < start.size(); ++i)
-        start[i] += start[i - 1];
-    items.resize(pairs.size());
-    std::vector<int> next(start.begin(), start.end() - 1);
-    for (const auto &[row, item] : pairs)
-        items[size_t(next[size_t(row)]++)] = item;
+    outStart.assign(size_t(rows) + 1, 0);
+    for (int item : inItems)
+        ++outStart[size_t(item) + 1];
+    for (size_t i = 1; i < outStart.size(); ++i)
+        outStart[i] += outStart[i - 1];
+    std::vector<int> next(outStart.begin(), outStart.end() - 1);
+    outItems.assign(inItems.size(), -1);
+    for (int row = 0; row < rows; ++row) {
+        for (int k = inStart[size_t(row)]; k < inStart[size_t(row) + 1]; ++k) {
+            const size_t target = size_t(inItems[size_t(k)]);
+            int &slot = next[target];
+            if (slot > outStart[target] && outItems[size_t(slot) - 1] == row)
+                continue; // duplicate edge
+            outItems[size_t(slot++)] = row;
+        }
+    }
+    // Squeeze out the slots left by duplicates.
+    size_t write = 0;
+    std::vector<int> squeezedStart(size_t(rows) + 1, 0);
+    for (int row = 0; row < rows; ++row) {
+        for (int k = outStart[size_t(row)]; k < next[size_t(row)]; ++k)
+            outItems[write++] = outItems[size_t(k)];
+        squeezedStart[size_t(row) + 1] = int(write);
+    }
+    outItems.resize(write);
+    outStart = std::move(squeezedStart);
 }
 
 } // namespace
 
 DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *manager)
 {
-    if (!root)
-        refuse(nullptr, QStringLiteral("the ServiceManager has no root service"));
+    if (!root) refuse(nullptr, QStringLiteral("the ServiceManager has no root service"));
 
+    static std::atomic<quint64> lastStamp{0}; // managers on other threads build their own graphs
+    const quint64 stamp = ++lastStamp;
     DependencyGraph graph;
-    QHash<QService *, int> ids;
-    std::vector<std::pair<int, int>> edges; // (node, prerequisite)
-
-    auto idOf = [&](QService *service) {
-        auto it = ids.constFind(service);
-        if (it != ids.constEnd())
-            return *it;
+    std::vector<Dependencies> stagesOf;
+    auto idOf = [stamp](QService *service) {
         const QServicePrivate *d = QServicePrivate::get(service);
-        if (d->manager && d->manager != manager)
+        return d->graphStamp == stamp ? d->graphNode : -1;
+    };
+
+    // Pass 1, depth-first in declaration order (an explicit stack, no recursion): services are
+    // numbered as a reader meets them, so services ready at the same moment start in that order.
+    std::vector<QService *> todo{root};
+    while (!todo.empty()) {
+        QService *service = todo.back();
+        todo.pop_back();
+        if (idOf(service) >= 0) continue;
+        QServicePrivate *d = QServicePrivate::get(service);
+        const ServiceManager *owner = d->activeManager();
+        if (owner && owner != manager)
             refuse(service, QStringLiteral("already run by another ServiceManager"));
         const int id = int(graph.m_services.size());
-        ids.insert(service, id);
+        d->graphStamp = stamp;
+        d->graphNode = id;
         graph.m_services.push_back(service);
-        return id;
-    };
-    auto newBarrier = [&] {
-        graph.m_services.push_back(nullptr);
-        return int(graph.m_services.size()) - 1;
-    };
-
-    idOf(root);
-    // Breadth-first over a growing vector: services get ids in declaration order.
-    for (size_t current = 0; current < graph.m_services.size(); ++current) {
-        QService *service = graph.m_services[current];
-        if (!service)
-            continue; // a barrier made while reading an earlier service
         Dependencies stages;
         try {
             stages = QServicePrivate::dependenciesOf(service);
         } catch (...) {
             refuse(service,
-                   QStringLiteral("dependencies() threw: ") + describeException(std::current_exception()),
+                   QStringLiteral("dependencies() threw: ") +
+                       describeException(std::current_exception()),
                    std::current_exception());
         }
-        QSet<QService *> listed;
-        int previousAnchor = -1;
         for (qsizetype k = 0; k < stages.size(); ++k) {
-            std::vector<int> members;
             for (QService *dependency : stages[k].services()) {
                 if (!dependency)
                     refuse(service, QStringLiteral("null dependency in stage %1").arg(k + 1));
-                if (dependency == service)
-                    refuse(service, QStringLiteral("depends on itself"));
-                if (listed.contains(dependency))
-                    refuse(service, QStringLiteral("lists %1 more than once").arg(dependency->name()));
-                listed.insert(dependency);
-                members.push_back(idOf(dependency));
+                if (dependency == service) refuse(service, QStringLiteral("depends on itself"));
+                QServicePrivate *listed = QServicePrivate::get(dependency);
+                if (listed->listedStamp == stamp && listed->listedBy == id)
+                    refuse(service,
+                           QStringLiteral("lists %1 more than once").arg(dependency->name()));
+                listed->listedStamp = stamp;
+                listed->listedBy = id;
             }
-            if (members.empty())
-                continue; // an empty group is harmless
+        }
+        for (auto stage = stages.crbegin(); stage != stages.crend(); ++stage)
+            for (auto it = stage->services().crbegin(); it != stage->services().crend(); ++it)
+                if (idOf(*it) < 0) todo.push_back(*it);
+        stagesOf.push_back(std::move(stages));
+    }
+
+    // Pass 2: the edges. A stage waits for the previous stage's anchor: its only service, or a
+    // barrier standing for its whole group; the service waits for its last stage's anchor.
+    std::vector<std::pair<int, int>> edges; // (node, prerequisite)
+    const int serviceCount = int(graph.m_services.size());
+    for (int current = 0; current < serviceCount; ++current) {
+        int previousAnchor = -1;
+        for (const Stage &stage : stagesOf[size_t(current)]) {
+            if (stage.services().isEmpty()) continue; // an empty group is harmless
+            std::vector<int> members;
+            for (QService *dependency : stage.services())
+                members.push_back(idOf(dependency));
             if (previousAnchor >= 0)
                 for (int member : members)
                     edges.emplace_back(member, previousAnchor);
             int anchor = members.front();
             if (members.size() > 1) {
-                anchor = newBarrier();
+                graph.m_services.push_back(nullptr); // a barrier
+                anchor = int(graph.m_services.size()) - 1;
                 for (int member : members)
                     edges.emplace_back(anchor, member);
             }
             previousAnchor = anchor;
         }
-        if (previousAnchor >= 0)
-            edges.emplace_back(int(current), previousAnchor);
+        if (previousAnchor >= 0) edges.emplace_back(current, previousAnchor);
     }
 
+    // Compressed rows in O(nodes + edges): rows by node in creation order, then two transposes
+    // that sort every row and drop duplicate edges.
     const int n = graph.size();
-    std::sort(edges.begin(), edges.end());
-    edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
-    compress(edges, n, graph.m_prereqStart, graph.m_prereqs);
-    for (auto &edge : edges)
-        std::swap(edge.first, edge.second);
-    std::sort(edges.begin(), edges.end());
-    compress(edges, n, graph.m_dependentStart, graph.m_dependents);
+    std::vector<int> rowStart(size_t(n) + 1, 0), rowItems(edges.size());
+    for (const auto &[node, prerequisite] : edges)
+        ++rowStart[size_t(node) + 1];
+    for (size_t i = 1; i < rowStart.size(); ++i)
+        rowStart[i] += rowStart[i - 1];
+    {
+        std::vector<int> next(rowStart.begin(), rowStart.end() - 1);
+        for (const auto &[node, prerequisite] : edges)
+            rowItems[size_t(next[size_t(node)]++)] = prerequisite;
+    }
+    edges = {};
+    transpose(rowStart, rowItems, n, graph.m_dependentStart, graph.m_dependents);
+    transpose(graph.m_dependentStart, graph.m_dependents, n, graph.m_prereqStart, graph.m_prereqs);
 
     // Kahn's algorithm: a start order, or the proof of a cycle.
     std::vector<int> waiting(static_cast<size_t>(n));
@@ -125,13 +161,11 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
     order.reserve(size_t(n));
     for (int node = 0; node < n; ++node) {
         waiting[size_t(node)] = int(graph.prerequisites(node).size());
-        if (waiting[size_t(node)] == 0)
-            order.push_back(node);
+        if (waiting[size_t(node)] == 0) order.push_back(node);
     }
     for (size_t i = 0; i < order.size(); ++i)
         for (int dependent : graph.dependents(order[i]))
-            if (--waiting[size_t(dependent)] == 0)
-                order.push_back(dependent);
+            if (--waiting[size_t(dependent)] == 0) order.push_back(dependent);
 
     if (int(order.size()) < n) {
         // Every node left waits for another node left: walk until one repeats.
@@ -164,8 +198,7 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
 
     graph.m_startOrder.reserve(n);
     for (int node : order)
-        if (QService *service = graph.service(node))
-            graph.m_startOrder.append(service);
+        if (QService *service = graph.service(node)) graph.m_startOrder.append(service);
     return graph;
 }
 

@@ -30,9 +30,15 @@ public:
     // The service of a node; nullptr for a barrier.
     QService *service(int node) const { return m_services[size_t(node)]; }
     // The nodes that must run before `node` starts, ascending.
-    std::span<const int> prerequisites(int node) const { return slice(m_prereqStart, m_prereqs, node); }
+    std::span<const int> prerequisites(int node) const
+    {
+        return slice(m_prereqStart, m_prereqs, node);
+    }
     // The nodes that have `node` as a prerequisite, ascending.
-    std::span<const int> dependents(int node) const { return slice(m_dependentStart, m_dependents, node); }
+    std::span<const int> dependents(int node) const
+    {
+        return slice(m_dependentStart, m_dependents, node);
+    }
     // Every service in a valid start order (dependencies first, ties in declaration order).
     const QList<QService *> &startOrder() const { return m_startOrder; }
 

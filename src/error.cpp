@@ -35,10 +35,14 @@ static QString phaseVerb(Phase phase)
     return QStringLiteral("failed");
 }
 
+QString Failure::reason() const
+{
+    return phaseVerb(phase) + QStringLiteral(": ") + message;
+}
+
 QString Failure::toString() const
 {
-    const QString what = phaseVerb(phase) + QStringLiteral(": ") + message;
-    return service.isEmpty() ? what : service + QStringLiteral(": ") + what;
+    return service.isEmpty() ? reason() : service + QStringLiteral(": ") + reason();
 }
 
 Error::Error(QList<Failure> failures) : m_failures(std::move(failures))
@@ -64,14 +68,12 @@ QString Error::message() const
 
 QString describeException(const std::exception_ptr &error)
 {
-    if (!error)
-        return QStringLiteral("no error");
+    if (!error) return QStringLiteral("no error");
     try {
         std::rethrow_exception(error);
     } catch (const QUnhandledException &e) {
         // QtConcurrent wraps std::exceptions: describe what it carries.
-        if (e.exception())
-            return describeException(e.exception());
+        if (e.exception()) return describeException(e.exception());
         return QStringLiteral("unhandled exception");
     } catch (const Error &e) {
         return e.message();

@@ -22,8 +22,7 @@ public:
 
     void fire()
     {
-        if (m_set)
-            return;
+        if (m_set) return;
         m_set = true;
         for (std::coroutine_handle<> waiter : std::exchange(m_waiters, {}))
             resumeLater(waiter);
@@ -34,7 +33,10 @@ public:
         struct Awaiter {
             OneShot *event;
             bool await_ready() const noexcept { return event->m_set; }
-            void await_suspend(std::coroutine_handle<> waiter) { event->m_waiters.push_back(waiter); }
+            void await_suspend(std::coroutine_handle<> waiter)
+            {
+                event->m_waiters.push_back(waiter);
+            }
             void await_resume() const noexcept {}
         };
         return Awaiter{this};
@@ -45,7 +47,8 @@ private:
     {
         // The context belongs to this event, which its waiters keep alive (they hold the run
         // that owns it), so a queued resume is never dropped.
-        QMetaObject::invokeMethod(&m_context, [waiter] { waiter.resume(); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            &m_context, [waiter] { waiter.resume(); }, Qt::QueuedConnection);
     }
 
     QObject m_context;

@@ -3,6 +3,7 @@
 
 #include "logging.h"
 #include "qservice_p.h"
+#include "run.h"
 
 #include <QtCore/QDebug>
 #include <QtCore/QMetaEnum>
@@ -11,32 +12,79 @@ using namespace std::chrono_literals;
 
 namespace QLifecycle {
 
-QService::QService(QObject *parent) : QObject(parent), d(std::make_unique<QServicePrivate>())
+QService::QService(QObject *parent) : QObject(parent), d(std::make_unique<QServicePrivate>()) {}
+
+void QService::connectNotify(const QMetaMethod &signal)
 {
-    connect(this, &QObject::objectNameChanged, this,
-            [this] { Q_EMIT nameChanged(name(), QPrivateSignal()); });
+    // Relay objectNameChanged only once someone listens: a connection per service would cost
+    // memory and time in graphs of many services.
+    if (signal == QMetaMethod::fromSignal(&QService::nameChanged) &&
+        !d->nameSignalConnected.exchange(true)) {
+        connect(this, &QObject::objectNameChanged, this, [this] {
+            Q_EMIT
+            nameChanged(name(), QPrivateSignal());
+        });
+    }
+    QObject::connectNotify(signal);
 }
 
 QService::~QService()
 {
-    if (d->manager && (m_state == State::Running || m_state == State::Starting ||
-                       m_state == State::Stopping)) {
+    if (d->activeManager() &&
+        (m_state == State::Running || m_state == State::Starting || m_state == State::Stopping)) {
         qCWarning(lcService).noquote()
-            << name() << "destroyed while" << QMetaEnum::fromType<State>().valueToKey(int(m_state.value()))
+            << name() << "destroyed while"
+            << QMetaEnum::fromType<State>().valueToKey(int(m_state.value()))
             << "- stop the ServiceManager before destroying its services";
     }
 }
 
-QService::State QService::state() const { return m_state; }
-QBindable<QService::State> QService::bindableState() const { return &m_state; }
-QString QService::errorString() const { return m_errorString; }
-QBindable<QString> QService::bindableErrorString() const { return &m_errorString; }
-std::optional<Failure> QService::failure() const { return d->failure; }
-qint64 QService::startDurationMs() const { return m_startDurationMs; }
-QBindable<qint64> QService::bindableStartDurationMs() const { return &m_startDurationMs; }
-qint64 QService::stopDurationMs() const { return m_stopDurationMs; }
-QBindable<qint64> QService::bindableStopDurationMs() const { return &m_stopDurationMs; }
-ServiceManager *QService::manager() const { return d->manager; }
+QService::State QService::state() const
+{
+    return m_state;
+}
+QBindable<QService::State> QService::bindableState() const
+{
+    return &m_state;
+}
+QString QService::errorString() const
+{
+    return m_errorString;
+}
+QBindable<QString> QService::bindableErrorString() const
+{
+    return &m_errorString;
+}
+std::optional<Failure> QService::failure() const
+{
+    return d->failure;
+}
+qint64 QService::startDurationMs() const
+{
+    return m_startDurationMs;
+}
+QBindable<qint64> QService::bindableStartDurationMs() const
+{
+    return &m_startDurationMs;
+}
+qint64 QService::stopDurationMs() const
+{
+    return m_stopDurationMs;
+}
+QBindable<qint64> QService::bindableStopDurationMs() const
+{
+    return &m_stopDurationMs;
+}
+ServiceManager *QService::manager() const
+{
+    return d->activeManager();
+}
+
+ServiceManager *QServicePrivate::activeManager() const
+{
+    const std::shared_ptr<Run> current = run.lock();
+    return current && current->phase() != Run::Phase::Done ? manager.data() : nullptr;
+}
 
 QString QService::name() const
 {
@@ -44,27 +92,51 @@ QString QService::name() const
     return object.isEmpty() ? QString::fromLatin1(metaObject()->className()) : object;
 }
 
-QCoro::Task<> QService::start() { co_return; }
-QCoro::Task<> QService::stop() { co_return; }
-Dependencies QService::dependencies() const { return {}; }
+QCoro::Task<> QService::start()
+{
+    co_return;
+}
+QCoro::Task<> QService::stop()
+{
+    co_return;
+}
+Dependencies QService::dependencies() const
+{
+    return {};
+}
 
 std::chrono::milliseconds QService::gracefulShutdownTimeout() const
 {
-    return d->manager ? d->manager->defaultGracefulShutdownTimeout() : std::chrono::milliseconds(10s);
+    const ServiceManager *manager = d->activeManager();
+    return manager ? manager->defaultGracefulShutdownTimeout() : std::chrono::milliseconds(10s);
 }
 
 std::optional<std::chrono::milliseconds> QService::startTimeout() const
 {
-    return d->manager ? d->manager->defaultStartTimeout() : std::nullopt;
+    const ServiceManager *manager = d->activeManager();
+    return manager ? manager->defaultStartTimeout() : std::nullopt;
 }
 
-void QService::notifyState(State state) { Q_EMIT stateChanged(state, QPrivateSignal()); }
+void QService::notifyState(State state)
+{
+    Q_EMIT
+    stateChanged(state, QPrivateSignal());
+}
 void QService::notifyErrorString(const QString &errorString)
 {
-    Q_EMIT errorStringChanged(errorString, QPrivateSignal());
+    Q_EMIT
+    errorStringChanged(errorString, QPrivateSignal());
 }
-void QService::notifyStartDuration(qint64 ms) { Q_EMIT startDurationMsChanged(ms, QPrivateSignal()); }
-void QService::notifyStopDuration(qint64 ms) { Q_EMIT stopDurationMsChanged(ms, QPrivateSignal()); }
+void QService::notifyStartDuration(qint64 ms)
+{
+    Q_EMIT
+    startDurationMsChanged(ms, QPrivateSignal());
+}
+void QService::notifyStopDuration(qint64 ms)
+{
+    Q_EMIT
+    stopDurationMsChanged(ms, QPrivateSignal());
+}
 
 void QServicePrivate::beginStart(QService *service)
 {
@@ -84,15 +156,15 @@ void QServicePrivate::fail(QService *service, const Failure &failure)
 {
     if (!service->d->failure)
         service->d->failure = failure; // the first failure of a run is the one to show
-    Q_EMIT service->errorOccurred(failure.phase, failure.message, QService::QPrivateSignal());
-    service->m_errorString = service->d->failure->toString();
+    Q_EMIT
+    service->errorOccurred(failure.phase, failure.message, QService::QPrivateSignal());
+    service->m_errorString = service->d->failure->reason();
 }
 
 QDebug operator<<(QDebug debug, const QService *service)
 {
     QDebugStateSaver saver(debug);
-    if (!service)
-        return debug.nospace() << "QService(nullptr)";
+    if (!service) return debug.nospace() << "QService(nullptr)";
     return debug.nospace().noquote()
            << "QService(" << service->name() << ", "
            << QMetaEnum::fromType<QService::State>().valueToKey(int(service->state())) << ')';

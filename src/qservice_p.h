@@ -5,7 +5,12 @@
 
 #include <QtCore/QPointer>
 
+#include <atomic>
+#include <memory>
+
 namespace QLifecycle {
+
+class Run;
 
 // The manager's access to a service: the protected hooks and the state it alone may change.
 class QServicePrivate
@@ -34,8 +39,21 @@ public:
     static void setStartDuration(QService *service, qint64 ms) { service->m_startDurationMs = ms; }
     static void setStopDuration(QService *service, qint64 ms) { service->m_stopDurationMs = ms; }
 
-    QPointer<ServiceManager> manager; // the manager whose run owns the service, if any
+    // The manager of the run that owns the service while that run is active, else nullptr.
+    ServiceManager *activeManager() const;
+
+    QPointer<ServiceManager> manager; // the manager of the last run that included the service
+    std::weak_ptr<Run> run;           // that run: it owns the service until it is done
     std::optional<Failure> failure;   // the failure of the current or last run
+    std::atomic<bool> nameSignalConnected{false};
+
+    // Scratch space of DependencyGraph::build, valid while graphStamp is the current build's
+    // stamp: the node id, and which service last listed this one (duplicate check). Cheaper
+    // than hash tables for graphs of 100 000 services.
+    quint64 graphStamp = 0;
+    int graphNode = -1;
+    quint64 listedStamp = 0;
+    int listedBy = -1;
 };
 
 } // namespace QLifecycle

@@ -37,68 +37,86 @@ void Run::begin()
 {
     for (int n = 0; n < m_graph.size(); ++n) {
         m_nodes[size_t(n)].waitingFor = int(m_graph.prerequisites(n).size());
-        if (QService *service = m_graph.service(n))
-            QServicePrivate::get(service)->manager = m_manager;
+        if (QService *service = m_graph.service(n)) {
+            QServicePrivate *d = QServicePrivate::get(service);
+            d->manager = m_manager;
+            d->run = weak_from_this();
+        }
     }
     setManagerState(QService::State::Starting);
     for (int n = 0; n < m_graph.size(); ++n)
-        if (m_nodes[size_t(n)].waitingFor == 0)
-            m_ready.push_back(n);
+        if (m_nodes[size_t(n)].waitingFor == 0) m_ready.push_back(n);
     advance();
 }
 
 void Run::requestStop()
 {
-    if (m_phase == Phase::Done || m_stopRequested)
-        return;
+    if (m_phase == Phase::Done || m_stopRequested) return;
     qCDebug(lcManager) << "stop requested";
     m_stopRequested = true;
-    if (m_phase == Phase::Starting)
-        abortStart();
+    if (m_phase == Phase::Starting) abortStart();
     advance();
 }
 
 void Run::crash(QService *service, const QString &message, std::exception_ptr cause)
 {
-    if (m_phase == Phase::Done)
-        return;
+    if (m_phase == Phase::Done) return;
     for (int n = 0; n < m_graph.size(); ++n) {
-        if (m_graph.service(n) != service)
-            continue;
+        if (m_graph.service(n) != service) continue;
         const NodePhase phase = m_nodes[size_t(n)].phase;
         if (phase != NodePhase::Starting && phase != NodePhase::Running)
             return; // a crash reported after the service left its run is not this run's
         recordFailure(n, QLifecycle::Phase::Run, message, std::move(cause));
         m_stopRequested = true;
-        if (m_phase == Phase::Starting)
-            abortStart();
+        if (m_phase == Phase::Starting) abortStart();
         advance();
         return;
     }
 }
 
-QCoro::Task<> Run::watch(std::weak_ptr<Run> run, QService *service, bool starting, int node,
+QCoro::Task<> Run::watch(QCoro::Task<> operation, std::weak_ptr<Run> run, int node,
                          quint32 generation)
 {
     std::exception_ptr error;
     try {
-        // Two separate co_awaits: g++ 12 miscompiles co_await inside ?: (QT-NOTES 2.7b).
-        if (starting) {
-            co_await QServicePrivate::callStart(service);
-        } else {
-            co_await QServicePrivate::callStop(service);
-        }
+        co_await operation;
     } catch (...) {
         error = std::current_exception();
     }
-    if (std::shared_ptr<Run> self = run.lock())
-        self->finished(node, generation, error);
+    if (std::shared_ptr<Run> self = run.lock()) self->finished(node, generation, error);
+}
+
+// Reports the end of a hook's coroutine to finished(). A hook that already completed (the
+// common case for trivial services) is read at once, without a second coroutine frame.
+void Run::follow(QCoro::Task<> operation, int n, quint32 generation)
+{
+    if (!operation.isReady()) {
+        watch(std::move(operation), weak_from_this(), n, generation);
+        return;
+    }
+    std::exception_ptr error;
+    try {
+        operation.operator co_await().await_resume(); // rethrows what the hook threw
+    } catch (...) {
+        error = std::current_exception();
+    }
+    finished(n, generation, error);
+}
+
+// Calls a hook; an override that is not a coroutine may also throw before returning a task.
+static QCoro::Task<> callHook(QService *service, bool starting, std::exception_ptr &thrown)
+{
+    try {
+        return starting ? QServicePrivate::callStart(service) : QServicePrivate::callStop(service);
+    } catch (...) {
+        thrown = std::current_exception();
+        return QCoro::Task<>();
+    }
 }
 
 void Run::launchStart(int n)
 {
-    if (m_aborting)
-        return; // a start that had not begun is never begun once the start is given up
+    if (m_aborting) return; // a start that had not begun is never begun once the start is given up
     QService *service = m_graph.service(n);
     if (!service) {
         markRunning(n); // a barrier: its whole group runs
@@ -108,12 +126,17 @@ void Run::launchStart(int n)
     node.phase = NodePhase::Starting;
     const quint32 generation = ++node.generation;
     ++m_inFlight;
-    const std::optional<std::chrono::milliseconds> timeout = QServicePrivate::startTimeoutOf(service);
+    const std::optional<std::chrono::milliseconds> timeout =
+        QServicePrivate::startTimeoutOf(service);
     node.clock.start();
     QServicePrivate::beginStart(service);
-    watch(weak_from_this(), service, true, n, generation);
-    if (timeout && node.generation == generation)
-        armDeadline(n, generation, *timeout);
+    std::exception_ptr thrown;
+    QCoro::Task<> operation = callHook(service, true, thrown);
+    if (thrown)
+        finished(n, generation, thrown);
+    else
+        follow(std::move(operation), n, generation);
+    if (timeout && node.generation == generation) armDeadline(n, generation, *timeout);
 }
 
 void Run::launchStop(int n)
@@ -130,9 +153,13 @@ void Run::launchStop(int n)
     const std::chrono::milliseconds timeout = QServicePrivate::stopTimeoutOf(service);
     node.clock.start();
     QServicePrivate::setState(service, QService::State::Stopping);
-    watch(weak_from_this(), service, false, n, generation);
-    if (node.generation == generation)
-        armDeadline(n, generation, timeout);
+    std::exception_ptr thrown;
+    QCoro::Task<> operation = callHook(service, false, thrown);
+    if (thrown)
+        finished(n, generation, thrown);
+    else
+        follow(std::move(operation), n, generation);
+    if (node.generation == generation) armDeadline(n, generation, timeout);
 }
 
 void Run::armDeadline(int n, quint32 generation, std::chrono::milliseconds timeout)
@@ -179,8 +206,7 @@ void Run::finished(int n, quint32 generation, std::exception_ptr error)
         }
     } else if (node.phase == NodePhase::Stopping) {
         QServicePrivate::setStopDuration(service, elapsed);
-        if (error)
-            recordFailure(n, QLifecycle::Phase::Stop, describeException(error), error);
+        if (error) recordFailure(n, QLifecycle::Phase::Stop, describeException(error), error);
         markStopped(n);
     }
     advance();
@@ -189,8 +215,7 @@ void Run::finished(int n, quint32 generation, std::exception_ptr error)
 void Run::timedOut(int n, quint32 generation, std::chrono::milliseconds after)
 {
     Node &node = m_nodes[size_t(n)];
-    if (generation != node.generation)
-        return;
+    if (generation != node.generation) return;
     QService *service = m_graph.service(n);
     settle(node);
     const qint64 elapsed = node.clock.elapsed();
@@ -215,8 +240,7 @@ void Run::markRunning(int n)
     if (QService *service = m_graph.service(n))
         QServicePrivate::setState(service, QService::State::Running);
     for (int dependent : m_graph.dependents(n))
-        if (--m_nodes[size_t(dependent)].waitingFor == 0)
-            m_ready.push_back(dependent);
+        if (--m_nodes[size_t(dependent)].waitingFor == 0) m_ready.push_back(dependent);
 }
 
 void Run::markStopped(int n)
@@ -224,7 +248,8 @@ void Run::markStopped(int n)
     m_nodes[size_t(n)].phase = NodePhase::Stopped;
     if (QService *service = m_graph.service(n)) {
         const bool failed = QServicePrivate::get(service)->failure.has_value();
-        QServicePrivate::setState(service, failed ? QService::State::Failed : QService::State::Stopped);
+        QServicePrivate::setState(service,
+                                  failed ? QService::State::Failed : QService::State::Stopped);
     }
     // Release this node's lease on each prerequisite, mirror order (last declared first).
     const std::span<const int> prerequisites = m_graph.prerequisites(n);
@@ -251,8 +276,7 @@ void Run::recordFailure(int n, QLifecycle::Phase phase, const QString &message,
 
 void Run::abortStart()
 {
-    if (m_aborting)
-        return;
+    if (m_aborting) return;
     m_aborting = true;
     setManagerState(QService::State::Stopping);
 }
@@ -265,8 +289,7 @@ void Run::enterStopping()
     // Leases: a running node is held by each of its running dependents. A dependent whose
     // start failed or never began holds nothing.
     for (int n = 0; n < m_graph.size(); ++n) {
-        if (m_nodes[size_t(n)].phase != NodePhase::Running)
-            continue;
+        if (m_nodes[size_t(n)].phase != NodePhase::Running) continue;
         int leases = 0;
         for (int dependent : m_graph.dependents(n))
             leases += m_nodes[size_t(dependent)].phase == NodePhase::Running ? 1 : 0;
@@ -280,19 +303,14 @@ void Run::enterStopping()
 void Run::enterDone()
 {
     m_phase = Phase::Done;
-    for (int n = 0; n < m_graph.size(); ++n) {
-        QService *service = m_graph.service(n);
-        if (!service)
-            continue;
-        if (m_nodes[size_t(n)].phase == NodePhase::Running)
-            qCCritical(lcManager).noquote() << service->name() << "left running: please report this";
-        QServicePrivate *d = QServicePrivate::get(service);
-        if (d->manager == m_manager)
-            d->manager = nullptr;
-    }
+    // Ownership of the services ends with this phase change (QServicePrivate::run).
+    for (int n = 0; n < m_graph.size(); ++n)
+        if (m_nodes[size_t(n)].phase == NodePhase::Running && m_graph.service(n))
+            qCCritical(lcManager).noquote()
+                << m_graph.service(n)->name() << "left running: please report this";
     if (m_manager)
-        ServiceManagerPrivate::setErrorString(m_manager, failed() ? Error(m_failures).message()
-                                                                  : QString());
+        ServiceManagerPrivate::setErrorString(m_manager,
+                                              failed() ? Error(m_failures).message() : QString());
     setManagerState(failed() ? QService::State::Failed : QService::State::Stopped);
     qCDebug(lcManager) << "run ended" << (failed() ? "with failures" : "cleanly");
     m_started.fire();
@@ -301,8 +319,7 @@ void Run::enterDone()
 
 void Run::setManagerState(QService::State state)
 {
-    if (m_manager)
-        ServiceManagerPrivate::setState(m_manager, state);
+    if (m_manager) ServiceManagerPrivate::setState(m_manager, state);
 }
 
 // Runs the scheduler until nothing more can happen now. Re-entrant calls (from a slot
@@ -310,8 +327,7 @@ void Run::setManagerState(QService::State state)
 // once: the outer call picks up whatever they changed.
 void Run::advance()
 {
-    if (m_advancing)
-        return;
+    if (m_advancing) return;
     const std::shared_ptr<Run> keepAlive = shared_from_this();
     m_advancing = true;
     QElapsedTimer slice;

@@ -54,15 +54,16 @@ private:
     enum class NodePhase : quint8 { Idle, Starting, Running, StartFailed, Stopping, Stopped };
     struct Node {
         NodePhase phase = NodePhase::Idle;
-        int waitingFor = 0;      // prerequisites not Running yet
-        int leases = 0;          // running dependents not stopped yet
-        quint32 generation = 0;  // bumped to disown the current operation
+        int waitingFor = 0;     // prerequisites not Running yet
+        int leases = 0;         // running dependents not stopped yet
+        quint32 generation = 0; // bumped to disown the current operation
         QElapsedTimer clock;
         std::unique_ptr<QTimer> deadline;
     };
 
-    static QCoro::Task<> watch(std::weak_ptr<Run> run, QService *service, bool starting, int node,
+    static QCoro::Task<> watch(QCoro::Task<> operation, std::weak_ptr<Run> run, int node,
                                quint32 generation);
+    void follow(QCoro::Task<> operation, int node, quint32 generation);
     void launchStart(int node);
     void launchStop(int node);
     void finished(int node, quint32 generation, std::exception_ptr error);

@@ -32,16 +32,30 @@ ServiceManager::~ServiceManager()
                              << "services are left as they are";
 }
 
-QService *ServiceManager::root() const { return d->root; }
-ServiceManager::State ServiceManager::state() const { return m_state; }
-QBindable<ServiceManager::State> ServiceManager::bindableState() const { return &m_state; }
-QString ServiceManager::errorString() const { return m_errorString; }
-QBindable<QString> ServiceManager::bindableErrorString() const { return &m_errorString; }
+QService *ServiceManager::root() const
+{
+    return d->root;
+}
+ServiceManager::State ServiceManager::state() const
+{
+    return m_state;
+}
+QBindable<ServiceManager::State> ServiceManager::bindableState() const
+{
+    return &m_state;
+}
+QString ServiceManager::errorString() const
+{
+    return m_errorString;
+}
+QBindable<QString> ServiceManager::bindableErrorString() const
+{
+    return &m_errorString;
+}
 
 std::optional<Error> ServiceManager::error() const
 {
-    if (d->run && d->run->failed())
-        return Error(d->run->failures());
+    if (d->run && d->run->failed()) return Error(d->run->failures());
     return d->validationError;
 }
 
@@ -75,21 +89,17 @@ QCoro::Task<> ServiceManager::start()
     const QPointer<ServiceManager> self(this);
     for (;;) {
         const std::shared_ptr<Run> current = d->run;
-        if (!current || current->phase() == Run::Phase::Done)
-            break;
-        if (current->phase() == Run::Phase::Running)
-            co_return; // already running: a no-op
+        if (!current || current->phase() == Run::Phase::Done) break;
+        if (current->phase() == Run::Phase::Running) co_return; // already running: a no-op
         if (current->phase() == Run::Phase::Starting) {
             co_await current->whenStarted(); // join the start in progress
-            if (!self)
-                throw destroyedError();
+            if (!self) throw destroyedError();
             if (current->phase() == Run::Phase::Done && current->failed())
                 throw Error(current->failures());
             co_return;
         }
         co_await current->whenDone(); // stopping: start again once stopped
-        if (!self)
-            throw destroyedError();
+        if (!self) throw destroyedError();
     }
 
     // Validate before anything starts; on refusal the graph is untouched.
@@ -108,24 +118,19 @@ QCoro::Task<> ServiceManager::start()
     d->run = run;
     run->begin();
     co_await run->whenStarted();
-    if (!self)
-        throw destroyedError();
-    if (run->phase() == Run::Phase::Done && run->failed())
-        throw Error(run->failures());
+    if (!self) throw destroyedError();
+    if (run->phase() == Run::Phase::Done && run->failed()) throw Error(run->failures());
 }
 
 QCoro::Task<> ServiceManager::stop()
 {
     const QPointer<ServiceManager> self(this);
     const std::shared_ptr<Run> run = d->run;
-    if (!run || run->phase() == Run::Phase::Done)
-        co_return; // nothing runs: a no-op
+    if (!run || run->phase() == Run::Phase::Done) co_return; // nothing runs: a no-op
     run->requestStop();
     co_await run->whenDone();
-    if (!self)
-        throw destroyedError();
-    if (run->failed())
-        throw Error(run->failures());
+    if (!self) throw destroyedError();
+    if (run->failed()) throw Error(run->failures());
 }
 
 QCoro::Task<> ServiceManager::wait()
@@ -134,11 +139,9 @@ QCoro::Task<> ServiceManager::wait()
     const std::shared_ptr<Run> run = d->run;
     if (run && run->phase() != Run::Phase::Done) {
         co_await run->whenDone();
-        if (!self)
-            throw destroyedError();
+        if (!self) throw destroyedError();
     }
-    if (run && run->failed())
-        throw Error(run->failures());
+    if (run && run->failed()) throw Error(run->failures());
 }
 
 void ServiceManager::requestStop()
@@ -147,8 +150,7 @@ void ServiceManager::requestStop()
         QMetaObject::invokeMethod(this, &ServiceManager::requestStop, Qt::QueuedConnection);
         return;
     }
-    if (d->run)
-        d->run->requestStop();
+    if (d->run) d->run->requestStop();
 }
 
 int ServiceManager::run()
@@ -163,11 +165,16 @@ int ServiceManager::run(QService &root)
     return manager.run();
 }
 
-void ServiceManager::notifyState(State state) { Q_EMIT stateChanged(state, QPrivateSignal()); }
+void ServiceManager::notifyState(State state)
+{
+    Q_EMIT
+    stateChanged(state, QPrivateSignal());
+}
 
 void ServiceManager::notifyErrorString(const QString &errorString)
 {
-    Q_EMIT errorStringChanged(errorString, QPrivateSignal());
+    Q_EMIT
+    errorStringChanged(errorString, QPrivateSignal());
 }
 
 } // namespace QLifecycle

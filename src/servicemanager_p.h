@@ -25,7 +25,8 @@ public:
     static void emitErrorOccurred(ServiceManager *manager, QService *service, Phase phase,
                                   const QString &message)
     {
-        Q_EMIT manager->errorOccurred(service, phase, message, ServiceManager::QPrivateSignal());
+        Q_EMIT
+        manager->errorOccurred(service, phase, message, ServiceManager::QPrivateSignal());
     }
 
     QPointer<QService> root;

@@ -42,7 +42,8 @@ UnixSignalWatcher::UnixSignalWatcher(QObject *parent) : QObject(parent)
     m_notifier = new QSocketNotifier(s_fds[1], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &UnixSignalWatcher::drain);
 
-    struct sigaction action {};
+    struct sigaction action {
+    };
     action.sa_handler = onSignal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
@@ -53,8 +54,7 @@ UnixSignalWatcher::UnixSignalWatcher(QObject *parent) : QObject(parent)
 
 UnixSignalWatcher::~UnixSignalWatcher()
 {
-    if (!m_active)
-        return;
+    if (!m_active) return;
     ::sigaction(SIGINT, &m_previousInt, nullptr);
     ::sigaction(SIGTERM, &m_previousTerm, nullptr);
     delete m_notifier;
@@ -68,7 +68,8 @@ void UnixSignalWatcher::drain()
     unsigned char byte = 0;
     while (::read(s_fds[1], &byte, 1) == 1) {
         qCInfo(lcSignals) << "received signal" << int(byte);
-        Q_EMIT received(int(byte));
+        Q_EMIT
+        received(int(byte));
     }
 }
 

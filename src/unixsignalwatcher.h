@@ -29,8 +29,10 @@ private:
     void drain();
 
     QSocketNotifier *m_notifier = nullptr;
-    struct sigaction m_previousInt {};
-    struct sigaction m_previousTerm {};
+    struct sigaction m_previousInt {
+    };
+    struct sigaction m_previousTerm {
+    };
     bool m_active = false;
 };
 

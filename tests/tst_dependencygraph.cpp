@@ -5,7 +5,8 @@
 
 #include "dependencygraph.h"
 #include "eventlog.h"
-#include "harness.h"
+
+#include <QtTest/QTest>
 
 #include <QtCore/QElapsedTimer>
 
@@ -65,8 +66,7 @@ void tst_DependencyGraph::stageAfterGroupGoesThroughOneBarrier()
     QCOMPARE(graph.size(), 6); // 5 services + 1 barrier for the group
     int barrier = -1;
     for (int n = 0; n < graph.size(); ++n)
-        if (!graph.service(n))
-            barrier = n;
+        if (!graph.service(n)) barrier = n;
     QVERIFY(barrier >= 0);
     QCOMPARE(graph.prerequisites(barrier).size(), size_t(3));
     // d waits for the barrier only: 3 + 1 edges instead of 3 x 1.
@@ -88,8 +88,7 @@ void tst_DependencyGraph::sharedDependencyIsOneNode()
     const DependencyGraph graph = DependencyGraph::build(&root, nullptr);
     QCOMPARE(graph.startOrder().count(&shared), 1);
     for (int n = 0; n < graph.size(); ++n)
-        if (graph.service(n) == &shared)
-            QCOMPARE(graph.dependents(n).size(), size_t(2));
+        if (graph.service(n) == &shared) QCOMPARE(graph.dependents(n).size(), size_t(2));
 }
 
 void tst_DependencyGraph::startOrderPutsDependenciesFirst()
@@ -128,7 +127,8 @@ void tst_DependencyGraph::longChainIsReadWithoutRecursion()
         DependencyGraph::build(chain.front().get(), nullptr);
         QFAIL("a cycle was not refused");
     } catch (const Error &error) {
-        QVERIFY(error.message().startsWith(QStringLiteral("0: invalid dependencies: cycle: 0 -> 1 -> 2")));
+        QVERIFY(error.message().startsWith(
+            QStringLiteral("0: invalid dependencies: cycle: 0 -> 1 -> 2")));
         QVERIFY(error.message().endsWith(QStringLiteral("99999 -> 0")));
     }
 }

@@ -46,7 +46,8 @@ void tst_Failures::startFailureStopsWhatAlreadyStarted()
     QSignalSpy aStates(&a, &QService::stateChanged), brokenStates(&broken, &QService::stateChanged);
     QSignalSpy managerStates(&manager, &ServiceManager::stateChanged);
     QVERIFY_THROWS_EXCEPTION(Error, runBlocking(manager.start()));
-    QCOMPARE(states(aStates), (QList{State::Starting, State::Running, State::Stopping, State::Stopped}));
+    QCOMPARE(states(aStates),
+             (QList{State::Starting, State::Running, State::Stopping, State::Stopped}));
     QCOMPARE(states(brokenStates), (QList{State::Starting, State::Failed}));
     QCOMPARE(states(managerStates), (QList{State::Starting, State::Stopping, State::Failed}));
     // Reverse order of what started: b, then a.
@@ -110,7 +111,8 @@ void tst_Failures::aggregateErrorListsEveryFailurePrimaryFirst()
     QVERIFY(error);
     QCOMPARE(error->failures().size(), 2);
     QCOMPARE(error->primary().toString(), QStringLiteral("first: start failed: first boom"));
-    QCOMPARE(error->failures().at(1).toString(), QStringLiteral("second: start failed: second boom"));
+    QCOMPARE(error->failures().at(1).toString(),
+             QStringLiteral("second: start failed: second boom"));
     QCOMPARE(QString::fromUtf8(error->what()), error->message());
     QCOMPARE(manager.errorString(), error->message());
     QCOMPARE(manager.error()->failures().size(), 2);
@@ -210,7 +212,7 @@ void tst_Failures::errorsNameServiceAndPhase()
     QCOMPARE(error->primary().service, QStringLiteral("db"));
     QCOMPARE(error->primary().phase, Phase::Start);
     QCOMPARE(error->primary().message, QStringLiteral("connection refused"));
-    QCOMPARE(db.errorString(), QStringLiteral("db: start failed: connection refused"));
+    QCOMPARE(db.errorString(), QStringLiteral("start failed: connection refused"));
 }
 
 void tst_Failures::nonStdExceptionIsDescribed()
@@ -231,12 +233,11 @@ void tst_Failures::errorOccurredEmittedAtTheMomentOfFailure()
     root.deps = {&broken};
     ServiceManager manager(&root);
     QList<State> stateWhenEmitted;
-    connect(&broken, &QService::errorOccurred, this,
-            [&](Phase phase, const QString &message) {
-                QCOMPARE(phase, Phase::Start);
-                QCOMPARE(message, QStringLiteral("scripted failure"));
-                stateWhenEmitted.append(broken.state());
-            });
+    connect(&broken, &QService::errorOccurred, this, [&](Phase phase, const QString &message) {
+        QCOMPARE(phase, Phase::Start);
+        QCOMPARE(message, QStringLiteral("scripted failure"));
+        stateWhenEmitted.append(broken.state());
+    });
     QSignalSpy managerErrors(&manager, &ServiceManager::errorOccurred);
     QVERIFY_THROWS_EXCEPTION(Error, runBlocking(manager.start()));
     QCOMPARE(stateWhenEmitted, QList{State::Starting}); // before the state settled on Failed
@@ -248,11 +249,16 @@ void tst_Failures::validationRefusesBeforeAnythingStarts_data()
 {
     QTest::addColumn<QString>("shape");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("cycle") << "cycle" << "a: invalid dependencies: cycle: a -> b -> c -> a";
-    QTest::newRow("null") << "null" << "b: invalid dependencies: null dependency in stage 2";
-    QTest::newRow("self") << "self" << "c: invalid dependencies: depends on itself";
-    QTest::newRow("twice") << "twice" << "b: invalid dependencies: lists c more than once";
-    QTest::newRow("contradictory order") << "order" << "cycle: c -> b -> c";
+    QTest::newRow("cycle") << "cycle"
+                           << "a: invalid dependencies: cycle: a -> b -> c -> a";
+    QTest::newRow("null") << "null"
+                          << "b: invalid dependencies: null dependency in stage 2";
+    QTest::newRow("self") << "self"
+                          << "c: invalid dependencies: depends on itself";
+    QTest::newRow("twice") << "twice"
+                           << "b: invalid dependencies: lists c more than once";
+    QTest::newRow("contradictory order") << "order"
+                                         << "cycle: c -> b -> c";
 }
 
 void tst_Failures::validationRefusesBeforeAnythingStarts()

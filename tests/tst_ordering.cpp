@@ -104,7 +104,10 @@ void tst_Ordering::independentBranchesDoNotWaitForEachOther()
     left.deps = {&slow};
     root.deps = {{&left, &right}};
     ServiceManager manager(&root);
-    runBlocking([](ServiceManager *m) -> QCoro::Task<> { m->start(); co_return; }(&manager));
+    runBlocking([](ServiceManager *m) -> QCoro::Task<> {
+        m->start();
+        co_return;
+    }(&manager));
     QVERIFY(waitForState(&right, State::Running));
     QCOMPARE(slow.state(), State::Starting); // right did not wait for the other branch
     QCOMPARE(left.state(), State::Stopped);
@@ -180,8 +183,7 @@ void tst_Ordering::ordersAreDeterministic()
         ServiceManager manager(&root);
         runBlocking(manager.start());
         runBlocking(manager.stop());
-        if (round == 0)
-            first = log.events();
+        if (round == 0) first = log.events();
         QCOMPARE(log.events(), first);
     }
 }
@@ -196,7 +198,8 @@ void tst_Ordering::managerStateFollowsTheRun()
     runBlocking(manager.start());
     QCOMPARE(manager.state(), State::Running);
     runBlocking(manager.stop());
-    QCOMPARE(states(spy), (QList{State::Starting, State::Running, State::Stopping, State::Stopped}));
+    QCOMPARE(states(spy),
+             (QList{State::Starting, State::Running, State::Stopping, State::Stopped}));
 }
 
 void tst_Ordering::startOnRunningGraphIsNoop()
@@ -246,8 +249,7 @@ void tst_Ordering::stopRequestedDuringStartIsHonoured()
     root.deps = {&slow, &after};
     ServiceManager manager(&root);
     connect(&slow, &QService::stateChanged, &manager, [&](State state) {
-        if (state == State::Starting)
-            manager.requestStop();
+        if (state == State::Starting) manager.requestStop();
     });
     QSignalSpy managerStates(&manager, &ServiceManager::stateChanged);
     runBlocking(manager.start()); // completes (no error) once the graph has stopped
@@ -332,7 +334,8 @@ void tst_Ordering::servicesListedInStartOrder()
 
 void tst_Ordering::ownershipReleasedAfterRun()
 {
-    ScriptedService shared(QStringLiteral("shared")), x(QStringLiteral("x")), y(QStringLiteral("y"));
+    ScriptedService shared(QStringLiteral("shared")), x(QStringLiteral("x")),
+        y(QStringLiteral("y"));
     x.deps = {&shared};
     y.deps = {&shared};
     ServiceManager first(&x), second(&y);

@@ -37,8 +37,8 @@ void tst_Timeouts::stopTimeoutAbandonsAndGoesOn()
     ServiceManager manager(&root);
     runBlocking(manager.start());
     QSignalSpy stuckStates(&stuck, &QService::stateChanged);
-    QTest::ignoreMessage(QtWarningMsg,
-                         QRegularExpression(QStringLiteral("^stuck: stop failed: timed out after 50 ms")));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(
+                                           "^stuck: stop failed: timed out after 50 ms")));
     const std::optional<Error> error = expectError(manager.stop());
     QVERIFY(error);
     QCOMPARE(error->failures().size(), 1);
@@ -94,7 +94,8 @@ void tst_Timeouts::startTimeoutIsStartFailure()
     QSignalSpy stuckStates(&stuck, &QService::stateChanged);
     const std::optional<Error> error = expectError(manager.start());
     QVERIFY(error);
-    QCOMPARE(error->primary().toString(), QStringLiteral("stuck: start failed: timed out after 40 ms"));
+    QCOMPARE(error->primary().toString(),
+             QStringLiteral("stuck: start failed: timed out after 40 ms"));
     QCOMPARE(states(stuckStates), (QList{State::Starting, State::Failed}));
     QCOMPARE(stuck.stopCalls, 0);
     QCOMPARE(ok.stopReturns, 1); // rolled back

@@ -18,7 +18,8 @@ using namespace std::chrono_literals;
 // What the services below have in common: simulated work, plus the faults the command line
 // can inject (--fail-start, --fail-stop, --slow-stop) to show how the manager reacts to them.
 // A real service derives from QLifecycle::QService directly.
-class SimulatedService : public QLifecycle::QService {
+class SimulatedService : public QLifecycle::QService
+{
     Q_OBJECT
 public:
     explicit SimulatedService(const QString &name, QObject *parent = nullptr) : QService(parent)
@@ -55,7 +56,8 @@ private:
 };
 
 // Reads the configuration everything else needs. No dependencies.
-class Config : public SimulatedService {
+class Config : public SimulatedService
+{
     Q_OBJECT
 public:
     Config() : SimulatedService(QStringLiteral("Config")) {}
@@ -66,7 +68,8 @@ protected:
 };
 
 // A database connection pool; needs the configuration.
-class Database : public SimulatedService {
+class Database : public SimulatedService
+{
     Q_OBJECT
 public:
     explicit Database(Config *config)
@@ -85,7 +88,8 @@ private:
 
 // An in-memory cache; also needs the configuration. Database and Cache share Config (a
 // diamond): Config starts once, and stops only after both of them have stopped.
-class Cache : public SimulatedService {
+class Cache : public SimulatedService
+{
     Q_OBJECT
 public:
     explicit Cache(Config *config) : SimulatedService(QStringLiteral("Cache")), m_config(config) {}
@@ -100,7 +104,8 @@ private:
 };
 
 // Exports metrics. No dependencies.
-class Metrics : public SimulatedService {
+class Metrics : public SimulatedService
+{
     Q_OBJECT
 public:
     Metrics() : SimulatedService(QStringLiteral("Metrics")) {}
@@ -111,7 +116,8 @@ protected:
 };
 
 // A search index. No dependencies, but building the index makes it the slowest start.
-class Search : public SimulatedService {
+class Search : public SimulatedService
+{
     Q_OBJECT
 public:
     Search() : SimulatedService(QStringLiteral("Search")) {}
@@ -122,7 +128,8 @@ protected:
 };
 
 // The public API: the root of the graph, it needs everything else.
-class Api : public SimulatedService {
+class Api : public SimulatedService
+{
     Q_OBJECT
 public:
     Api(Database *db, Cache *cache, Search *search, Metrics *metrics)

@@ -11,7 +11,8 @@
 //   [   20 ms] Config    Running   (started in 20 ms)
 //
 // Lines are flushed at once, so the log stays live even when stdout is a pipe.
-class TransitionLog {
+class TransitionLog
+{
 public:
     TransitionLog();
 

@@ -26,11 +26,13 @@ QLIFECYCLE_EXPORT QString phaseName(Phase phase);
 
 /*! One failure of one service, as collected by the ServiceManager. */
 struct QLIFECYCLE_EXPORT Failure {
-    QString service;          //!< The service's name (QService::name()), empty for graph errors.
+    QString service;            //!< The service's name (QService::name()), empty for graph errors.
     Phase phase = Phase::Start; //!< When it happened.
-    QString message;          //!< What went wrong, without the service name.
-    std::exception_ptr cause; //!< The original exception, when there was one.
+    QString message;            //!< What went wrong, without the service name.
+    std::exception_ptr cause;   //!< The original exception, when there was one.
 
+    /*! "start failed: connection refused": the phase and the message, without the service. */
+    QString reason() const;
     /*! "db: start failed: connection refused". */
     QString toString() const;
 };

@@ -149,6 +149,9 @@ protected:
      */
     virtual std::optional<std::chrono::milliseconds> startTimeout() const;
 
+    /*! Reimplemented; an override must call this base implementation. */
+    void connectNotify(const QMetaMethod &signal) override;
+
 private:
     friend class QServicePrivate;
     void notifyState(State state);

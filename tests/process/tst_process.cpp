@@ -24,7 +24,8 @@ const QStringList AllServices{u"Config"_s,  u"Database"_s, u"Cache"_s,
                               u"Metrics"_s, u"Search"_s,   u"Api"_s};
 
 // The console example as a child process, its stdout collected line by line as it arrives.
-class Console {
+class Console
+{
 public:
     explicit Console(const QStringList &arguments)
     {
@@ -125,7 +126,8 @@ private:
 
 } // namespace
 
-class tst_Process : public QObject {
+class tst_Process : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:

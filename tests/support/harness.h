@@ -31,7 +31,7 @@ struct BlockingState {
     QEventLoop loop;
 };
 
-template<typename T>
+template <typename T>
 QCoro::Task<> drive(QCoro::Task<T> task, std::shared_ptr<BlockingState> state,
                     std::shared_ptr<std::optional<T>> result)
 {
@@ -63,8 +63,7 @@ inline void wait(const std::shared_ptr<BlockingState> &state, std::chrono::milli
     }
     if (!state->finished)
         throw Timeout("coroutine did not finish within " + std::to_string(timeout.count()) + " ms");
-    if (state->error)
-        std::rethrow_exception(state->error);
+    if (state->error) std::rethrow_exception(state->error);
 }
 } // namespace detail
 
@@ -78,7 +77,7 @@ inline void runBlocking(QCoro::Task<> task, std::chrono::milliseconds timeout = 
     detail::wait(state, timeout);
 }
 
-template<typename T>
+template <typename T>
 T runBlocking(QCoro::Task<T> task, std::chrono::milliseconds timeout = 10s)
 {
     auto state = std::make_shared<detail::BlockingState>();
@@ -92,7 +91,8 @@ T runBlocking(QCoro::Task<T> task, std::chrono::milliseconds timeout = 10s)
 QList<QService::State> states(const QSignalSpy &spy);
 
 // Spins the event loop until `object` (a service or a manager) is in `state`.
-bool waitForState(QService *service, QService::State state, std::chrono::milliseconds timeout = 10s);
+bool waitForState(QService *service, QService::State state,
+                  std::chrono::milliseconds timeout = 10s);
 bool waitForState(ServiceManager *manager, QService::State state,
                   std::chrono::milliseconds timeout = 10s);
 
@@ -104,11 +104,10 @@ std::optional<Error> expectError(QCoro::Task<> task, std::chrono::milliseconds t
 // QVERIFY/QCOMPARE expand to `return;`, which a coroutine cannot use.
 #define CO_VERIFY(condition)                                                                       \
     do {                                                                                           \
-        if (!QTest::qVerify(static_cast<bool>(condition), #condition, "", __FILE__, __LINE__))    \
+        if (!QTest::qVerify(static_cast<bool>(condition), #condition, "", __FILE__, __LINE__))     \
             co_return;                                                                             \
     } while (false)
 #define CO_COMPARE(actual, expected)                                                               \
     do {                                                                                           \
-        if (!QTest::qCompare(actual, expected, #actual, #expected, __FILE__, __LINE__))            \
-            co_return;                                                                             \
+        if (!QTest::qCompare(actual, expected, #actual, #expected, __FILE__, __LINE__)) co_return; \
     } while (false)

@@ -28,7 +28,8 @@ public:
         QString failMessage = QStringLiteral("scripted failure");
     };
 
-    explicit ScriptedService(const QString &name, EventLog *log = nullptr, QObject *parent = nullptr);
+    explicit ScriptedService(const QString &name, EventLog *log = nullptr,
+                             QObject *parent = nullptr);
     ~ScriptedService() override;
 
     Script onStart;
@@ -37,10 +38,10 @@ public:
     std::optional<std::chrono::milliseconds> stopTimeout;
     std::optional<std::chrono::milliseconds> startLimit;
 
-    int startCalls = 0;    // start() entered
-    int startReturns = 0;  // start() returned normally
-    int stopCalls = 0;     // stop() entered
-    int stopReturns = 0;   // stop() returned normally
+    int startCalls = 0;   // start() entered
+    int startReturns = 0; // start() returned normally
+    int stopCalls = 0;    // stop() entered
+    int stopReturns = 0;  // stop() returned normally
     // State of each dependency when start() began and when stop() returned.
     QList<State> dependencyStatesAtStart;
     QList<State> dependencyStatesAtStop;
