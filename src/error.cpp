@@ -66,6 +66,13 @@ QString Error::message() const
     return lines.join(QLatin1Char('\n'));
 }
 
+const char *Cancelled::what() const noexcept
+{
+    return "cancelled: the service is stopping";
+}
+
+LifecycleError::LifecycleError(const QString &message) : m_what(message.toUtf8()) {}
+
 QString describeException(const std::exception_ptr &error)
 {
     if (!error) return QStringLiteral("no error");

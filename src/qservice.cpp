@@ -4,6 +4,7 @@
 #include "logging.h"
 #include "qservice_p.h"
 #include "run.h"
+#include "taskset.h"
 
 #include <QtCore/QDebug>
 #include <QtCore/QMetaEnum>
@@ -141,6 +142,8 @@ void QService::notifyStopDuration(qint64 ms)
 void QServicePrivate::beginStart(QService *service)
 {
     service->d->failure.reset();
+    service->d->tasks = std::make_shared<detail::TaskSet>(service);
+    setTaskCounts(service, 0, 0);
     service->m_errorString = QString();
     setState(service, QService::State::Starting);
 }

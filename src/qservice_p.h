@@ -11,6 +11,9 @@
 namespace QLifecycle {
 
 class Run;
+namespace detail {
+class TaskSet;
+}
 
 // The manager's access to a service: the protected hooks and the state it alone may change.
 class QServicePrivate
@@ -38,12 +41,19 @@ public:
     static void fail(QService *service, const Failure &failure);
     static void setStartDuration(QService *service, qint64 ms) { service->m_startDurationMs = ms; }
     static void setStopDuration(QService *service, qint64 ms) { service->m_stopDurationMs = ms; }
+    static void setTaskCounts(QService *service, int total, int finished)
+    {
+        service->m_taskCount = total;
+        service->m_finishedTaskCount = finished;
+        service->m_pendingTaskCount = total - finished;
+    }
 
     // The manager of the run that owns the service while that run is active, else nullptr.
     ServiceManager *activeManager() const;
 
     QPointer<ServiceManager> manager; // the manager of the last run that included the service
     std::weak_ptr<Run> run;           // that run: it owns the service until it is done
+    std::shared_ptr<detail::TaskSet> tasks; // the background tasks of the current or last run
     std::optional<Failure> failure;   // the failure of the current or last run
     std::atomic<bool> nameSignalConnected{false};
 

@@ -17,6 +17,24 @@ namespace {
 constexpr qint64 SliceMs = 8;
 constexpr int StepsBetweenClockChecks = 128;
 
+bool isCancellation(const std::exception_ptr &error)
+{
+    try {
+        std::rethrow_exception(error);
+    } catch (const Cancelled &) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+// A start that failed or was cancelled: its tasks are cancelled, not awaited (CONTRACT 3).
+void abandonTasks(QService *service)
+{
+    if (const auto &tasks = QServicePrivate::get(service)->tasks)
+        tasks->cancelEverythingNow();
+}
+
 QString timeoutMessage(std::chrono::milliseconds after, bool stopping)
 {
     return QStringLiteral("timed out after %1 ms%2")
@@ -64,7 +82,8 @@ void Run::crash(QService *service, const QString &message, std::exception_ptr ca
     for (int n = 0; n < m_graph.size(); ++n) {
         if (m_graph.service(n) != service) continue;
         const NodePhase phase = m_nodes[size_t(n)].phase;
-        if (phase != NodePhase::Starting && phase != NodePhase::Running)
+        if (phase != NodePhase::Starting && phase != NodePhase::Running &&
+            phase != NodePhase::Stopping)
             return; // a crash reported after the service left its run is not this run's
         recordFailure(n, QLifecycle::Phase::Run, message, std::move(cause));
         m_stopRequested = true;
@@ -104,8 +123,10 @@ void Run::follow(QCoro::Task<> operation, int n, quint32 generation)
 }
 
 // Calls a hook; an override that is not a coroutine may also throw before returning a task.
+// Hooks are not tasks: their first steps run outside any task's context.
 static QCoro::Task<> callHook(QService *service, bool starting, std::exception_ptr &thrown)
 {
+    detail::ContextScope scope(nullptr);
     try {
         return starting ? QServicePrivate::callStart(service) : QServicePrivate::callStop(service);
     } catch (...) {
@@ -153,13 +174,37 @@ void Run::launchStop(int n)
     const std::chrono::milliseconds timeout = QServicePrivate::stopTimeoutOf(service);
     node.clock.start();
     QServicePrivate::setState(service, QService::State::Stopping);
-    std::exception_ptr thrown;
-    QCoro::Task<> operation = callHook(service, false, thrown);
-    if (thrown)
-        finished(n, generation, thrown);
-    else
-        follow(std::move(operation), n, generation);
+    const std::shared_ptr<detail::TaskSet> tasks = QServicePrivate::get(service)->tasks;
+    if (tasks && tasks->hasRunningTasks()) {
+        // Cancel and await the tasks, then stop(): one operation under one deadline.
+        follow(shutdown(tasks, service, weak_from_this(), n, generation), n, generation);
+    } else {
+        if (tasks)
+            tasks->closeForStop(service->name() + QStringLiteral(" is stopping"));
+        std::exception_ptr thrown;
+        QCoro::Task<> operation = callHook(service, false, thrown);
+        if (thrown)
+            finished(n, generation, thrown);
+        else
+            follow(std::move(operation), n, generation);
+    }
     if (node.generation == generation) armDeadline(n, generation, timeout);
+}
+
+QCoro::Task<> Run::shutdown(std::shared_ptr<detail::TaskSet> tasks, QService *service,
+                            std::weak_ptr<Run> run, int node, quint32 generation)
+{
+    co_await tasks->cancelAll();
+    const std::shared_ptr<Run> self = run.lock();
+    if (!self || !self->isCurrent(node, generation))
+        co_return; // abandoned at its deadline: stop() must not run behind the manager's back
+    detail::ContextScope scope(nullptr);
+    co_await QServicePrivate::callStop(service);
+}
+
+bool Run::isCurrent(int node, quint32 generation) const
+{
+    return m_nodes[size_t(node)].generation == generation;
 }
 
 void Run::armDeadline(int n, quint32 generation, std::chrono::milliseconds timeout)
@@ -196,8 +241,14 @@ void Run::finished(int n, quint32 generation, std::exception_ptr error)
     const qint64 elapsed = node.clock.elapsed();
     if (node.phase == NodePhase::Starting) {
         QServicePrivate::setStartDuration(service, elapsed);
-        if (error) {
+        if (error && m_stopRequested && isCancellation(error)) {
+            // Cancelled by the stop request: not a failure, and it takes no lease.
             node.phase = NodePhase::StartFailed;
+            abandonTasks(service);
+            QServicePrivate::setState(service, QService::State::Stopped);
+        } else if (error) {
+            node.phase = NodePhase::StartFailed;
+            abandonTasks(service);
             recordFailure(n, QLifecycle::Phase::Start, describeException(error), error);
             QServicePrivate::setState(service, QService::State::Failed);
             abortStart();
@@ -222,12 +273,20 @@ void Run::timedOut(int n, quint32 generation, std::chrono::milliseconds after)
     if (node.phase == NodePhase::Starting) {
         QServicePrivate::setStartDuration(service, elapsed);
         node.phase = NodePhase::StartFailed;
+        abandonTasks(service);
         recordFailure(n, QLifecycle::Phase::Start, timeoutMessage(after, false), {});
         QServicePrivate::setState(service, QService::State::Failed);
         abortStart();
     } else if (node.phase == NodePhase::Stopping) {
         QServicePrivate::setStopDuration(service, elapsed);
-        recordFailure(n, QLifecycle::Phase::Stop, timeoutMessage(after, true), {});
+        QString message = timeoutMessage(after, true);
+        const auto &tasks = QServicePrivate::get(service)->tasks;
+        if (tasks && tasks->hasRunningTasks()) {
+            const QStringList names = tasks->runningTaskNames();
+            message += QStringLiteral("; tasks still running, abandoned: ") +
+                       names.join(QStringLiteral(", "));
+        }
+        recordFailure(n, QLifecycle::Phase::Stop, message, {});
         markStopped(n);
     }
     advance();
@@ -266,7 +325,8 @@ void Run::recordFailure(int n, QLifecycle::Phase phase, const QString &message,
     QService *service = m_graph.service(n);
     const Failure failure{service->name(), phase, message, std::move(cause)};
     m_failures.append(failure);
-    qCWarning(lcManager).noquote() << failure.toString();
+    if (phase != QLifecycle::Phase::Run) // crashes were logged by the task that crashed
+        qCWarning(lcManager).noquote() << failure.toString();
     QServicePrivate::fail(service, failure);
     if (m_manager) {
         ServiceManagerPrivate::setErrorString(m_manager, Error(m_failures).message());

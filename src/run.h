@@ -4,7 +4,8 @@
 #include <QLifecycle/qservice.h>
 
 #include "dependencygraph.h"
-#include "oneshot.h"
+#include "taskset.h"
+#include <QLifecycle/detail/oneshot.h>
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QPointer>
@@ -47,8 +48,8 @@ public:
     const QList<Failure> &failures() const { return m_failures; }
     const DependencyGraph &graph() const { return m_graph; }
     // Fired when every service runs, or when the run ends without getting there.
-    OneShot &whenStarted() { return m_started; }
-    OneShot &whenDone() { return m_done; }
+    detail::OneShot &whenStarted() { return m_started; }
+    detail::OneShot &whenDone() { return m_done; }
 
 private:
     enum class NodePhase : quint8 { Idle, Starting, Running, StartFailed, Stopping, Stopped };
@@ -64,6 +65,9 @@ private:
     static QCoro::Task<> watch(QCoro::Task<> operation, std::weak_ptr<Run> run, int node,
                                quint32 generation);
     void follow(QCoro::Task<> operation, int node, quint32 generation);
+    static QCoro::Task<> shutdown(std::shared_ptr<detail::TaskSet> tasks, QService *service,
+                                  std::weak_ptr<Run> run, int node, quint32 generation);
+    bool isCurrent(int node, quint32 generation) const;
     void launchStart(int node);
     void launchStop(int node);
     void finished(int node, quint32 generation, std::exception_ptr error);
@@ -93,8 +97,8 @@ private:
     int m_inFlight = 0;
     int m_running = 0;
     QList<Failure> m_failures;
-    OneShot m_started;
-    OneShot m_done;
+    detail::OneShot m_started;
+    detail::OneShot m_done;
 };
 
 } // namespace QLifecycle

@@ -30,6 +30,24 @@ ServiceManager::~ServiceManager()
     if (d->run && d->run->phase() != Run::Phase::Done)
         qCWarning(lcManager) << "ServiceManager destroyed before its graph stopped;"
                              << "services are left as they are";
+    if (d->pool && !d->pool->waitForDone(0)) {
+        // Abandoned callables that ignore cancellation still run: waiting would hang, and
+        // deleting the pool waits. Leave it (and them) running until the process ends.
+        qCWarning(lcManager) << d->pool->activeThreadCount()
+                             << "abandoned thread-pool task(s) still running; leaving them be";
+        d->pool->setParent(nullptr);
+        d->pool = nullptr;
+    }
+    delete d->pool;
+}
+
+QThreadPool *ServiceManagerPrivate::threadPool()
+{
+    if (!pool) {
+        pool = new QThreadPool();
+        pool->setObjectName(QStringLiteral("QLifecycle tasks"));
+    }
+    return pool;
 }
 
 QService *ServiceManager::root() const

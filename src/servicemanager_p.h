@@ -3,6 +3,7 @@
 #include <QLifecycle/servicemanager.h>
 
 #include <QtCore/QPointer>
+#include <QtCore/QThreadPool>
 
 #include <memory>
 
@@ -29,7 +30,11 @@ public:
         manager->errorOccurred(service, phase, message, ServiceManager::QPrivateSignal());
     }
 
+    // The pool for services' callables, made on first use.
+    QThreadPool *threadPool();
+
     QPointer<QService> root;
+    QThreadPool *pool = nullptr;
     std::shared_ptr<Run> run;             // the current or last run
     std::optional<Error> validationError; // the last start refused before anything ran
     std::chrono::milliseconds defaultStopTimeout{10000};

@@ -68,6 +68,34 @@ private:
     QByteArray m_what;
 };
 
+/*!
+ * Thrown out of a cancellable wait (QService::sleepFor(), waitFor(), waitForSignal()) when
+ * the task (or the start) that waits is cancelled because its service stops. Let it unwind
+ * the coroutine: destructors and clean-up code run, and a task that ends with it counts as
+ * cancelled, not failed. Throwing it yourself cancels the task.
+ */
+class QLIFECYCLE_EXPORT Cancelled : public std::exception
+{
+public:
+    const char *what() const noexcept override;
+};
+
+/*!
+ * Thrown by a call guarded with QService::whileRunning() when the service is not Running,
+ * or stops running while the call is in flight.
+ */
+class QLIFECYCLE_EXPORT LifecycleError : public std::exception
+{
+public:
+    explicit LifecycleError(const QString &message);
+    /*! "api is not running (state: Stopped)", or similar. */
+    QString message() const { return QString::fromUtf8(m_what); }
+    const char *what() const noexcept override { return m_what.constData(); }
+
+private:
+    QByteArray m_what;
+};
+
 /*! A readable description of any exception: what() for std::exception, else a fallback. */
 QLIFECYCLE_EXPORT QString describeException(const std::exception_ptr &error);
 

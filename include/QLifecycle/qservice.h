@@ -12,8 +12,11 @@
 #include <optional>
 
 #include <QLifecycle/dependencies.h>
+#include <QLifecycle/detail/tasks.h>
+#include <QLifecycle/detail/waits.h>
 #include <QLifecycle/error.h>
 #include <QLifecycle/qlifecycle_export.h>
+#include <QLifecycle/taskoptions.h>
 
 class QDebug;
 
@@ -60,6 +63,14 @@ class QLIFECYCLE_EXPORT QService : public QObject
     /*! How long the last stop took in milliseconds, -1 before the first stop ended. */
     Q_PROPERTY(qint64 stopDurationMs READ stopDurationMs NOTIFY stopDurationMsChanged BINDABLE
                    bindableStopDurationMs FINAL)
+    /*! Background tasks added during the current (or last) run. */
+    Q_PROPERTY(int taskCount READ taskCount NOTIFY taskCountChanged BINDABLE bindableTaskCount FINAL)
+    /*! Of those, the tasks that have ended. */
+    Q_PROPERTY(int finishedTaskCount READ finishedTaskCount NOTIFY finishedTaskCountChanged BINDABLE
+                   bindableFinishedTaskCount FINAL)
+    /*! Of those, the tasks still running: taskCount - finishedTaskCount. */
+    Q_PROPERTY(int pendingTaskCount READ pendingTaskCount NOTIFY pendingTaskCountChanged BINDABLE
+                   bindablePendingTaskCount FINAL)
 
 public:
     /*!
@@ -105,6 +116,82 @@ public:
     /*! The manager whose run currently owns this service, or nullptr when none does. */
     ServiceManager *manager() const;
 
+    /*! Tasks added in the current (or last) run. */
+    int taskCount() const;
+    /*! The read-only bindable behind taskCount. */
+    QBindable<int> bindableTaskCount() const;
+    /*! Tasks of the current (or last) run that have ended. */
+    int finishedTaskCount() const;
+    /*! The read-only bindable behind finishedTaskCount. */
+    QBindable<int> bindableFinishedTaskCount() const;
+    /*! Tasks of the current (or last) run still running. */
+    int pendingTaskCount() const;
+    /*! The read-only bindable behind pendingTaskCount. */
+    QBindable<int> bindablePendingTaskCount() const;
+
+    /*!
+     * \name Background tasks (CONTRACT 5)
+     * Work that lives as long as the service, added while it is Starting or Running. On stop
+     * every task is cancelled, newest first, and awaited (within the graceful shutdown
+     * timeout) before stop() is called. A task's exception is a crash of the service (the
+     * manager stops the whole graph) unless the code awaiting its future with waitFor()
+     * receives it. Added before start or once stopping began, a task does not run: the
+     * future comes back canceled and a warning is logged. Call these on the service's thread.
+     */
+    /*! Runs a coroutine on the event loop. Its cancellable waits wake with Cancelled on stop. */
+    template<typename T>
+    QFuture<T> addTask(QCoro::Task<T> &&task, const TaskOptions &options = {});
+    /*! Adopts a future: cancelled on stop, awaited like any task. */
+    template<typename T>
+    QFuture<T> addTask(const QFuture<T> &future, const TaskOptions &options = {});
+    /*!
+     * Runs a callable on a thread pool (options.pool, else the manager's pool). It may take a
+     * `QPromise<T> &` to report results and check isCanceled(); else its return value is the
+     * result. Its result and exception come back to this thread before anything else happens.
+     */
+    template<typename F>
+        requires(!detail::isTask<std::decay_t<F>> && !detail::isFuture<std::decay_t<F>>)
+    auto addTask(F &&function, const TaskOptions &options = {});
+    /*!
+     * Starts \a child (and its dependencies) while this service runs, as a task: the child
+     * stops before this service's own stop(). With options.daemon, a child that stops while
+     * this service runs is a crash. A child that fails is a crash of this service.
+     */
+    QFuture<void> addChild(QService *child, const TaskOptions &options = {});
+
+    /*!
+     * The external-call guard: runs \a call (a callable returning a QCoro::Task) only while
+     * the service is Running. The returned task throws LifecycleError at once when the service
+     * is not running, and when it stops running while the call is in flight; a call that
+     * completed first keeps its result.
+     */
+    template<typename F>
+    auto whileRunning(F &&call) -> std::invoke_result_t<F>;
+
+    /*! \name Cancellable waits: on stop they throw Cancelled at once and unwind the coroutine. */
+    /*! Sleeps for \a duration. */
+    [[nodiscard]] detail::SleepWait sleepFor(std::chrono::milliseconds duration) const
+    {
+        return detail::SleepWait(this, duration);
+    }
+    /*! Waits for \a future: returns its result, rethrows its exception, throws Cancelled if
+     *  it was canceled. Awaiting a task's future this way takes charge of its exception. */
+    template<typename T>
+    [[nodiscard]] detail::FutureWait<T> waitFor(const QFuture<T> &future) const
+    {
+        return detail::FutureWait<T>(this, future);
+    }
+    /*! Waits for one emission of \a signal; false on timeout or if the sender is destroyed. */
+    template<typename Sender, typename Signal>
+    [[nodiscard]] detail::SignalWait<Sender, Signal>
+    waitForSignal(const Sender *sender, Signal signal,
+                  std::chrono::milliseconds timeout = std::chrono::milliseconds(-1)) const
+    {
+        return detail::SignalWait<Sender, Signal>(this, sender, signal, timeout);
+    }
+    /*! True in a task that has been cancelled, or once the service is cancelling its tasks. */
+    bool isCancellationRequested() const;
+
 Q_SIGNALS:
     /*! Emitted exactly once per transition, by the library only. */
     void stateChanged(QLifecycle::QService::State state, QPrivateSignal);
@@ -118,6 +205,12 @@ Q_SIGNALS:
     void startDurationMsChanged(qint64 ms, QPrivateSignal);
     /*! Emitted when stopDurationMs changes. */
     void stopDurationMsChanged(qint64 ms, QPrivateSignal);
+    /*! Emitted when taskCount changes. */
+    void taskCountChanged(int count, QPrivateSignal);
+    /*! Emitted when finishedTaskCount changes. */
+    void finishedTaskCountChanged(int count, QPrivateSignal);
+    /*! Emitted when pendingTaskCount changes. */
+    void pendingTaskCountChanged(int count, QPrivateSignal);
 
 protected:
     /*!
@@ -158,6 +251,12 @@ private:
     void notifyErrorString(const QString &errorString);
     void notifyStartDuration(qint64 ms);
     void notifyStopDuration(qint64 ms);
+    void notifyTaskCount(int count) { Q_EMIT taskCountChanged(count, QPrivateSignal()); }
+    void notifyFinishedTaskCount(int count)
+    {
+        Q_EMIT finishedTaskCountChanged(count, QPrivateSignal());
+    }
+    void notifyPendingTaskCount(int count) { Q_EMIT pendingTaskCountChanged(count, QPrivateSignal()); }
 
     Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, State, m_state, State::Stopped,
                                          &QService::notifyState)
@@ -166,6 +265,11 @@ private:
                                          &QService::notifyStartDuration)
     Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, qint64, m_stopDurationMs, -1,
                                          &QService::notifyStopDuration)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, int, m_taskCount, 0, &QService::notifyTaskCount)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, int, m_finishedTaskCount, 0,
+                                         &QService::notifyFinishedTaskCount)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, int, m_pendingTaskCount, 0,
+                                         &QService::notifyPendingTaskCount)
     std::unique_ptr<QServicePrivate> d;
 };
 
@@ -176,3 +280,5 @@ using State = QService::State;
 QLIFECYCLE_EXPORT QDebug operator<<(QDebug debug, const QService *service);
 
 } // namespace QLifecycle
+
+#include <QLifecycle/detail/qservice_tasks.h>

@@ -6,9 +6,9 @@
 #include <coroutine>
 #include <vector>
 
-namespace QLifecycle {
+namespace QLifecycle::detail {
 
-// A one-shot event that coroutines can co_await. Firing it resumes every waiter from the
+// Internal. A one-shot event that coroutines can co_await. Firing it resumes every waiter from the
 // event loop of the thread that made it (never inside fire(), so the code that fires
 // needs no re-entrancy guard). Not thread-safe: use it on one thread.
 class OneShot
@@ -56,4 +56,4 @@ private:
     bool m_set = false;
 };
 
-} // namespace QLifecycle
+} // namespace QLifecycle::detail

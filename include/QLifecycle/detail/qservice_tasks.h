@@ -1,0 +1,68 @@
+#pragma once
+
+// Definitions of QService's task templates. Internal: included by qservice.h.
+
+namespace QLifecycle {
+
+template<typename T>
+QFuture<T> QService::addTask(QCoro::Task<T> &&task, const TaskOptions &options)
+{
+    auto promise = std::make_shared<QPromise<T>>();
+    promise->start();
+    const QFuture<T> future = promise->future();
+    const detail::TaskHandle handle =
+        detail::TaskHandle::begin(this, detail::TaskKind::Coroutine, options.name, options.daemon,
+                                  QFuture<void>(future), !task.isReady());
+    if (!handle) {
+        promise->future().cancel();
+        promise->finish();
+        return future;
+    }
+    detail::runCoroutineTask<T>(std::move(task), std::move(promise), handle);
+    return future;
+}
+
+template<typename T>
+QFuture<T> QService::addTask(const QFuture<T> &future, const TaskOptions &options)
+{
+    const detail::TaskHandle handle = detail::TaskHandle::begin(
+        this, detail::TaskKind::Future, options.name, options.daemon, QFuture<void>(future), false);
+    if (!handle)
+        return detail::canceledFuture<T>();
+    return future;
+}
+
+template<typename F>
+    requires(!detail::isTask<std::decay_t<F>> && !detail::isFuture<std::decay_t<F>>)
+auto QService::addTask(F &&function, const TaskOptions &options)
+{
+    using T = typename detail::PromiseArgument<F>::type;
+    auto promise = std::make_shared<QPromise<T>>();
+    promise->start();
+    const QFuture<T> future = promise->future();
+    const QString name = options.name.isEmpty() ? detail::callableName(function) : options.name;
+    const detail::TaskHandle handle = detail::TaskHandle::begin(
+        this, detail::TaskKind::Callable, name, options.daemon, QFuture<void>(future), false);
+    if (!handle) {
+        promise->future().cancel();
+        promise->finish();
+        return future;
+    }
+    QThreadPool *pool = handle.pool(options.pool);
+    pool->start(new detail::CallableRunner<std::decay_t<F>, T>(std::forward<F>(function),
+                                                               std::move(promise), handle));
+    return future;
+}
+
+template<typename F>
+auto QService::whileRunning(F &&call) -> std::invoke_result_t<F>
+{
+    using TaskType = std::invoke_result_t<F>;
+    using T = typename TaskType::value_type;
+    std::shared_ptr<detail::GuardRace> race = detail::GuardRace::make(this);
+    if (!race->interruption.isEmpty())
+        return detail::failedCall<T>(race->interruption);
+    return detail::guardedCall<T>(std::invoke(std::forward<F>(call)), std::move(race));
+}
+
+} // namespace QLifecycle

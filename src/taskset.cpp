@@ -1,0 +1,289 @@
+#include "taskset.h"
+
+#include "logging.h"
+#include "qservice_p.h"
+#include "run.h"
+
+namespace QLifecycle::detail {
+
+namespace {
+thread_local TaskRecord *t_current = nullptr;
+thread_local quint64 t_sequence = 0;
+thread_local quint64 t_boundary = 0;
+
+bool isCancelled(const std::exception_ptr &error)
+{
+    try {
+        std::rethrow_exception(error);
+    } catch (const Cancelled &) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+template<typename Node>
+void unlinkFrom(Node *&head, Node *&tail, Node *node, Node *Node::*prev, Node *Node::*next)
+{
+    (node->*prev ? node->*prev->*next : head) = node->*next;
+    (node->*next ? node->*next->*prev : tail) = node->*prev;
+    node->*prev = node->*next = nullptr;
+}
+} // namespace
+
+TaskRecord *currentTask() { return t_current; }
+quint64 nextWaitSequence() { return ++t_sequence; }
+quint64 waitBoundary() { return t_boundary; }
+void markWaitBoundary() { t_boundary = t_sequence; }
+
+ContextScope::ContextScope(TaskRecord *record) : m_previous(t_current)
+{
+    t_current = record;
+    markWaitBoundary();
+}
+
+ContextScope::~ContextScope()
+{
+    t_current = m_previous;
+    markWaitBoundary();
+}
+
+TaskRecord::~TaskRecord()
+{
+    if (!ended && set)
+        set->detach(this);
+}
+
+TaskSet::TaskSet(QService *service) : m_service(service) {}
+
+TaskSet::~TaskSet() = default;
+
+QStringList TaskSet::runningTaskNames() const
+{
+    QStringList names;
+    for (TaskRecord *record = m_head; record; record = record->next)
+        names.append(record->name);
+    return names;
+}
+
+void TaskSet::link(TaskRecord *record)
+{
+    record->prev = m_tail;
+    (m_tail ? m_tail->next : m_head) = record;
+    m_tail = record;
+}
+
+std::shared_ptr<TaskRecord> TaskSet::add(TaskKind kind, const QString &name, bool daemon,
+                                         const QFuture<void> &future)
+{
+    auto record = std::make_shared<TaskRecord>();
+    record->id = ++m_nextId;
+    record->kind = kind;
+    record->daemon = daemon;
+    record->future = future;
+    record->set = shared_from_this();
+    if (!name.isEmpty())
+        record->name = name;
+    else if (kind == TaskKind::Coroutine)
+        record->name = QStringLiteral("coroutine #%1").arg(record->id);
+    else if (kind == TaskKind::Future)
+        record->name = QStringLiteral("future #%1").arg(record->id);
+    link(record.get());
+    ++m_total;
+    publishCounts();
+    qCDebug(lcTask).noquote() << m_service->name() << "task started:" << record->name
+                              << (daemon ? "(daemon)" : "");
+    return record;
+}
+
+void TaskSet::detach(TaskRecord *record)
+{
+    // A task destroyed without ending (its coroutine frame was destroyed): forget it.
+    record->ended = true;
+    unlinkFrom(m_head, m_tail, record, &TaskRecord::prev, &TaskRecord::next);
+    ++m_finished;
+    publishCounts();
+    if (record->inStep && --m_stepRemaining == 0 && m_step)
+        m_step->fire();
+}
+
+void TaskSet::ended(TaskRecord *record, std::exception_ptr error)
+{
+    if (record->ended)
+        return;
+    record->ended = true;
+    unlinkFrom(m_head, m_tail, record, &TaskRecord::prev, &TaskRecord::next);
+    ++m_finished;
+    publishCounts();
+    const QString serviceName = m_service ? m_service->name() : QStringLiteral("(destroyed)");
+
+    if (error && !isCancelled(error)) {
+        if (AwaitedFutures::contains(record->future)) {
+            qCDebug(lcTask).noquote() << serviceName << "task" << record->name
+                                      << "failed; its awaiter takes the error";
+        } else {
+            reportCrash(QStringLiteral("task '%1' failed: %2")
+                            .arg(record->name, describeException(error)),
+                        error);
+        }
+    } else if (record->daemon && !record->cancelled && m_phase == Phase::Open && m_service &&
+               m_service->state() == State::Running) {
+        reportCrash(QStringLiteral("daemon task '%1' exited while the service was running")
+                        .arg(record->name),
+                    {});
+    } else {
+        qCDebug(lcTask).noquote() << serviceName << "task ended:" << record->name
+                                  << (error || record->cancelled ? "(cancelled)" : "");
+    }
+    if (record->inStep && --m_stepRemaining == 0 && m_step)
+        m_step->fire();
+}
+
+void TaskSet::reportCrash(const QString &message, std::exception_ptr cause)
+{
+    if (!m_service)
+        return;
+    qCWarning(lcTask).noquote() << m_service->name() + QStringLiteral(": ") + message;
+    if (const std::shared_ptr<Run> run = QServicePrivate::get(m_service)->run.lock())
+        run->crash(m_service, message, std::move(cause));
+}
+
+void TaskSet::publishCounts()
+{
+    if (m_service)
+        QServicePrivate::setTaskCounts(m_service, m_total, m_finished);
+}
+
+void TaskSet::registerWait(WaitBase *wait, TaskRecord *owner)
+{
+    WaitBase *&head = owner ? owner->waits : m_orphans;
+    wait->m_owner = owner;
+    wait->m_prev = nullptr;
+    wait->m_next = head;
+    if (head)
+        head->m_prev = wait;
+    head = wait;
+}
+
+void TaskSet::unregisterWait(WaitBase *wait)
+{
+    WaitBase *&head = wait->m_owner ? wait->m_owner->waits : m_orphans;
+    (wait->m_prev ? wait->m_prev->m_next : head) = wait->m_next;
+    if (wait->m_next)
+        wait->m_next->m_prev = wait->m_prev;
+    wait->m_prev = wait->m_next = nullptr;
+}
+
+void TaskSet::claimWaits(TaskRecord *task)
+{
+    TaskRecord *current = t_current;
+    WaitBase *&source = current && current->set.get() == this ? current->waits : m_orphans;
+    // The running task has no wait of its own pending: what it holds was registered by the
+    // coroutines it called since it resumed. Orphans count only since the last boundary.
+    const quint64 boundary = source == m_orphans ? waitBoundary() : 0;
+    WaitBase *wait = source;
+    while (wait) {
+        WaitBase *next = wait->m_next;
+        if (wait->m_sequence > boundary) {
+            unregisterWait(wait);
+            registerWait(wait, task);
+        }
+        wait = next;
+    }
+    markWaitBoundary();
+}
+
+void TaskSet::wakeWaits(WaitBase *&list)
+{
+    while (list)
+        list->cancelNow(); // unregisters itself before resuming its coroutine
+}
+
+void TaskSet::cancelRecord(TaskRecord *record)
+{
+    record->cancelled = true;
+    if (record->onCancel)
+        record->onCancel();
+    if (record->kind != TaskKind::Coroutine)
+        record->future.cancel();
+}
+
+QCoro::Task<> TaskSet::cancelAll()
+{
+    const std::shared_ptr<TaskSet> self = shared_from_this();
+    m_phase = Phase::CancellingTasks;
+    interruptGuards(m_service ? m_service->name() + QStringLiteral(" is stopping") : QString());
+    while (m_tail) {
+        m_stepRemaining = 0;
+        if (m_tail->kind != TaskKind::Coroutine) {
+            std::vector<TaskRecord *> batch;
+            for (TaskRecord *record = m_tail; record && record->kind != TaskKind::Coroutine;
+                 record = record->prev)
+                batch.push_back(record);
+            for (TaskRecord *record : batch) {
+                record->inStep = true;
+                ++m_stepRemaining;
+            }
+            for (TaskRecord *record : batch)
+                cancelRecord(record); // only requests: these end through the event loop
+        } else {
+            const std::shared_ptr<TaskRecord> record = m_tail->shared_from_this();
+            record->inStep = true;
+            m_stepRemaining = 1;
+            cancelRecord(record.get());
+            wakeWaits(record->waits); // may end it right here
+            if (m_stepRemaining > 0)
+                wakeWaits(m_orphans); // it may be waiting where its name was not known
+        }
+        if (m_stepRemaining > 0) {
+            m_step = std::make_unique<OneShot>();
+            co_await *m_step;
+        }
+    }
+    m_step.reset();
+    m_phase = Phase::StopHook;
+}
+
+void TaskSet::cancelEverythingNow()
+{
+    m_phase = Phase::CancellingTasks;
+    interruptGuards(m_service ? m_service->name() + QStringLiteral(" failed to start") : QString());
+    std::vector<std::shared_ptr<TaskRecord>> all; // alive while their coroutines unwind
+    for (TaskRecord *record = m_tail; record; record = record->prev)
+        all.push_back(record->shared_from_this());
+    for (const std::shared_ptr<TaskRecord> &record : all)
+        cancelRecord(record.get());
+    for (const std::shared_ptr<TaskRecord> &record : all)
+        wakeWaits(record->waits);
+    wakeWaits(m_orphans);
+}
+
+void TaskSet::closeForStop(const QString &why)
+{
+    interruptGuards(why);
+    m_phase = Phase::StopHook;
+}
+
+void TaskSet::cancelStart()
+{
+    m_startCancelled = true;
+    wakeWaits(m_orphans);
+}
+
+void TaskSet::addGuard(const std::shared_ptr<GuardRace> &race)
+{
+    std::erase_if(m_guards, [](const std::weak_ptr<GuardRace> &guard) { return guard.expired(); });
+    m_guards.push_back(race);
+}
+
+void TaskSet::interruptGuards(const QString &why)
+{
+    for (const std::weak_ptr<GuardRace> &guard : std::exchange(m_guards, {})) {
+        if (const std::shared_ptr<GuardRace> race = guard.lock(); race && !race->completed) {
+            race->interruption = why + QStringLiteral(" while the call was in flight");
+            race->event.fire();
+        }
+    }
+}
+
+} // namespace QLifecycle::detail

@@ -1,0 +1,111 @@
+#pragma once
+
+#include <QLifecycle/detail/oneshot.h>
+#include <QLifecycle/detail/tasks.h>
+#include <QLifecycle/detail/waits.h>
+#include <QLifecycle/qservice.h>
+
+#include <QtCore/QFutureWatcher>
+#include <QtCore/QPointer>
+#include <QtCore/QStringList>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace QLifecycle::detail {
+
+// One background task of a service.
+struct TaskRecord : std::enable_shared_from_this<TaskRecord> {
+    ~TaskRecord();
+
+    quint64 id = 0;
+    QString name;
+    TaskKind kind = TaskKind::Coroutine;
+    bool daemon = false;
+    bool cancelled = false;
+    bool ended = false;
+    bool inStep = false;          // part of the cancellation step being awaited
+    QFuture<void> future;         // what the caller got: cancelled on stop
+    std::shared_ptr<TaskSet> set; // keeps the set alive while the task runs, even abandoned
+    TaskRecord *prev = nullptr;   // the set's list of running tasks, in creation order
+    TaskRecord *next = nullptr;
+    WaitBase *waits = nullptr;    // its suspended cancellable waits
+    std::unique_ptr<QFutureWatcher<void>> watcher; // adopted futures
+    std::function<void()> onCancel;                // e.g. stop a child service's manager
+};
+
+// The background tasks of one service during one run (fresh for every start), and how they
+// are cancelled: newest first, each awaited before the next, so that a task's clean-up never
+// runs while a task it started is still running (a task is always older than the tasks it
+// starts). Consecutive callables and adopted futures cannot start tasks: they are cancelled
+// together. All of it on the service's thread.
+class TaskSet : public std::enable_shared_from_this<TaskSet>
+{
+public:
+    enum class Phase { Open, CancellingTasks, StopHook };
+
+    explicit TaskSet(QService *service);
+    ~TaskSet();
+
+    QService *service() const { return m_service; }
+    QObject *context() { return &m_context; }
+    Phase phase() const { return m_phase; }
+    bool startCancelled() const { return m_startCancelled; }
+    bool hasRunningTasks() const { return m_tail != nullptr; }
+    QStringList runningTaskNames() const;
+
+    std::shared_ptr<TaskRecord> add(TaskKind kind, const QString &name, bool daemon,
+                                    const QFuture<void> &future);
+    void ended(TaskRecord *record, std::exception_ptr error);
+    void detach(TaskRecord *record);
+
+    void registerWait(WaitBase *wait, TaskRecord *owner);
+    void unregisterWait(WaitBase *wait);
+    // A coroutine task created just before add(): the waits its first steps registered were
+    // counted for whoever ran it; they are the new task's.
+    void claimWaits(TaskRecord *task);
+    void markBoundary();
+
+    // The stop's first half: cancel and await every task, leaves first.
+    QCoro::Task<> cancelAll();
+    // The service stops with no task running: no task may start any more.
+    void closeForStop(const QString &why);
+    // A failed or cancelled start: cancel everything at once, await nothing.
+    void cancelEverythingNow();
+    // A stop requested while start() runs: wake the waits of start() itself.
+    void cancelStart();
+    // The service leaves Running: guarded calls in flight fail.
+    void interruptGuards(const QString &why);
+    void addGuard(const std::shared_ptr<GuardRace> &race);
+
+private:
+    void link(TaskRecord *record);
+    void cancelRecord(TaskRecord *record);
+    void wakeWaits(WaitBase *&list);
+    void reportCrash(const QString &message, std::exception_ptr cause);
+    void publishCounts();
+
+    QPointer<QService> m_service;
+    QObject m_context;
+    Phase m_phase = Phase::Open;
+    bool m_startCancelled = false;
+    TaskRecord *m_head = nullptr;
+    TaskRecord *m_tail = nullptr;
+    WaitBase *m_orphans = nullptr; // waits whose task is not known
+    quint64 m_nextId = 0;
+    int m_total = 0;
+    int m_finished = 0;
+    int m_stepRemaining = 0;
+    std::unique_ptr<OneShot> m_step;
+    std::vector<std::weak_ptr<GuardRace>> m_guards;
+};
+
+// The task whose code runs on this thread now, when known (see ContextScope).
+TaskRecord *currentTask();
+// Waits registered after the last boundary were registered by the code running now.
+quint64 nextWaitSequence();
+quint64 waitBoundary();
+void markWaitBoundary();
+
+} // namespace QLifecycle::detail

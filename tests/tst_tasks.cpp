@@ -1,0 +1,291 @@
+// CONTRACT 5 (background tasks): the three kinds, cancellation that wakes waits at once and
+// unwinds them, crashes, daemons, refusals, counts.
+
+#include <QLifecycle/QService>
+#include <QLifecycle/ServiceManager>
+
+#include "harness.h"
+#include "workerservice.h"
+
+#include <QtCore/QThread>
+
+#include <atomic>
+
+using namespace QLifecycle;
+using namespace QLifecycle::Test;
+using namespace std::chrono_literals;
+
+namespace {
+struct Flag {
+    bool *target;
+    explicit Flag(bool *t) : target(t) {}
+    ~Flag() { *target = true; } // RAII clean-up that must run when the task unwinds
+};
+
+QCoro::Task<> sleepForever(QService *service, bool *cleanedUp, int *wokenBy)
+{
+    Flag flag(cleanedUp);
+    try {
+        co_await service->sleepFor(std::chrono::hours(1));
+    } catch (const Cancelled &) {
+        ++*wokenBy;
+        throw;
+    }
+}
+
+QCoro::Task<> waitForeverOnFuture(QService *service, QFuture<void> never, bool *cleanedUp)
+{
+    Flag flag(cleanedUp);
+    co_await service->waitFor(never);
+}
+
+QCoro::Task<> waitForeverOnSignal(QService *service, QTimer *neverFires, bool *cleanedUp)
+{
+    Flag flag(cleanedUp);
+    co_await service->waitForSignal(neverFires, &QTimer::timeout);
+}
+
+QCoro::Task<int> answer(QService *service)
+{
+    co_await service->sleepFor(1ms);
+    co_return 42;
+}
+
+QCoro::Task<> failLater(QService *service, QString message)
+{
+    co_await service->sleepFor(1ms);
+    throw std::runtime_error(message.toStdString());
+}
+
+QCoro::Task<> returnSoon(QService *service)
+{
+    co_await service->sleepFor(1ms);
+}
+} // namespace
+
+class tst_Tasks : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void coroutineTaskDeliversItsResult();
+    void sleepingTaskIsWokenByStopAndUnwinds();
+    void futureWaitIsWokenByStop();
+    void signalWaitIsWokenByStop();
+    void callableSeesCooperativeCancellation();
+    void adoptedFutureIsCancelledOnStop();
+    void taskExceptionIsACrash();
+    void awaitedExceptionIsNotACrash();
+    void daemonThatReturnsIsACrash();
+    void tasksRefusedBeforeStartAndWhileStopping();
+    void countsFollowTasks();
+};
+
+void tst_Tasks::coroutineTaskDeliversItsResult()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    QFuture<int> future;
+    worker.onStart = [&](WorkerService *w) { future = w->addTask(answer(w)); };
+    ServiceManager manager(&worker);
+    runBlocking(manager.start());
+    QTRY_VERIFY(future.isFinished());
+    QCOMPARE(future.result(), 42);
+    runBlocking(manager.stop());
+    QCOMPARE(worker.taskCount(), 1);
+    QCOMPARE(worker.finishedTaskCount(), 1);
+}
+
+void tst_Tasks::sleepingTaskIsWokenByStopAndUnwinds()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    bool cleanedUp = false;
+    int wokenBy = 0;
+    worker.onStart = [&](WorkerService *w) { w->addTask(sleepForever(w, &cleanedUp, &wokenBy)); };
+    ServiceManager manager(&worker);
+    runBlocking(manager.start());
+    QCOMPARE(worker.pendingTaskCount(), 1);
+    QSignalSpy done(&manager, &ServiceManager::stateChanged);
+    manager.requestStop();
+    // Woken at once, inside the stop request: no timer had to fire.
+    QVERIFY(cleanedUp);
+    QCOMPARE(wokenBy, 1);
+    runBlocking(manager.wait(), 1s);
+    QCOMPARE(worker.pendingAtStop, 0); // tasks ended before stop() was called
+    QCOMPARE(manager.state(), State::Stopped);
+}
+
+void tst_Tasks::futureWaitIsWokenByStop()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    bool cleanedUp = false;
+    QPromise<void> never;
+    never.start();
+    worker.onStart = [&](WorkerService *w) {
+        w->addTask(waitForeverOnFuture(w, never.future(), &cleanedUp));
+    };
+    ServiceManager manager(&worker);
+    runBlocking(manager.start());
+    manager.requestStop();
+    QVERIFY(cleanedUp);
+    runBlocking(manager.wait(), 1s);
+    never.finish();
+}
+
+void tst_Tasks::signalWaitIsWokenByStop()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    bool cleanedUp = false;
+    QTimer neverFires;
+    worker.onStart = [&](WorkerService *w) {
+        w->addTask(waitForeverOnSignal(w, &neverFires, &cleanedUp));
+    };
+    ServiceManager manager(&worker);
+    runBlocking(manager.start());
+    manager.requestStop();
+    QVERIFY(cleanedUp);
+    runBlocking(manager.wait(), 1s);
+    QCOMPARE(manager.state(), State::Stopped);
+}
+
+void tst_Tasks::callableSeesCooperativeCancellation()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    std::atomic<int> iterations{0};
+    std::atomic<bool> sawCancel{false};
+    QFuture<int> sum;
+    worker.onStart = [&](WorkerService *w) {
+        w->addTask([&iterations, &sawCancel](QPromise<void> &promise) {
+            while (!promise.isCanceled())
+                ++iterations;
+            sawCancel = true;
+        });
+        sum = w->addTask([] { return 2 + 3; });
+    };
+    ServiceManager manager(&worker);
+    runBlocking(manager.start());
+    QTRY_VERIFY(sum.isFinished());
+    QCOMPARE(sum.result(), 5);
+    runBlocking(manager.stop());
+    QVERIFY(sawCancel);
+    QCOMPARE(worker.pendingAtStop, 0);
+}
+
+void tst_Tasks::adoptedFutureIsCancelledOnStop()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    QPromise<int> promise;
+    promise.start();
+    QFuture<int> adopted;
+    worker.onStart = [&](WorkerService *w) { adopted = w->addTask(promise.future()); };
+    ServiceManager manager(&worker);
+    runBlocking(manager.start());
+    QVERIFY(!adopted.isCanceled());
+    QCoro::Task<> stopping = manager.stop();
+    QVERIFY(promise.isCanceled()); // the owner of the promise sees the request...
+    promise.finish();              // ...and ends it
+    runBlocking(std::move(stopping));
+    QCOMPARE(worker.finishedTaskCount(), 1);
+}
+
+void tst_Tasks::taskExceptionIsACrash()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    worker.onStart = [](WorkerService *w) {
+        w->addTask(failLater(w, QStringLiteral("boom")), {.name = QStringLiteral("fetch")});
+    };
+    ServiceManager manager(&worker);
+    QSignalSpy errors(&worker, &QService::errorOccurred);
+    QSignalSpy transitions(&worker, &QService::stateChanged);
+    QTest::ignoreMessage(QtWarningMsg, "worker: task 'fetch' failed: boom");
+    runBlocking(manager.start());
+    const std::optional<Error> error = expectError(manager.wait());
+    QVERIFY(error);
+    QCOMPARE(error->primary().toString(), QStringLiteral("worker: crashed: task 'fetch' failed: boom"));
+    QCOMPARE(errors.count(), 1);
+    QCOMPARE(states(transitions),
+             (QList{State::Starting, State::Running, State::Stopping, State::Failed}));
+    QCOMPARE(worker.stopCalls, 1); // it started, so its stop() still runs
+}
+
+QCoro::Task<> awaitAndHandle(QService *service, QFuture<void> failing, bool *handled)
+{
+    try {
+        co_await service->waitFor(failing);
+    } catch (const std::runtime_error &) {
+        *handled = true;
+    }
+}
+
+void tst_Tasks::awaitedExceptionIsNotACrash()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    bool handled = false;
+    worker.onStart = [&](WorkerService *w) {
+        QFuture<void> failing = w->addTask(failLater(w, QStringLiteral("expected")));
+        w->addTask(awaitAndHandle(w, failing, &handled));
+    };
+    ServiceManager manager(&worker);
+    runBlocking(manager.start());
+    QTRY_VERIFY(handled);
+    QCOMPARE(manager.state(), State::Running);
+    runBlocking(manager.stop());
+    QCOMPARE(manager.state(), State::Stopped);
+}
+
+void tst_Tasks::daemonThatReturnsIsACrash()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    worker.onStart = [](WorkerService *w) {
+        w->addTask(returnSoon(w), {.name = QStringLiteral("poll"), .daemon = true});
+    };
+    ServiceManager manager(&worker);
+    runBlocking(manager.start());
+    const std::optional<Error> error = expectError(manager.wait());
+    QVERIFY(error);
+    QCOMPARE(error->primary().message,
+             QStringLiteral("daemon task 'poll' exited while the service was running"));
+}
+
+void tst_Tasks::tasksRefusedBeforeStartAndWhileStopping()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("worker is Stopped - not running")));
+    const QFuture<int> early = worker.addTask([] { return 1; });
+    QVERIFY(early.isCanceled());
+    QVERIFY(early.isFinished());
+    QFuture<void> late;
+    worker.onStop = [&](WorkerService *w) { late = w->addTask(returnSoon(w)); };
+    ServiceManager manager(&worker);
+    runBlocking(manager.start());
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("worker is Stopping - not running")));
+    runBlocking(manager.stop());
+    QVERIFY(late.isCanceled());
+    QCOMPARE(worker.taskCount(), 0);
+}
+
+void tst_Tasks::countsFollowTasks()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    bool cleanedUp = false;
+    int wokenBy = 0;
+    worker.onStart = [&](WorkerService *w) {
+        for (int i = 0; i < 3; ++i)
+            w->addTask(sleepForever(w, &cleanedUp, &wokenBy));
+        w->addTask(returnSoon(w));
+    };
+    ServiceManager manager(&worker);
+    QSignalSpy pending(&worker, &QService::pendingTaskCountChanged);
+    runBlocking(manager.start());
+    QCOMPARE(worker.taskCount(), 4);
+    QTRY_COMPARE(worker.finishedTaskCount(), 1);
+    QCOMPARE(worker.pendingTaskCount(), 3);
+    runBlocking(manager.stop());
+    QCOMPARE(worker.taskCount(), 4);
+    QCOMPARE(worker.finishedTaskCount(), 4);
+    QCOMPARE(worker.pendingTaskCount(), 0);
+    QCOMPARE(wokenBy, 3);
+    QVERIFY(pending.count() >= 2);
+}
+
+QTEST_GUILESS_MAIN(tst_Tasks)
+#include "tst_tasks.moc"
