@@ -30,7 +30,8 @@ QCoro::Task<> drive(QPointer<ServiceManager> manager, QPointer<ApplicationRunner
             failed = true;
         }
     }
-    if (!runner) co_return;
+    if (!runner)
+        co_return;
     *exitCode = failed ? 1 : 0;
     *finished = true;
     if (manager && failed)
@@ -46,7 +47,8 @@ ApplicationRunner::ApplicationRunner(ServiceManager *manager) : m_manager(manage
 
 ApplicationRunner::~ApplicationRunner()
 {
-    if (QCoreApplication *app = QCoreApplication::instance()) app->removeEventFilter(this);
+    if (QCoreApplication *app = QCoreApplication::instance())
+        app->removeEventFilter(this);
 }
 
 int ApplicationRunner::exec()
@@ -81,7 +83,8 @@ bool ApplicationRunner::eventFilter(QObject *watched, QEvent *event)
     // exit() at the end does not go through here.
     if (event->type() == QEvent::Quit && watched == QCoreApplication::instance() && !m_finished) {
         qCInfo(lcManager) << "quit requested: stopping the services first";
-        if (m_manager) m_manager->requestStop();
+        if (m_manager)
+            m_manager->requestStop();
         return true;
     }
     return QObject::eventFilter(watched, event);

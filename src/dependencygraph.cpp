@@ -58,7 +58,8 @@ void transpose(const std::vector<int> &inStart, const std::vector<int> &inItems,
 
 DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *manager)
 {
-    if (!root) refuse(nullptr, QStringLiteral("the ServiceManager has no root service"));
+    if (!root)
+        refuse(nullptr, QStringLiteral("the ServiceManager has no root service"));
 
     static std::atomic<quint64> lastStamp{0}; // managers on other threads build their own graphs
     const quint64 stamp = ++lastStamp;
@@ -75,7 +76,8 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
     while (!todo.empty()) {
         QService *service = todo.back();
         todo.pop_back();
-        if (idOf(service) >= 0) continue;
+        if (idOf(service) >= 0)
+            continue;
         QServicePrivate *d = QServicePrivate::get(service);
         const ServiceManager *owner = d->activeManager();
         if (owner && owner != manager)
@@ -97,7 +99,8 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
             for (QService *dependency : stages[k].services()) {
                 if (!dependency)
                     refuse(service, QStringLiteral("null dependency in stage %1").arg(k + 1));
-                if (dependency == service) refuse(service, QStringLiteral("depends on itself"));
+                if (dependency == service)
+                    refuse(service, QStringLiteral("depends on itself"));
                 QServicePrivate *listed = QServicePrivate::get(dependency);
                 if (listed->listedStamp == stamp && listed->listedBy == id)
                     refuse(service,
@@ -108,7 +111,8 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
         }
         for (auto stage = stages.crbegin(); stage != stages.crend(); ++stage)
             for (auto it = stage->services().crbegin(); it != stage->services().crend(); ++it)
-                if (idOf(*it) < 0) todo.push_back(*it);
+                if (idOf(*it) < 0)
+                    todo.push_back(*it);
         stagesOf.push_back(std::move(stages));
     }
 
@@ -119,7 +123,8 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
     for (int current = 0; current < serviceCount; ++current) {
         int previousAnchor = -1;
         for (const Stage &stage : stagesOf[size_t(current)]) {
-            if (stage.services().isEmpty()) continue; // an empty group is harmless
+            if (stage.services().isEmpty())
+                continue; // an empty group is harmless
             std::vector<int> members;
             for (QService *dependency : stage.services())
                 members.push_back(idOf(dependency));
@@ -135,7 +140,8 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
             }
             previousAnchor = anchor;
         }
-        if (previousAnchor >= 0) edges.emplace_back(current, previousAnchor);
+        if (previousAnchor >= 0)
+            edges.emplace_back(current, previousAnchor);
     }
 
     // Compressed rows in O(nodes + edges): rows by node in creation order, then two transposes
@@ -161,11 +167,13 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
     order.reserve(size_t(n));
     for (int node = 0; node < n; ++node) {
         waiting[size_t(node)] = int(graph.prerequisites(node).size());
-        if (waiting[size_t(node)] == 0) order.push_back(node);
+        if (waiting[size_t(node)] == 0)
+            order.push_back(node);
     }
     for (size_t i = 0; i < order.size(); ++i)
         for (int dependent : graph.dependents(order[i]))
-            if (--waiting[size_t(dependent)] == 0) order.push_back(dependent);
+            if (--waiting[size_t(dependent)] == 0)
+                order.push_back(dependent);
 
     if (int(order.size()) < n) {
         // Every node left waits for another node left: walk until one repeats.
@@ -198,7 +206,8 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
 
     graph.m_startOrder.reserve(n);
     for (int node : order)
-        if (QService *service = graph.service(node)) graph.m_startOrder.append(service);
+        if (QService *service = graph.service(node))
+            graph.m_startOrder.append(service);
     return graph;
 }
 

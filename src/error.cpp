@@ -75,12 +75,14 @@ LifecycleError::LifecycleError(const QString &message) : m_what(message.toUtf8()
 
 QString describeException(const std::exception_ptr &error)
 {
-    if (!error) return QStringLiteral("no error");
+    if (!error)
+        return QStringLiteral("no error");
     try {
         std::rethrow_exception(error);
     } catch (const QUnhandledException &e) {
         // QtConcurrent wraps std::exceptions: describe what it carries.
-        if (e.exception()) return describeException(e.exception());
+        if (e.exception())
+            return describeException(e.exception());
         return QStringLiteral("unhandled exception");
     } catch (const Error &e) {
         return e.message();

@@ -167,7 +167,8 @@ void QServicePrivate::fail(QService *service, const Failure &failure)
 QDebug operator<<(QDebug debug, const QService *service)
 {
     QDebugStateSaver saver(debug);
-    if (!service) return debug.nospace() << "QService(nullptr)";
+    if (!service)
+        return debug.nospace() << "QService(nullptr)";
     return debug.nospace().noquote()
            << "QService(" << service->name() << ", "
            << QMetaEnum::fromType<QService::State>().valueToKey(int(service->state())) << ')';

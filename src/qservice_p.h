@@ -51,10 +51,10 @@ public:
     // The manager of the run that owns the service while that run is active, else nullptr.
     ServiceManager *activeManager() const;
 
-    QPointer<ServiceManager> manager; // the manager of the last run that included the service
-    std::weak_ptr<Run> run;           // that run: it owns the service until it is done
+    QPointer<ServiceManager> manager;       // the manager of the last run that included the service
+    std::weak_ptr<Run> run;                 // that run: it owns the service until it is done
     std::shared_ptr<detail::TaskSet> tasks; // the background tasks of the current or last run
-    std::optional<Failure> failure;   // the failure of the current or last run
+    std::optional<Failure> failure;         // the failure of the current or last run
     std::atomic<bool> nameSignalConnected{false};
 
     // Scratch space of DependencyGraph::build, valid while graphStamp is the current build's

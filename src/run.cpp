@@ -63,31 +63,44 @@ void Run::begin()
     }
     setManagerState(QService::State::Starting);
     for (int n = 0; n < m_graph.size(); ++n)
-        if (m_nodes[size_t(n)].waitingFor == 0) m_ready.push_back(n);
+        if (m_nodes[size_t(n)].waitingFor == 0)
+            m_ready.push_back(n);
     advance();
 }
 
 void Run::requestStop()
 {
-    if (m_phase == Phase::Done || m_stopRequested) return;
+    if (m_phase == Phase::Done || m_stopRequested)
+        return;
     qCDebug(lcManager) << "stop requested";
     m_stopRequested = true;
-    if (m_phase == Phase::Starting) abortStart();
+    if (m_phase == Phase::Starting) {
+        abortStart();
+        // Starts in flight that wait cooperatively are cancelled (their waits throw Cancelled).
+        for (int n = 0; n < m_graph.size(); ++n) {
+            if (m_nodes[size_t(n)].phase != NodePhase::Starting)
+                continue;
+            if (const auto &tasks = QServicePrivate::get(m_graph.service(n))->tasks)
+                tasks->cancelStart();
+        }
+    }
     advance();
 }
-
 void Run::crash(QService *service, const QString &message, std::exception_ptr cause)
 {
-    if (m_phase == Phase::Done) return;
+    if (m_phase == Phase::Done)
+        return;
     for (int n = 0; n < m_graph.size(); ++n) {
-        if (m_graph.service(n) != service) continue;
+        if (m_graph.service(n) != service)
+            continue;
         const NodePhase phase = m_nodes[size_t(n)].phase;
         if (phase != NodePhase::Starting && phase != NodePhase::Running &&
             phase != NodePhase::Stopping)
             return; // a crash reported after the service left its run is not this run's
         recordFailure(n, QLifecycle::Phase::Run, message, std::move(cause));
         m_stopRequested = true;
-        if (m_phase == Phase::Starting) abortStart();
+        if (m_phase == Phase::Starting)
+            abortStart();
         advance();
         return;
     }
@@ -102,7 +115,8 @@ QCoro::Task<> Run::watch(QCoro::Task<> operation, std::weak_ptr<Run> run, int no
     } catch (...) {
         error = std::current_exception();
     }
-    if (std::shared_ptr<Run> self = run.lock()) self->finished(node, generation, error);
+    if (std::shared_ptr<Run> self = run.lock())
+        self->finished(node, generation, error);
 }
 
 // Reports the end of a hook's coroutine to finished(). A hook that already completed (the
@@ -137,7 +151,8 @@ static QCoro::Task<> callHook(QService *service, bool starting, std::exception_p
 
 void Run::launchStart(int n)
 {
-    if (m_aborting) return; // a start that had not begun is never begun once the start is given up
+    if (m_aborting)
+        return; // a start that had not begun is never begun once the start is given up
     QService *service = m_graph.service(n);
     if (!service) {
         markRunning(n); // a barrier: its whole group runs
@@ -157,7 +172,8 @@ void Run::launchStart(int n)
         finished(n, generation, thrown);
     else
         follow(std::move(operation), n, generation);
-    if (timeout && node.generation == generation) armDeadline(n, generation, *timeout);
+    if (timeout && node.generation == generation)
+        armDeadline(n, generation, *timeout);
 }
 
 void Run::launchStop(int n)
@@ -188,7 +204,8 @@ void Run::launchStop(int n)
         else
             follow(std::move(operation), n, generation);
     }
-    if (node.generation == generation) armDeadline(n, generation, timeout);
+    if (node.generation == generation)
+        armDeadline(n, generation, timeout);
 }
 
 QCoro::Task<> Run::shutdown(std::shared_ptr<detail::TaskSet> tasks, QService *service,
@@ -257,7 +274,8 @@ void Run::finished(int n, quint32 generation, std::exception_ptr error)
         }
     } else if (node.phase == NodePhase::Stopping) {
         QServicePrivate::setStopDuration(service, elapsed);
-        if (error) recordFailure(n, QLifecycle::Phase::Stop, describeException(error), error);
+        if (error)
+            recordFailure(n, QLifecycle::Phase::Stop, describeException(error), error);
         markStopped(n);
     }
     advance();
@@ -266,7 +284,8 @@ void Run::finished(int n, quint32 generation, std::exception_ptr error)
 void Run::timedOut(int n, quint32 generation, std::chrono::milliseconds after)
 {
     Node &node = m_nodes[size_t(n)];
-    if (generation != node.generation) return;
+    if (generation != node.generation)
+        return;
     QService *service = m_graph.service(n);
     settle(node);
     const qint64 elapsed = node.clock.elapsed();
@@ -299,7 +318,8 @@ void Run::markRunning(int n)
     if (QService *service = m_graph.service(n))
         QServicePrivate::setState(service, QService::State::Running);
     for (int dependent : m_graph.dependents(n))
-        if (--m_nodes[size_t(dependent)].waitingFor == 0) m_ready.push_back(dependent);
+        if (--m_nodes[size_t(dependent)].waitingFor == 0)
+            m_ready.push_back(dependent);
 }
 
 void Run::markStopped(int n)
@@ -336,7 +356,8 @@ void Run::recordFailure(int n, QLifecycle::Phase phase, const QString &message,
 
 void Run::abortStart()
 {
-    if (m_aborting) return;
+    if (m_aborting)
+        return;
     m_aborting = true;
     setManagerState(QService::State::Stopping);
 }
@@ -349,7 +370,8 @@ void Run::enterStopping()
     // Leases: a running node is held by each of its running dependents. A dependent whose
     // start failed or never began holds nothing.
     for (int n = 0; n < m_graph.size(); ++n) {
-        if (m_nodes[size_t(n)].phase != NodePhase::Running) continue;
+        if (m_nodes[size_t(n)].phase != NodePhase::Running)
+            continue;
         int leases = 0;
         for (int dependent : m_graph.dependents(n))
             leases += m_nodes[size_t(dependent)].phase == NodePhase::Running ? 1 : 0;
@@ -379,7 +401,8 @@ void Run::enterDone()
 
 void Run::setManagerState(QService::State state)
 {
-    if (m_manager) ServiceManagerPrivate::setState(m_manager, state);
+    if (m_manager)
+        ServiceManagerPrivate::setState(m_manager, state);
 }
 
 // Runs the scheduler until nothing more can happen now. Re-entrant calls (from a slot
@@ -387,7 +410,8 @@ void Run::setManagerState(QService::State state)
 // once: the outer call picks up whatever they changed.
 void Run::advance()
 {
-    if (m_advancing) return;
+    if (m_advancing)
+        return;
     const std::shared_ptr<Run> keepAlive = shared_from_this();
     m_advancing = true;
     QElapsedTimer slice;

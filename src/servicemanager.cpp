@@ -9,6 +9,7 @@
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QThread>
+#include <QtCore/QTimer>
 
 namespace QLifecycle {
 
@@ -31,12 +32,25 @@ ServiceManager::~ServiceManager()
         qCWarning(lcManager) << "ServiceManager destroyed before its graph stopped;"
                              << "services are left as they are";
     if (d->pool && !d->pool->waitForDone(0)) {
-        // Abandoned callables that ignore cancellation still run: waiting would hang, and
-        // deleting the pool waits. Leave it (and them) running until the process ends.
+        // Abandoned callables that ignore cancellation still run. Deleting the pool would
+        // wait for them, possibly forever: a reaper deletes it once they have ended. If the
+        // application ends first, the pool is left to the operating system.
         qCWarning(lcManager) << d->pool->activeThreadCount()
-                             << "abandoned thread-pool task(s) still running; leaving them be";
-        d->pool->setParent(nullptr);
-        d->pool = nullptr;
+                             << "abandoned thread-pool task(s) still running; their pool is"
+                             << "deleted once they end";
+        QThreadPool *pool = std::exchange(d->pool, nullptr);
+        if (QCoreApplication *app = QCoreApplication::instance()) {
+            auto *reaper = new QTimer(app);
+            reaper->setInterval(std::chrono::milliseconds(20));
+            QObject::connect(reaper, &QTimer::timeout, reaper, [reaper, pool] {
+                if (pool->waitForDone(0)) {
+                    delete pool;
+                    reaper->deleteLater();
+                }
+            });
+            reaper->start();
+        }
+        return;
     }
     delete d->pool;
 }
@@ -73,7 +87,8 @@ QBindable<QString> ServiceManager::bindableErrorString() const
 
 std::optional<Error> ServiceManager::error() const
 {
-    if (d->run && d->run->failed()) return Error(d->run->failures());
+    if (d->run && d->run->failed())
+        return Error(d->run->failures());
     return d->validationError;
 }
 
@@ -107,17 +122,21 @@ QCoro::Task<> ServiceManager::start()
     const QPointer<ServiceManager> self(this);
     for (;;) {
         const std::shared_ptr<Run> current = d->run;
-        if (!current || current->phase() == Run::Phase::Done) break;
-        if (current->phase() == Run::Phase::Running) co_return; // already running: a no-op
+        if (!current || current->phase() == Run::Phase::Done)
+            break;
+        if (current->phase() == Run::Phase::Running)
+            co_return; // already running: a no-op
         if (current->phase() == Run::Phase::Starting) {
             co_await current->whenStarted(); // join the start in progress
-            if (!self) throw destroyedError();
+            if (!self)
+                throw destroyedError();
             if (current->phase() == Run::Phase::Done && current->failed())
                 throw Error(current->failures());
             co_return;
         }
         co_await current->whenDone(); // stopping: start again once stopped
-        if (!self) throw destroyedError();
+        if (!self)
+            throw destroyedError();
     }
 
     // Validate before anything starts; on refusal the graph is untouched.
@@ -136,19 +155,24 @@ QCoro::Task<> ServiceManager::start()
     d->run = run;
     run->begin();
     co_await run->whenStarted();
-    if (!self) throw destroyedError();
-    if (run->phase() == Run::Phase::Done && run->failed()) throw Error(run->failures());
+    if (!self)
+        throw destroyedError();
+    if (run->phase() == Run::Phase::Done && run->failed())
+        throw Error(run->failures());
 }
 
 QCoro::Task<> ServiceManager::stop()
 {
     const QPointer<ServiceManager> self(this);
     const std::shared_ptr<Run> run = d->run;
-    if (!run || run->phase() == Run::Phase::Done) co_return; // nothing runs: a no-op
+    if (!run || run->phase() == Run::Phase::Done)
+        co_return; // nothing runs: a no-op
     run->requestStop();
     co_await run->whenDone();
-    if (!self) throw destroyedError();
-    if (run->failed()) throw Error(run->failures());
+    if (!self)
+        throw destroyedError();
+    if (run->failed())
+        throw Error(run->failures());
 }
 
 QCoro::Task<> ServiceManager::wait()
@@ -157,9 +181,11 @@ QCoro::Task<> ServiceManager::wait()
     const std::shared_ptr<Run> run = d->run;
     if (run && run->phase() != Run::Phase::Done) {
         co_await run->whenDone();
-        if (!self) throw destroyedError();
+        if (!self)
+            throw destroyedError();
     }
-    if (run && run->failed()) throw Error(run->failures());
+    if (run && run->failed())
+        throw Error(run->failures());
 }
 
 void ServiceManager::requestStop()
@@ -168,7 +194,8 @@ void ServiceManager::requestStop()
         QMetaObject::invokeMethod(this, &ServiceManager::requestStop, Qt::QueuedConnection);
         return;
     }
-    if (d->run) d->run->requestStop();
+    if (d->run)
+        d->run->requestStop();
 }
 
 int ServiceManager::run()

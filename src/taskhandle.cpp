@@ -36,7 +36,8 @@ void warnRefused(const QService *service, const QString &what)
 TaskHandle TaskHandle::begin(QService *service, TaskKind kind, const QString &name, bool daemon,
                              const QFuture<void> &future, bool suspended)
 {
-    const QString label = name.isEmpty() ? QStringLiteral("a task") : QStringLiteral("task '%1'").arg(name);
+    const QString label =
+        name.isEmpty() ? QStringLiteral("a task") : QStringLiteral("task '%1'").arg(name);
     if (QThread::currentThread() != service->thread()) {
         qCWarning(lcTask).noquote() << service->name() << ": not running" << label
                                     << "added from another thread than the service's";
@@ -82,14 +83,18 @@ void TaskHandle::end(std::exception_ptr error) const
         m_record->set->ended(m_record.get(), error);
 }
 
-QObject *TaskHandle::context() const { return m_record->set->context(); }
+QObject *TaskHandle::context() const
+{
+    return m_record->set->context();
+}
 
 QThreadPool *TaskHandle::pool(QThreadPool *preferred) const
 {
     if (preferred)
         return preferred;
     QService *service = m_record->set->service();
-    if (ServiceManager *manager = service ? QServicePrivate::get(service)->activeManager() : nullptr)
+    if (ServiceManager *manager =
+            service ? QServicePrivate::get(service)->activeManager() : nullptr)
         return ServiceManagerPrivate::get(manager)->threadPool();
     return QThreadPool::globalInstance();
 }
@@ -101,8 +106,8 @@ std::shared_ptr<GuardRace> GuardRace::make(QService *service)
         race->interruption =
             QStringLiteral("%1 is not running (%2)")
                 .arg(service->name(),
-                     QString::fromLatin1(QMetaEnum::fromType<QService::State>().valueToKey(
-                         int(service->state()))));
+                     QString::fromLatin1(
+                         QMetaEnum::fromType<QService::State>().valueToKey(int(service->state()))));
         return race;
     }
     if (const std::shared_ptr<TaskSet> set = QServicePrivate::get(service)->tasks)
@@ -119,7 +124,8 @@ QCoro::Task<> runChild(QPointer<QService> parent, std::shared_ptr<ServiceManager
     bool cancelled = false;
     try {
         co_await manager->start();
-        while (parent && (manager->state() == State::Running || manager->state() == State::Starting))
+        while (parent &&
+               (manager->state() == State::Running || manager->state() == State::Starting))
             co_await parent->waitForSignal(manager.get(), &ServiceManager::stateChanged);
     } catch (const Cancelled &) {
         cancelled = true;
@@ -179,11 +185,29 @@ bool QService::isCancellationRequested() const
     return set->phase() != detail::TaskSet::Phase::Open || set->startCancelled();
 }
 
-int QService::taskCount() const { return m_taskCount; }
-QBindable<int> QService::bindableTaskCount() const { return &m_taskCount; }
-int QService::finishedTaskCount() const { return m_finishedTaskCount; }
-QBindable<int> QService::bindableFinishedTaskCount() const { return &m_finishedTaskCount; }
-int QService::pendingTaskCount() const { return m_pendingTaskCount; }
-QBindable<int> QService::bindablePendingTaskCount() const { return &m_pendingTaskCount; }
+int QService::taskCount() const
+{
+    return m_taskCount;
+}
+QBindable<int> QService::bindableTaskCount() const
+{
+    return &m_taskCount;
+}
+int QService::finishedTaskCount() const
+{
+    return m_finishedTaskCount;
+}
+QBindable<int> QService::bindableFinishedTaskCount() const
+{
+    return &m_finishedTaskCount;
+}
+int QService::pendingTaskCount() const
+{
+    return m_pendingTaskCount;
+}
+QBindable<int> QService::bindablePendingTaskCount() const
+{
+    return &m_pendingTaskCount;
+}
 
 } // namespace QLifecycle

@@ -22,7 +22,7 @@ bool isCancelled(const std::exception_ptr &error)
     }
 }
 
-template<typename Node>
+template <typename Node>
 void unlinkFrom(Node *&head, Node *&tail, Node *node, Node *Node::*prev, Node *Node::*next)
 {
     (node->*prev ? node->*prev->*next : head) = node->*next;
@@ -31,10 +31,22 @@ void unlinkFrom(Node *&head, Node *&tail, Node *node, Node *Node::*prev, Node *N
 }
 } // namespace
 
-TaskRecord *currentTask() { return t_current; }
-quint64 nextWaitSequence() { return ++t_sequence; }
-quint64 waitBoundary() { return t_boundary; }
-void markWaitBoundary() { t_boundary = t_sequence; }
+TaskRecord *currentTask()
+{
+    return t_current;
+}
+quint64 nextWaitSequence()
+{
+    return ++t_sequence;
+}
+quint64 waitBoundary()
+{
+    return t_boundary;
+}
+void markWaitBoundary()
+{
+    t_boundary = t_sequence;
+}
 
 ContextScope::ContextScope(TaskRecord *record) : m_previous(t_current)
 {
@@ -119,12 +131,12 @@ void TaskSet::ended(TaskRecord *record, std::exception_ptr error)
 
     if (error && !isCancelled(error)) {
         if (AwaitedFutures::contains(record->future)) {
-            qCDebug(lcTask).noquote() << serviceName << "task" << record->name
-                                      << "failed; its awaiter takes the error";
+            qCDebug(lcTask).noquote()
+                << serviceName << "task" << record->name << "failed; its awaiter takes the error";
         } else {
-            reportCrash(QStringLiteral("task '%1' failed: %2")
-                            .arg(record->name, describeException(error)),
-                        error);
+            reportCrash(
+                QStringLiteral("task '%1' failed: %2").arg(record->name, describeException(error)),
+                error);
         }
     } else if (record->daemon && !record->cancelled && m_phase == Phase::Open && m_service &&
                m_service->state() == State::Running) {

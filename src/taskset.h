@@ -30,7 +30,7 @@ struct TaskRecord : std::enable_shared_from_this<TaskRecord> {
     std::shared_ptr<TaskSet> set; // keeps the set alive while the task runs, even abandoned
     TaskRecord *prev = nullptr;   // the set's list of running tasks, in creation order
     TaskRecord *next = nullptr;
-    WaitBase *waits = nullptr;    // its suspended cancellable waits
+    WaitBase *waits = nullptr;                     // its suspended cancellable waits
     std::unique_ptr<QFutureWatcher<void>> watcher; // adopted futures
     std::function<void()> onCancel;                // e.g. stop a child service's manager
 };

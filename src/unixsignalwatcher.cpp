@@ -54,7 +54,8 @@ UnixSignalWatcher::UnixSignalWatcher(QObject *parent) : QObject(parent)
 
 UnixSignalWatcher::~UnixSignalWatcher()
 {
-    if (!m_active) return;
+    if (!m_active)
+        return;
     ::sigaction(SIGINT, &m_previousInt, nullptr);
     ::sigaction(SIGTERM, &m_previousTerm, nullptr);
     delete m_notifier;

@@ -32,11 +32,10 @@ bool WaitBase::await_ready()
         TaskRecord *owner = currentTask();
         if (owner && owner->set != m_set)
             owner = nullptr;
-        const bool cancelled =
-            owner ? owner->cancelled
-                  : m_set->phase() == TaskSet::Phase::CancellingTasks ||
-                        (m_set->startCancelled() && m_service &&
-                         m_service->state() == QService::State::Starting);
+        const bool cancelled = owner ? owner->cancelled
+                                     : m_set->phase() == TaskSet::Phase::CancellingTasks ||
+                                           (m_set->startCancelled() && m_service &&
+                                            m_service->state() == QService::State::Starting);
         if (cancelled) {
             m_cancelled = true;
             return true;
@@ -100,7 +99,10 @@ SleepWait::SleepWait(const QService *service, std::chrono::milliseconds duration
 {
 }
 
-bool SleepWait::readyNow() const { return m_duration.count() <= 0; }
+bool SleepWait::readyNow() const
+{
+    return m_duration.count() <= 0;
+}
 
 void SleepWait::arm()
 {
@@ -123,14 +125,18 @@ SignalWaitBase::SignalWaitBase(const QService *service, const QObject *sender,
 {
 }
 
-bool SignalWaitBase::readyNow() const { return m_sender.isNull(); }
+bool SignalWaitBase::readyNow() const
+{
+    return m_sender.isNull();
+}
 
 void SignalWaitBase::arm()
 {
     m_receiver = std::make_unique<QObject>();
     connectSignal(m_receiver.get());
-    QObject::connect(m_sender.data(), &QObject::destroyed, m_receiver.get(),
-                     [this] { finish(false); }, Qt::QueuedConnection);
+    QObject::connect(
+        m_sender.data(), &QObject::destroyed, m_receiver.get(), [this] { finish(false); },
+        Qt::QueuedConnection);
     if (m_timeout.count() >= 0) {
         m_timer = std::make_unique<QTimer>();
         m_timer->setSingleShot(true);

@@ -200,7 +200,8 @@ void tst_Tasks::taskExceptionIsACrash()
     runBlocking(manager.start());
     const std::optional<Error> error = expectError(manager.wait());
     QVERIFY(error);
-    QCOMPARE(error->primary().toString(), QStringLiteral("worker: crashed: task 'fetch' failed: boom"));
+    QCOMPARE(error->primary().toString(),
+             QStringLiteral("worker: crashed: task 'fetch' failed: boom"));
     QCOMPARE(errors.count(), 1);
     QCOMPARE(states(transitions),
              (QList{State::Starting, State::Running, State::Stopping, State::Failed}));
@@ -249,7 +250,8 @@ void tst_Tasks::daemonThatReturnsIsACrash()
 void tst_Tasks::tasksRefusedBeforeStartAndWhileStopping()
 {
     WorkerService worker(QStringLiteral("worker"));
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("worker is Stopped - not running")));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("worker is Stopped - not running")));
     const QFuture<int> early = worker.addTask([] { return 1; });
     QVERIFY(early.isCanceled());
     QVERIFY(early.isFinished());
@@ -257,7 +259,8 @@ void tst_Tasks::tasksRefusedBeforeStartAndWhileStopping()
     worker.onStop = [&](WorkerService *w) { late = w->addTask(returnSoon(w)); };
     ServiceManager manager(&worker);
     runBlocking(manager.start());
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("worker is Stopping - not running")));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("worker is Stopping - not running")));
     runBlocking(manager.stop());
     QVERIFY(late.isCanceled());
     QCOMPARE(worker.taskCount(), 0);

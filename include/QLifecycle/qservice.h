@@ -64,7 +64,8 @@ class QLIFECYCLE_EXPORT QService : public QObject
     Q_PROPERTY(qint64 stopDurationMs READ stopDurationMs NOTIFY stopDurationMsChanged BINDABLE
                    bindableStopDurationMs FINAL)
     /*! Background tasks added during the current (or last) run. */
-    Q_PROPERTY(int taskCount READ taskCount NOTIFY taskCountChanged BINDABLE bindableTaskCount FINAL)
+    Q_PROPERTY(
+        int taskCount READ taskCount NOTIFY taskCountChanged BINDABLE bindableTaskCount FINAL)
     /*! Of those, the tasks that have ended. */
     Q_PROPERTY(int finishedTaskCount READ finishedTaskCount NOTIFY finishedTaskCountChanged BINDABLE
                    bindableFinishedTaskCount FINAL)
@@ -139,19 +140,20 @@ public:
      * future comes back canceled and a warning is logged. Call these on the service's thread.
      */
     /*! Runs a coroutine on the event loop. Its cancellable waits wake with Cancelled on stop. */
-    template<typename T>
+    template <typename T>
     QFuture<T> addTask(QCoro::Task<T> &&task, const TaskOptions &options = {});
     /*! Adopts a future: cancelled on stop, awaited like any task. */
-    template<typename T>
+    template <typename T>
     QFuture<T> addTask(const QFuture<T> &future, const TaskOptions &options = {});
     /*!
      * Runs a callable on a thread pool (options.pool, else the manager's pool). It may take a
      * `QPromise<T> &` to report results and check isCanceled(); else its return value is the
      * result. Its result and exception come back to this thread before anything else happens.
      */
-    template<typename F>
-        requires(!detail::isTask<std::decay_t<F>> && !detail::isFuture<std::decay_t<F>>)
-    auto addTask(F &&function, const TaskOptions &options = {});
+    template <typename F>
+    requires(!detail::isTask<std::decay_t<F>> &&
+             !detail::isFuture<std::decay_t<F>>) auto addTask(F &&function,
+                                                              const TaskOptions &options = {});
     /*!
      * Starts \a child (and its dependencies) while this service runs, as a task: the child
      * stops before this service's own stop(). With options.daemon, a child that stops while
@@ -165,7 +167,7 @@ public:
      * is not running, and when it stops running while the call is in flight; a call that
      * completed first keeps its result.
      */
-    template<typename F>
+    template <typename F>
     auto whileRunning(F &&call) -> std::invoke_result_t<F>;
 
     /*! \name Cancellable waits: on stop they throw Cancelled at once and unwind the coroutine. */
@@ -176,13 +178,13 @@ public:
     }
     /*! Waits for \a future: returns its result, rethrows its exception, throws Cancelled if
      *  it was canceled. Awaiting a task's future this way takes charge of its exception. */
-    template<typename T>
+    template <typename T>
     [[nodiscard]] detail::FutureWait<T> waitFor(const QFuture<T> &future) const
     {
         return detail::FutureWait<T>(this, future);
     }
     /*! Waits for one emission of \a signal; false on timeout or if the sender is destroyed. */
-    template<typename Sender, typename Signal>
+    template <typename Sender, typename Signal>
     [[nodiscard]] detail::SignalWait<Sender, Signal>
     waitForSignal(const Sender *sender, Signal signal,
                   std::chrono::milliseconds timeout = std::chrono::milliseconds(-1)) const
@@ -251,12 +253,21 @@ private:
     void notifyErrorString(const QString &errorString);
     void notifyStartDuration(qint64 ms);
     void notifyStopDuration(qint64 ms);
-    void notifyTaskCount(int count) { Q_EMIT taskCountChanged(count, QPrivateSignal()); }
+    void notifyTaskCount(int count)
+    {
+        Q_EMIT
+        taskCountChanged(count, QPrivateSignal());
+    }
     void notifyFinishedTaskCount(int count)
     {
-        Q_EMIT finishedTaskCountChanged(count, QPrivateSignal());
+        Q_EMIT
+        finishedTaskCountChanged(count, QPrivateSignal());
     }
-    void notifyPendingTaskCount(int count) { Q_EMIT pendingTaskCountChanged(count, QPrivateSignal()); }
+    void notifyPendingTaskCount(int count)
+    {
+        Q_EMIT
+        pendingTaskCountChanged(count, QPrivateSignal());
+    }
 
     Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, State, m_state, State::Stopped,
                                          &QService::notifyState)

@@ -22,7 +22,8 @@ public:
 
     void fire()
     {
-        if (m_set) return;
+        if (m_set)
+            return;
         m_set = true;
         for (std::coroutine_handle<> waiter : std::exchange(m_waiters, {}))
             resumeLater(waiter);

@@ -4,7 +4,7 @@
 
 namespace QLifecycle {
 
-template<typename T>
+template <typename T>
 QFuture<T> QService::addTask(QCoro::Task<T> &&task, const TaskOptions &options)
 {
     auto promise = std::make_shared<QPromise<T>>();
@@ -22,7 +22,7 @@ QFuture<T> QService::addTask(QCoro::Task<T> &&task, const TaskOptions &options)
     return future;
 }
 
-template<typename T>
+template <typename T>
 QFuture<T> QService::addTask(const QFuture<T> &future, const TaskOptions &options)
 {
     const detail::TaskHandle handle = detail::TaskHandle::begin(
@@ -32,9 +32,10 @@ QFuture<T> QService::addTask(const QFuture<T> &future, const TaskOptions &option
     return future;
 }
 
-template<typename F>
-    requires(!detail::isTask<std::decay_t<F>> && !detail::isFuture<std::decay_t<F>>)
-auto QService::addTask(F &&function, const TaskOptions &options)
+template <typename F>
+requires(!detail::isTask<std::decay_t<F>> &&
+         !detail::isFuture<std::decay_t<F>>) auto QService::addTask(F &&function,
+                                                                    const TaskOptions &options)
 {
     using T = typename detail::PromiseArgument<F>::type;
     auto promise = std::make_shared<QPromise<T>>();
@@ -54,7 +55,7 @@ auto QService::addTask(F &&function, const TaskOptions &options)
     return future;
 }
 
-template<typename F>
+template <typename F>
 auto QService::whileRunning(F &&call) -> std::invoke_result_t<F>
 {
     using TaskType = std::invoke_result_t<F>;

@@ -3,8 +3,8 @@
 // The templates behind QService::addTask() and QService::whileRunning(). Internal: use them
 // only through those functions.
 
-#include <QLifecycle/error.h>
 #include <QLifecycle/detail/oneshot.h>
+#include <QLifecycle/error.h>
 #include <QLifecycle/qlifecycle_export.h>
 
 #include <QtCore/QFuture>
@@ -68,7 +68,7 @@ private:
 QLIFECYCLE_EXPORT QString demangledName(const std::type_info &type);
 QLIFECYCLE_EXPORT void warnRefused(const QService *service, const QString &what);
 
-template<typename T>
+template <typename T>
 QFuture<T> canceledFuture()
 {
     QFutureInterface<T> interface;
@@ -80,7 +80,7 @@ QFuture<T> canceledFuture()
 
 // A name for a callable: its name() (like Python's __str__), else its toString() (__repr__),
 // else its type.
-template<typename F>
+template <typename F>
 QString callableName(const F &function)
 {
     if constexpr (requires { QString(function.name()); })
@@ -91,7 +91,7 @@ QString callableName(const F &function)
         return demangledName(typeid(F));
 }
 
-template<typename T>
+template <typename T>
 QCoro::Task<> runCoroutineTask(QCoro::Task<T> task, std::shared_ptr<QPromise<T>> promise,
                                TaskHandle handle)
 {
@@ -113,35 +113,36 @@ QCoro::Task<> runCoroutineTask(QCoro::Task<T> task, std::shared_ptr<QPromise<T>>
 }
 
 // What a callable run on a thread pool receives: a QPromise<T>& first, or nothing.
-template<typename F>
+template <typename F>
 struct PromiseArgument : PromiseArgument<decltype(&std::decay_t<F>::operator())> {
 };
-template<typename R, typename... A>
+template <typename R, typename... A>
 struct PromiseArgument<R (*)(A...)> : PromiseArgument<R(A...)> {
 };
-template<typename C, typename R, typename... A>
+template <typename C, typename R, typename... A>
 struct PromiseArgument<R (C::*)(A...) const> : PromiseArgument<R(A...)> {
 };
-template<typename C, typename R, typename... A>
+template <typename C, typename R, typename... A>
 struct PromiseArgument<R (C::*)(A...)> : PromiseArgument<R(A...)> {
 };
-template<typename R>
+template <typename R>
 struct PromiseArgument<R()> {
     using type = R; // returns its result
     static constexpr bool takesPromise = false;
 };
-template<typename R, typename T>
+template <typename R, typename T>
 struct PromiseArgument<R(QPromise<T> &)> {
     using type = T; // reports through the promise
     static constexpr bool takesPromise = true;
 };
 
-template<typename F, typename T>
+template <typename F, typename T>
 class CallableRunner : public QRunnable
 {
 public:
     CallableRunner(F function, std::shared_ptr<QPromise<T>> promise, TaskHandle handle)
-        : m_function(std::move(function)), m_promise(std::move(promise)), m_handle(std::move(handle))
+        : m_function(std::move(function)), m_promise(std::move(promise)),
+          m_handle(std::move(handle))
     {
     }
 
@@ -187,15 +188,15 @@ struct QLIFECYCLE_EXPORT GuardRace {
     static std::shared_ptr<GuardRace> make(QService *service);
 };
 
-template<typename T>
+template <typename T>
 struct GuardResult {
     std::optional<T> value;
 };
-template<>
+template <>
 struct GuardResult<void> {
 };
 
-template<typename T>
+template <typename T>
 QCoro::Task<> pumpGuardedCall(QCoro::Task<T> call, std::shared_ptr<GuardRace> race,
                               std::shared_ptr<GuardResult<T>> result)
 {
@@ -212,7 +213,7 @@ QCoro::Task<> pumpGuardedCall(QCoro::Task<T> call, std::shared_ptr<GuardRace> ra
     race->event.fire();
 }
 
-template<typename T>
+template <typename T>
 QCoro::Task<T> guardedCall(QCoro::Task<T> call, std::shared_ptr<GuardRace> race)
 {
     auto result = std::make_shared<GuardResult<T>>();
@@ -226,20 +227,20 @@ QCoro::Task<T> guardedCall(QCoro::Task<T> call, std::shared_ptr<GuardRace> race)
         co_return std::move(*result->value);
 }
 
-template<typename T>
+template <typename T>
 QCoro::Task<T> failedCall(QString message)
 {
     co_await std::suspend_never{}; // a coroutine, so that the error reaches the awaiter
     throw LifecycleError(message);
 }
 
-template<typename>
+template <typename>
 inline constexpr bool isTask = false;
-template<typename T>
+template <typename T>
 inline constexpr bool isTask<QCoro::Task<T>> = true;
-template<typename>
+template <typename>
 inline constexpr bool isFuture = false;
-template<typename T>
+template <typename T>
 inline constexpr bool isFuture<QFuture<T>> = true;
 
 } // namespace QLifecycle::detail

@@ -99,7 +99,7 @@ public:
     static bool contains(const QFuture<void> &future);
 };
 
-template<typename T>
+template <typename T>
 class FutureWait : public WaitBase
 {
 public:
@@ -119,7 +119,8 @@ public:
             throw Cancelled();
         if constexpr (!std::is_void_v<T>) {
             if (m_future.resultCount() == 0)
-                throw std::runtime_error("QLifecycle: the awaited future finished without a result");
+                throw std::runtime_error(
+                    "QLifecycle: the awaited future finished without a result");
             return m_future.result();
         }
     }
@@ -176,7 +177,7 @@ private:
     bool m_emitted = false;
 };
 
-template<typename Sender, typename Signal>
+template <typename Sender, typename Signal>
 class SignalWait : public SignalWaitBase
 {
 public:
@@ -191,8 +192,9 @@ protected:
     {
         // Queued to a receiver living in the waiting thread: resumes there, and an emission
         // still queued when the wait ends is dropped with the receiver.
-        return QObject::connect(static_cast<const Sender *>(m_sender.data()), m_signal, receiver,
-                                [this] { finish(true); }, Qt::QueuedConnection);
+        return QObject::connect(
+            static_cast<const Sender *>(m_sender.data()), m_signal, receiver,
+            [this] { finish(true); }, Qt::QueuedConnection);
     }
 
 private:
