@@ -66,7 +66,8 @@ void tst_DependencyGraph::stageAfterGroupGoesThroughOneBarrier()
     QCOMPARE(graph.size(), 6); // 5 services + 1 barrier for the group
     int barrier = -1;
     for (int n = 0; n < graph.size(); ++n)
-        if (!graph.service(n)) barrier = n;
+        if (!graph.service(n))
+            barrier = n;
     QVERIFY(barrier >= 0);
     QCOMPARE(graph.prerequisites(barrier).size(), size_t(3));
     // d waits for the barrier only: 3 + 1 edges instead of 3 x 1.
@@ -88,7 +89,8 @@ void tst_DependencyGraph::sharedDependencyIsOneNode()
     const DependencyGraph graph = DependencyGraph::build(&root, nullptr);
     QCOMPARE(graph.startOrder().count(&shared), 1);
     for (int n = 0; n < graph.size(); ++n)
-        if (graph.service(n) == &shared) QCOMPARE(graph.dependents(n).size(), size_t(2));
+        if (graph.service(n) == &shared)
+            QCOMPARE(graph.dependents(n).size(), size_t(2));
 }
 
 void tst_DependencyGraph::startOrderPutsDependenciesFirst()

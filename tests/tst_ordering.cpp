@@ -183,7 +183,8 @@ void tst_Ordering::ordersAreDeterministic()
         ServiceManager manager(&root);
         runBlocking(manager.start());
         runBlocking(manager.stop());
-        if (round == 0) first = log.events();
+        if (round == 0)
+            first = log.events();
         QCOMPARE(log.events(), first);
     }
 }
@@ -249,7 +250,8 @@ void tst_Ordering::stopRequestedDuringStartIsHonoured()
     root.deps = {&slow, &after};
     ServiceManager manager(&root);
     connect(&slow, &QService::stateChanged, &manager, [&](State state) {
-        if (state == State::Starting) manager.requestStop();
+        if (state == State::Starting)
+            manager.requestStop();
     });
     QSignalSpy managerStates(&manager, &ServiceManager::stateChanged);
     runBlocking(manager.start()); // completes (no error) once the graph has stopped

@@ -35,10 +35,12 @@ SimulatedService *serviceFromOption(const QCommandLineParser &parser,
                                     const QCommandLineOption &option,
                                     const QList<SimulatedService *> &services)
 {
-    if (!parser.isSet(option)) return nullptr;
+    if (!parser.isSet(option))
+        return nullptr;
     const QString name = parser.value(option);
     for (SimulatedService *service : services) {
-        if (service->name().compare(name, Qt::CaseInsensitive) == 0) return service;
+        if (service->name().compare(name, Qt::CaseInsensitive) == 0)
+            return service;
     }
     std::fprintf(stderr, "%s: --%s: no service named \"%s\"\n",
                  qPrintable(QCoreApplication::applicationName()),

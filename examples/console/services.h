@@ -38,7 +38,8 @@ protected:
     QCoro::Task<> simulateStart(std::chrono::milliseconds duration)
     {
         co_await QCoro::sleepFor(duration);
-        if (m_failStart) throw std::runtime_error("injected start failure");
+        if (m_failStart)
+            throw std::runtime_error("injected start failure");
     }
 
     // Stands in for `duration` of real work in stop() (flushing, closing...). An exception
@@ -46,7 +47,8 @@ protected:
     QCoro::Task<> simulateStop(std::chrono::milliseconds duration)
     {
         co_await QCoro::sleepFor(std::max(duration, m_slowStop));
-        if (m_failStop) throw std::runtime_error("injected stop failure");
+        if (m_failStop)
+            throw std::runtime_error("injected stop failure");
     }
 
 private:

@@ -93,7 +93,8 @@ void TransitionLog::printSummary(const QLifecycle::ServiceManager &manager, int 
                        stateName(service->state()).leftJustified(9) + u' ' +
                        duration(service->startDurationMs()).rightJustified(7) + u' ' +
                        duration(service->stopDurationMs()).rightJustified(8);
-        if (!service->errorString().isEmpty()) line += u"  "_s + service->errorString();
+        if (!service->errorString().isEmpty())
+            line += u"  "_s + service->errorString();
         printLine(line);
     }
 }

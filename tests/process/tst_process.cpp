@@ -48,8 +48,10 @@ public:
         const QDeadlineTimer deadline(TimeoutMs);
         for (;;) {
             readOutput();
-            if (condition()) return true;
-            if (deadline.hasExpired() || m_process.state() == QProcess::NotRunning) return false;
+            if (condition())
+                return true;
+            if (deadline.hasExpired() || m_process.state() == QProcess::NotRunning)
+                return false;
             m_process.waitForReadyRead(int(qMax<qint64>(1, deadline.remainingTime())));
         }
     }
@@ -157,7 +159,8 @@ void tst_Process::cleanStopIsTheReverseOfTheStart()
     Console console(arguments);
     QVERIFY(console.waitForStarted());
     QVERIFY2(console.waitForLine(u"ready: all 6 services running"_s), qPrintable(console.dump()));
-    if (signal != 0) console.sendSignal(signal);
+    if (signal != 0)
+        console.sendSignal(signal);
     QVERIFY2(console.waitForExit(), qPrintable(console.dump()));
     QCOMPARE(console.exitStatus(), QProcess::NormalExit);
     QCOMPARE(console.exitCode(), 0);

@@ -19,7 +19,8 @@ public:
     {
         QStringList names;
         for (const QString &event : m_events)
-            if (event.endsWith(suffix)) names.append(event.chopped(suffix.size()));
+            if (event.endsWith(suffix))
+                names.append(event.chopped(suffix.size()));
         return names;
     }
 

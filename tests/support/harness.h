@@ -63,7 +63,8 @@ inline void wait(const std::shared_ptr<BlockingState> &state, std::chrono::milli
     }
     if (!state->finished)
         throw Timeout("coroutine did not finish within " + std::to_string(timeout.count()) + " ms");
-    if (state->error) std::rethrow_exception(state->error);
+    if (state->error)
+        std::rethrow_exception(state->error);
 }
 } // namespace detail
 
@@ -109,5 +110,6 @@ std::optional<Error> expectError(QCoro::Task<> task, std::chrono::milliseconds t
     } while (false)
 #define CO_COMPARE(actual, expected)                                                               \
     do {                                                                                           \
-        if (!QTest::qCompare(actual, expected, #actual, #expected, __FILE__, __LINE__)) co_return; \
+        if (!QTest::qCompare(actual, expected, #actual, #expected, __FILE__, __LINE__))            \
+            co_return;                                                                             \
     } while (false)

@@ -18,7 +18,8 @@ ScriptedService::~ScriptedService()
 
 void ScriptedService::record(const QString &what)
 {
-    if (m_log) m_log->add(name() + QLatin1Char(':') + what);
+    if (m_log)
+        m_log->add(name() + QLatin1Char(':') + what);
 }
 
 QList<State> ScriptedService::dependencyStates() const
@@ -35,18 +36,23 @@ QCoro::Task<> ScriptedService::play(Script script, std::shared_ptr<bool> alive)
 {
     if (script.yield) {
         co_await m_sleeper.sleep(std::chrono::milliseconds(1));
-        if (!*alive) co_return;
+        if (!*alive)
+            co_return;
     }
     if (script.delay.count() > 0) {
         co_await m_sleeper.sleep(script.delay);
-        if (!*alive) co_return;
+        if (!*alive)
+            co_return;
     }
     if (script.hang) {
         co_await m_sleeper.sleep(std::chrono::milliseconds(-1));
-        if (!*alive) co_return;
+        if (!*alive)
+            co_return;
     }
-    if (script.throwNonStd) throw 42;
-    if (script.fail) throw std::runtime_error(script.failMessage.toStdString());
+    if (script.throwNonStd)
+        throw 42;
+    if (script.fail)
+        throw std::runtime_error(script.failMessage.toStdString());
 }
 
 QCoro::Task<> ScriptedService::start()
@@ -56,7 +62,8 @@ QCoro::Task<> ScriptedService::start()
     dependencyStatesAtStart = dependencyStates();
     record(QStringLiteral("start"));
     co_await play(onStart, alive);
-    if (!*alive) co_return;
+    if (!*alive)
+        co_return;
     ++startReturns;
     record(QStringLiteral("started"));
 }
@@ -67,7 +74,8 @@ QCoro::Task<> ScriptedService::stop()
     ++stopCalls;
     record(QStringLiteral("stop"));
     co_await play(onStop, alive);
-    if (!*alive) co_return;
+    if (!*alive)
+        co_return;
     ++stopReturns;
     dependencyStatesAtStop = dependencyStates();
     record(QStringLiteral("stopped"));

@@ -55,9 +55,11 @@ public:
         void await_resume() noexcept {}
         void wake()
         {
-            if (woken) return;
+            if (woken)
+                return;
             woken = true;
-            if (timer) timer.release()->deleteLater(); // maybe inside its own timeout()
+            if (timer)
+                timer.release()->deleteLater(); // maybe inside its own timeout()
             handle.resume();
         }
     };
