@@ -9,8 +9,12 @@
 
 #include <QCoro/QCoroTimer>
 
+#include <QtCore/QThread>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <stdexcept>
 
 using namespace std::chrono_literals;
@@ -105,7 +109,7 @@ private:
     Config *m_config;
 };
 
-// Exports metrics. No dependencies.
+// Exports metrics. No dependencies. Its report is a periodic coroutine task on the event loop.
 class Metrics : public SimulatedService
 {
     Q_OBJECT
@@ -113,11 +117,31 @@ public:
     Metrics() : SimulatedService(QStringLiteral("Metrics")) {}
 
 protected:
-    QCoro::Task<> start() override { co_await simulateStart(10ms); }
+    QCoro::Task<> start() override
+    {
+        // A daemon task lives as long as the service: if it ever returned while Metrics runs,
+        // that would be a crash. On stop it is cancelled before stop() is called.
+        addTask(report(), {.name = QStringLiteral("report"), .daemon = true});
+        co_await simulateStart(10ms);
+    }
     QCoro::Task<> stop() override { co_await simulateStop(10ms); }
+
+private:
+    QCoro::Task<> report()
+    {
+        for (int round = 1;; ++round) {
+            // A cancellable wait: on Ctrl-C it throws QLifecycle::Cancelled at once, which
+            // unwinds this coroutine (no need to wait for the next second to come).
+            co_await sleepFor(1s);
+            std::printf("  Metrics: report #%d (%d task(s) running in Metrics)\n", round,
+                        pendingTaskCount());
+            std::fflush(stdout);
+        }
+    }
 };
 
-// A search index. No dependencies, but building the index makes it the slowest start.
+// A search index. No dependencies, but building the index makes it the slowest start. Once
+// running, it keeps re-indexing on a thread pool until it is stopped.
 class Search : public SimulatedService
 {
     Q_OBJECT
@@ -125,8 +149,30 @@ public:
     Search() : SimulatedService(QStringLiteral("Search")) {}
 
 protected:
-    QCoro::Task<> start() override { co_await simulateStart(300ms); }
-    QCoro::Task<> stop() override { co_await simulateStop(20ms); }
+    QCoro::Task<> start() override
+    {
+        co_await simulateStart(300ms);
+        // A function run on the manager's thread pool. It checks isCanceled() between chunks
+        // of work: that is how a thread-pool task takes part in a graceful stop.
+        addTask(
+            [this](QPromise<void> &promise) {
+                while (!promise.isCanceled()) {
+                    QThread::msleep(5); // one chunk of indexing
+                    ++m_passes;
+                }
+            },
+            {.name = QStringLiteral("reindex")});
+    }
+    QCoro::Task<> stop() override
+    {
+        // Tasks end before stop() is called: the count is final here.
+        std::printf("  Search: reindex task ended after %d passes\n", m_passes.load());
+        std::fflush(stdout);
+        co_await simulateStop(20ms);
+    }
+
+private:
+    std::atomic<int> m_passes{0};
 };
 
 // The public API: the root of the graph, it needs everything else.
