@@ -1,0 +1,307 @@
+// bench_tasks: N background tasks of one kind in one QLifecycle::QService, spawned from its
+// start() then cancelled and awaited by ServiceManager::stop(), next to a raw Qt + QCoro
+// baseline that creates the same promises, futures, coroutine frames and thread-pool runs
+// with no framework bookkeeping.
+//
+// A program that prints figures, not a test: one JSON line per case on stdout, then
+// "TARGET MISSED: ..." lines if any, then one summary line. It exits 0 whatever the figures.
+// Build it in a Release or RelWithDebInfo build; a debug build measures the wrong thing.
+//
+//   bench_tasks                         every kind at N = 10000 and 100000, best of 3
+//   bench_tasks --quick                 N = 10000 only (CI smoke runs)
+//   bench_tasks --kind pool --n 100000 --repeat 1
+//
+// Kinds, and what their baseline does instead:
+//   coroutine  addTask(sleeper(this)), sleeper being a free coroutine that co_awaits
+//              QService::sleepFor(1 h). Baseline: per task a QPromise<void> started, its
+//              QFuture kept, and one coroutine frame suspended in a single-shot 1 h QTimer
+//              that can be woken early; the stop wakes every frame (oldest first), which
+//              cancels and finishes its promise and ends the frame.
+//   pool       addTask([](QPromise<void> &p) { while (!p.isCanceled()) usleep(100 us) }) on
+//              the manager's pool. Only the pool's threads (QThread::idealThreadCount())
+//              run at once; the rest stay queued and, once cancelled, are skipped.
+//              Baseline: QtConcurrent::run(&pool, same function) on a pool of the same size,
+//              then cancel() every future and waitForFinished() each.
+//   future     addTask(promise.future()) for N started QPromise<void> that the benchmark
+//              keeps in a vector. The benchmark plays their owner: while the stop runs, a
+//              zero-interval QTimer finishes (in creation order) every promise whose future
+//              was cancelled, as observed through QPromise::isCanceled(). The timer, not a
+//              QFutureWatcher per promise, keeps the owner's cost per task to one check.
+//              Baseline: the same N started promises and their futures; the stop cancels
+//              every future, then finishes every cancelled promise. Also printed, as
+//              information only: watched_baseline_spawn_us_per_task, the same pairs with a
+//              QFutureWatcher each (what plain Qt code pays to learn on its own thread that
+//              a future ended), and watched_ratio = spawn cost / that.
+//
+// Figures per case: spawn_us_per_task (the addTask loop alone, / N), stop_ms (from
+// ServiceManager::stop() until every task ended and the manager is Stopped), peak_rss_mb
+// (VmHWM at the end of the stop), rss_per_task_bytes (VmRSS delta around the spawn, / N),
+// the same four for the baseline, ratio = spawn cost / baseline spawn cost, and
+// stop_ratio = stop_ms / baseline_stop_ms. See bench_task_cases.cpp for the limits of the
+// memory figures.
+//
+// Targets: ratio <= 3 for each kind at N = 10000; spawn + stop of N = 100000 <= 11 x that of
+// N = 10000 for each kind; N = 100000 of each kind ends cleanly (manager Stopped,
+// taskCount == finishedTaskCount == N, every future finished).
+
+#include "bench_task_cases.h"
+
+#include <QtCore/QByteArray>
+#include <QtCore/QCommandLineParser>
+#include <QtCore/QCoreApplication>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <utility>
+#include <vector>
+
+namespace {
+
+struct CaseResult {
+    Kind kind = Kind::Coroutine;
+    int n = 0;
+    Figures library;
+    Figures baseline;
+};
+
+double totalMs(const Figures &figures)
+{
+    return figures.spawnMs + figures.stopMs;
+}
+
+double usPerTask(const Figures &figures, int n)
+{
+    return figures.spawnMs * 1000.0 / n;
+}
+
+double spawnRatio(const CaseResult &c)
+{
+    return c.library.spawnMs / c.baseline.spawnMs;
+}
+
+// The best (lowest spawn + stop) of `repeats` runs of each side; a failed library run is
+// kept only if every run failed. The memory figures come from the run that was kept. Every
+// N gets the same number of runs: the linear target compares two sizes, and a best of 3
+// against a single run would bias it.
+CaseResult runCase(Kind kind, int n, int repeats)
+{
+    CaseResult result;
+    result.kind = kind;
+    result.n = n;
+    for (int r = 0; r < repeats; ++r) {
+        const Figures library = measureLibrary(kind, n);
+        if (r == 0 ||
+            (library.ok && (!result.library.ok || totalMs(library) < totalMs(result.library))))
+            result.library = library;
+        const Figures baseline = measureBaseline(kind, n);
+        if (r == 0 || totalMs(baseline) < totalMs(result.baseline))
+            result.baseline = baseline;
+    }
+    return result;
+}
+
+QByteArray jsonEscaped(const QString &text)
+{
+    QByteArray out;
+    for (const char c : text.toUtf8()) {
+        if (c == '"' || c == '\\')
+            out += '\\';
+        out += uchar(c) < 0x20 ? ' ' : c;
+    }
+    return out;
+}
+
+void printCase(const CaseResult &c)
+{
+    std::printf("{\"kind\":\"%s\",\"n\":%d,\"spawn_us_per_task\":%.3f,\"stop_ms\":%.3f,"
+                "\"peak_rss_mb\":%.1f,\"rss_per_task_bytes\":%.0f,"
+                "\"baseline_spawn_us_per_task\":%.3f,\"baseline_stop_ms\":%.3f,"
+                "\"baseline_peak_rss_mb\":%.1f,\"baseline_rss_per_task_bytes\":%.0f,"
+                "\"ratio\":%.3f,\"stop_ratio\":%.3f,\"task_count\":%d,\"finished_task_count\":%d",
+                kindName(c.kind), c.n, usPerTask(c.library, c.n), c.library.stopMs,
+                c.library.peakRssMb, c.library.rssDeltaBytes, usPerTask(c.baseline, c.n),
+                c.baseline.stopMs, c.baseline.peakRssMb, c.baseline.rssDeltaBytes, spawnRatio(c),
+                c.library.stopMs / c.baseline.stopMs, c.library.taskCount,
+                c.library.finishedTaskCount);
+    if (c.baseline.watchedSpawnMs >= 0)
+        std::printf(",\"watched_baseline_spawn_us_per_task\":%.3f,\"watched_ratio\":%.3f",
+                    c.baseline.watchedSpawnMs * 1000.0 / c.n,
+                    c.library.spawnMs / c.baseline.watchedSpawnMs);
+    if (!c.library.ok)
+        std::printf(",\"error\":\"%s\"", jsonEscaped(c.library.error).constData());
+    if (!c.baseline.ok)
+        std::printf(",\"baseline_error\":\"%s\"", jsonEscaped(c.baseline.error).constData());
+    std::printf("}\n");
+    std::fflush(stdout);
+}
+
+// One checked target, for the summary.
+struct Check {
+    QByteArray name;
+    bool checked = false;
+    bool passed = false;
+    QByteArray detail;
+};
+
+std::vector<Check> checkTargets(const std::vector<CaseResult> &results)
+{
+    std::map<std::pair<Kind, int>, const CaseResult *> byCase;
+    for (const CaseResult &c : results)
+        byCase[{c.kind, c.n}] = &c;
+    auto find = [&](Kind kind, int n) -> const CaseResult * {
+        const auto it = byCase.find({kind, n});
+        return it == byCase.end() ? nullptr : it->second;
+    };
+    auto failure = [](const CaseResult &c) {
+        return c.library.ok ? QByteArray() : ", run failed: " + jsonEscaped(c.library.error);
+    };
+
+    std::vector<Check> checks;
+    for (const Kind kind : allKinds) {
+        Check check;
+        check.name = QByteArray("spawn ratio<=3 ") + kindName(kind) + " n=10000";
+        if (const CaseResult *c = find(kind, 10000)) {
+            check.checked = true;
+            check.passed = c->library.ok && spawnRatio(*c) <= 3.0;
+            check.detail = "ratio " + QByteArray::number(spawnRatio(*c), 'f', 3) + " (" +
+                           QByteArray::number(usPerTask(c->library, c->n), 'f', 3) + " us vs " +
+                           QByteArray::number(usPerTask(c->baseline, c->n), 'f', 3) +
+                           " us per task)" + failure(*c);
+        }
+        checks.push_back(check);
+    }
+    for (const Kind kind : allKinds) {
+        Check check;
+        check.name =
+            QByteArray("linear ") + kindName(kind) + " spawn+stop(100000)<=11*spawn+stop(10000)";
+        const CaseResult *small = find(kind, 10000);
+        const CaseResult *large = find(kind, 100000);
+        if (small && large) {
+            const double growth = totalMs(large->library) / totalMs(small->library);
+            check.checked = true;
+            check.passed = small->library.ok && large->library.ok && growth <= 11.0;
+            check.detail = "growth x" + QByteArray::number(growth, 'f', 2) + " (" +
+                           QByteArray::number(totalMs(small->library), 'f', 3) + " ms -> " +
+                           QByteArray::number(totalMs(large->library), 'f', 3) + " ms)" +
+                           failure(*small) + failure(*large);
+        }
+        checks.push_back(check);
+    }
+    for (const Kind kind : allKinds) {
+        Check check;
+        check.name = QByteArray(kindName(kind)) + " n=100000 in one service completed";
+        if (const CaseResult *c = find(kind, 100000)) {
+            check.checked = true;
+            check.passed = c->library.ok;
+            check.detail = c->library.ok ? QByteArray("all ended, manager Stopped, "
+                                                      "taskCount == finishedTaskCount == 100000")
+                                         : "failed: " + jsonEscaped(c->library.error);
+        }
+        checks.push_back(check);
+    }
+    return checks;
+}
+
+void printSummary(const std::vector<Check> &checks)
+{
+    int checked = 0, missed = 0;
+    for (const Check &check : checks) {
+        if (!check.checked)
+            continue;
+        ++checked;
+        if (!check.passed) {
+            ++missed;
+            std::printf("TARGET MISSED: %s: %s\n", check.name.constData(),
+                        check.detail.constData());
+        }
+    }
+    std::printf("{\"summary\":{\"checked\":%d,\"passed\":%d,\"missed\":%d,"
+                "\"peak_rss_per_case\":%s},\"targets\":[",
+                checked, checked - missed, missed, peakRssIsPerCase() ? "true" : "false");
+    bool first = true;
+    for (const Check &check : checks) {
+        std::printf("%s{\"target\":\"%s\",\"result\":\"%s\",\"detail\":\"%s\"}", first ? "" : ",",
+                    check.name.constData(),
+                    !check.checked ? "not run" : (check.passed ? "pass" : "MISSED"),
+                    check.detail.constData());
+        first = false;
+    }
+    std::printf("]}\n");
+    std::fflush(stdout);
+}
+
+bool positiveInt(const QString &text, int *value)
+{
+    bool ok = false;
+    *value = text.toInt(&ok);
+    return ok && *value > 0;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("bench_tasks"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Spawn + stop of N background tasks in one service, against a raw Qt baseline."));
+    parser.addHelpOption();
+    const QCommandLineOption quickOption(QStringLiteral("quick"),
+                                         QStringLiteral("Only N = 10000 (smoke runs)."));
+    const QCommandLineOption kindOption(
+        QStringLiteral("kind"), QStringLiteral("Only this kind: coroutine, pool or future."),
+        QStringLiteral("kind"));
+    const QCommandLineOption nOption(QStringLiteral("n"), QStringLiteral("Only this N."),
+                                     QStringLiteral("n"));
+    const QCommandLineOption repeatOption(QStringLiteral("repeat"),
+                                          QStringLiteral("Runs per case (default: best of 3)."),
+                                          QStringLiteral("count"));
+    parser.addOptions({quickOption, kindOption, nOption, repeatOption});
+    parser.process(app);
+
+    std::vector<Kind> kinds(std::begin(allKinds), std::end(allKinds));
+    if (parser.isSet(kindOption)) {
+        const std::optional<Kind> kind = kindFromName(parser.value(kindOption));
+        if (!kind) {
+            std::fprintf(stderr, "unknown kind '%s' (coroutine, pool or future)\n",
+                         qPrintable(parser.value(kindOption)));
+            return 2;
+        }
+        kinds = {*kind};
+    }
+    std::vector<int> sizes{10000, 100000};
+    if (parser.isSet(quickOption))
+        sizes = {10000};
+    if (parser.isSet(nOption)) {
+        int n = 0;
+        if (!positiveInt(parser.value(nOption), &n)) {
+            std::fprintf(stderr, "--n needs a positive integer\n");
+            return 2;
+        }
+        sizes = {n};
+    }
+    int repeatOverride = 0;
+    if (parser.isSet(repeatOption) && !positiveInt(parser.value(repeatOption), &repeatOverride)) {
+        std::fprintf(stderr, "--repeat needs a positive integer\n");
+        return 2;
+    }
+#ifndef NDEBUG
+    std::fprintf(stderr, "warning: assertions are enabled; benchmark a Release or "
+                         "RelWithDebInfo build\n");
+#endif
+
+    std::vector<CaseResult> results;
+    for (const int n : sizes) {
+        for (const Kind kind : kinds) {
+            const int repeats = repeatOverride > 0 ? repeatOverride : 3;
+            results.push_back(runCase(kind, n, repeats));
+            printCase(results.back());
+        }
+    }
+    printSummary(checkTargets(results));
+    return 0;
+}
