@@ -53,6 +53,7 @@ Run::~Run() = default;
 
 void Run::begin()
 {
+    m_serviceCount = int(m_graph.startOrder().size());
     for (int n = 0; n < m_graph.size(); ++n) {
         m_nodes[size_t(n)].waitingFor = int(m_graph.prerequisites(n).size());
         if (QService *service = m_graph.service(n)) {
@@ -160,6 +161,7 @@ void Run::launchStart(int n)
     }
     Node &node = m_nodes[size_t(n)];
     node.phase = NodePhase::Starting;
+    markBusy(n);
     const quint32 generation = ++node.generation;
     ++m_inFlight;
     const std::optional<std::chrono::milliseconds> timeout =
@@ -185,6 +187,7 @@ void Run::launchStop(int n)
     }
     Node &node = m_nodes[size_t(n)];
     node.phase = NodePhase::Stopping;
+    markBusy(n);
     const quint32 generation = ++node.generation;
     ++m_inFlight;
     const std::chrono::milliseconds timeout = QServicePrivate::stopTimeoutOf(service);
@@ -238,8 +241,10 @@ void Run::armDeadline(int n, quint32 generation, std::chrono::milliseconds timeo
     m_nodes[size_t(n)].deadline = std::move(timer);
 }
 
-void Run::settle(Node &node)
+void Run::settle(int n)
 {
+    Node &node = m_nodes[size_t(n)];
+    markIdle(n);
     ++node.generation; // whatever the operation does from now on is ignored
     --m_inFlight;
     if (node.deadline) // possibly from inside its own timeout(): delete it later
@@ -254,7 +259,7 @@ void Run::finished(int n, quint32 generation, std::exception_ptr error)
         qCDebug(lcManager).noquote() << service->name() << "finished an abandoned operation";
         return;
     }
-    settle(node);
+    settle(n);
     const qint64 elapsed = node.clock.elapsed();
     if (node.phase == NodePhase::Starting) {
         QServicePrivate::setStartDuration(service, elapsed);
@@ -287,7 +292,7 @@ void Run::timedOut(int n, quint32 generation, std::chrono::milliseconds after)
     if (generation != node.generation)
         return;
     QService *service = m_graph.service(n);
-    settle(node);
+    settle(n);
     const qint64 elapsed = node.clock.elapsed();
     if (node.phase == NodePhase::Starting) {
         QServicePrivate::setStartDuration(service, elapsed);
@@ -315,8 +320,11 @@ void Run::markRunning(int n)
 {
     m_nodes[size_t(n)].phase = NodePhase::Running;
     ++m_running;
-    if (QService *service = m_graph.service(n))
+    if (QService *service = m_graph.service(n)) {
+        ++m_runningServices;
+        publishProgress();
         QServicePrivate::setState(service, QService::State::Running);
+    }
     for (int dependent : m_graph.dependents(n))
         if (--m_nodes[size_t(dependent)].waitingFor == 0)
             m_ready.push_back(dependent);
@@ -326,6 +334,8 @@ void Run::markStopped(int n)
 {
     m_nodes[size_t(n)].phase = NodePhase::Stopped;
     if (QService *service = m_graph.service(n)) {
+        --m_runningServices;
+        publishProgress();
         const bool failed = QServicePrivate::get(service)->failure.has_value();
         QServicePrivate::setState(service,
                                   failed ? QService::State::Failed : QService::State::Stopped);
@@ -397,6 +407,57 @@ void Run::enterDone()
     qCDebug(lcManager) << "run ended" << (failed() ? "with failures" : "cleanly");
     m_started.fire();
     m_done.fire();
+}
+
+void Run::markBusy(int n)
+{
+    Node &node = m_nodes[size_t(n)];
+    node.busyPrev = m_busyTail;
+    node.busyNext = -1;
+    (m_busyTail >= 0 ? m_nodes[size_t(m_busyTail)].busyNext : m_busyHead) = n;
+    m_busyTail = n;
+    publishBusyNamesLater();
+}
+
+void Run::markIdle(int n)
+{
+    Node &node = m_nodes[size_t(n)];
+    (node.busyPrev >= 0 ? m_nodes[size_t(node.busyPrev)].busyNext : m_busyHead) = node.busyNext;
+    (node.busyNext >= 0 ? m_nodes[size_t(node.busyNext)].busyPrev : m_busyTail) = node.busyPrev;
+    node.busyPrev = node.busyNext = -1;
+    publishBusyNamesLater();
+}
+
+void Run::publishProgress()
+{
+    if (m_manager)
+        ServiceManagerPrivate::setProgress(
+            m_manager, m_serviceCount ? double(m_runningServices) / m_serviceCount : 0.0);
+}
+
+// The names of the services starting and stopping, rebuilt at most once per event-loop turn:
+// with many services in flight, rebuilding them on every transition would cost O(n^2).
+void Run::publishBusyNamesLater()
+{
+    if (m_namesPosted || !m_manager)
+        return;
+    m_namesPosted = true;
+    QMetaObject::invokeMethod(
+        m_manager,
+        [weak = weak_from_this()] {
+            const std::shared_ptr<Run> self = weak.lock();
+            if (!self || !self->m_manager)
+                return;
+            self->m_namesPosted = false;
+            QStringList starting, stopping;
+            for (int n = self->m_busyHead; n >= 0; n = self->m_nodes[size_t(n)].busyNext) {
+                QStringList &names =
+                    self->m_nodes[size_t(n)].phase == NodePhase::Starting ? starting : stopping;
+                names.append(self->m_graph.service(n)->name());
+            }
+            ServiceManagerPrivate::setBusyNames(self->m_manager, starting, stopping);
+        },
+        Qt::QueuedConnection);
 }
 
 void Run::setManagerState(QService::State state)

@@ -58,6 +58,8 @@ private:
         int waitingFor = 0;     // prerequisites not Running yet
         int leases = 0;         // running dependents not stopped yet
         quint32 generation = 0; // bumped to disown the current operation
+        int busyPrev = -1;      // the list of services starting or stopping now
+        int busyNext = -1;
         QElapsedTimer clock;
         std::unique_ptr<QTimer> deadline;
     };
@@ -73,7 +75,7 @@ private:
     void finished(int node, quint32 generation, std::exception_ptr error);
     void timedOut(int node, quint32 generation, std::chrono::milliseconds after);
     void armDeadline(int node, quint32 generation, std::chrono::milliseconds timeout);
-    void settle(Node &node);
+    void settle(int node);
     void markRunning(int node);
     void markStopped(int node);
     void recordFailure(int node, QLifecycle::Phase phase, const QString &message,
@@ -82,6 +84,10 @@ private:
     void enterStopping();
     void enterDone();
     void setManagerState(QService::State state);
+    void markBusy(int node);
+    void markIdle(int node);
+    void publishProgress();
+    void publishBusyNamesLater();
     void advance();
     bool advanceStep();
 
@@ -95,7 +101,12 @@ private:
     bool m_advancing = false;
     bool m_resumePosted = false;
     int m_inFlight = 0;
-    int m_running = 0;
+    int m_running = 0;         // nodes Running, barriers included
+    int m_serviceCount = 0;    // service nodes
+    int m_runningServices = 0; // service nodes Running (or Stopping): what progress shows
+    int m_busyHead = -1;
+    int m_busyTail = -1;
+    bool m_namesPosted = false;
     QList<Failure> m_failures;
     detail::OneShot m_started;
     detail::OneShot m_done;

@@ -14,6 +14,18 @@
 namespace QLifecycle {
 
 namespace {
+QPointer<ServiceManager> s_lastMade;
+QPointer<ServiceManager> s_running; // the one in run()
+
+// requestStart(): a start nobody awaits. Its failures are in state and errorString already.
+QCoro::Task<> startDetached(QPointer<ServiceManager> manager)
+{
+    try {
+        co_await manager->start();
+    } catch (const Error &) {
+    }
+}
+
 Error destroyedError()
 {
     return Error(QString(), Phase::Stop, QStringLiteral("the ServiceManager was destroyed"));
@@ -24,6 +36,7 @@ ServiceManager::ServiceManager(QService *root, QObject *parent)
     : QObject(parent), d(std::make_unique<ServiceManagerPrivate>())
 {
     d->root = root;
+    s_lastMade = this;
 }
 
 ServiceManager::~ServiceManager()
@@ -97,6 +110,35 @@ QList<QService *> ServiceManager::services() const
     return d->run ? d->run->graph().startOrder() : QList<QService *>();
 }
 
+int ServiceManager::serviceCount() const
+{
+    return d->run ? int(d->run->graph().startOrder().size()) : 0;
+}
+
+double ServiceManager::progress() const { return m_progress; }
+QBindable<double> ServiceManager::bindableProgress() const { return &m_progress; }
+QStringList ServiceManager::startingServices() const { return m_startingServices; }
+QBindable<QStringList> ServiceManager::bindableStartingServices() const
+{
+    return &m_startingServices;
+}
+QStringList ServiceManager::stoppingServices() const { return m_stoppingServices; }
+QBindable<QStringList> ServiceManager::bindableStoppingServices() const
+{
+    return &m_stoppingServices;
+}
+
+ServiceManager *ServiceManager::applicationManager()
+{
+    return s_running ? s_running.data() : s_lastMade.data();
+}
+
+void ServiceManager::requestStart()
+{
+    if (state() == State::Stopped || state() == State::Failed)
+        startDetached(this);
+}
+
 std::chrono::milliseconds ServiceManager::defaultGracefulShutdownTimeout() const
 {
     return d->defaultStopTimeout;
@@ -153,6 +195,7 @@ QCoro::Task<> ServiceManager::start()
     ServiceManagerPrivate::setErrorString(this, QString());
     const auto run = std::make_shared<Run>(this, std::move(*graph));
     d->run = run;
+    Q_EMIT servicesChanged(QPrivateSignal());
     run->begin();
     co_await run->whenStarted();
     if (!self)
@@ -200,8 +243,12 @@ void ServiceManager::requestStop()
 
 int ServiceManager::run()
 {
+    const QPointer<ServiceManager> previous = s_running;
+    s_running = this;
     ApplicationRunner runner(this);
-    return runner.exec();
+    const int code = runner.exec();
+    s_running = previous;
+    return code;
 }
 
 int ServiceManager::run(QService &root)

@@ -23,6 +23,18 @@ public:
     {
         manager->m_errorString = text;
     }
+    static void setProgress(ServiceManager *manager, double progress)
+    {
+        manager->m_progress = progress;
+    }
+    static void setBusyNames(ServiceManager *manager, const QStringList &starting,
+                             const QStringList &stopping)
+    {
+        if (manager->m_startingServices.value() != starting)
+            manager->m_startingServices = starting;
+        if (manager->m_stoppingServices.value() != stopping)
+            manager->m_stoppingServices = stopping;
+    }
     static void emitErrorOccurred(ServiceManager *manager, QService *service, Phase phase,
                                   const QString &message)
     {

@@ -4,6 +4,7 @@
 #include <QtCore/QList>
 #include <QtCore/QObject>
 #include <QtCore/QProperty>
+#include <QtCore/QStringList>
 
 #include <QCoro/QCoroTask>
 
@@ -54,6 +55,17 @@ class QLIFECYCLE_EXPORT ServiceManager : public QObject
                    bindableErrorString FINAL)
     /*! The root service given to the constructor. */
     Q_PROPERTY(QLifecycle::QService *root READ root CONSTANT FINAL)
+    /*! The share of services Running, from 0 to 1: it rises while starting, is 1 while
+     *  running, and falls back to 0 while stopping (a progress bar for either direction). */
+    Q_PROPERTY(double progress READ progress NOTIFY progressChanged BINDABLE bindableProgress FINAL)
+    /*! The names of the services whose start() is running now, in start order. */
+    Q_PROPERTY(QStringList startingServices READ startingServices NOTIFY startingServicesChanged
+                   BINDABLE bindableStartingServices FINAL)
+    /*! The names of the services being stopped now (tasks, then stop()). */
+    Q_PROPERTY(QStringList stoppingServices READ stoppingServices NOTIFY stoppingServicesChanged
+                   BINDABLE bindableStoppingServices FINAL)
+    /*! How many services the current (or last) run has. */
+    Q_PROPERTY(int serviceCount READ serviceCount NOTIFY servicesChanged FINAL)
 
 public:
     using State = QService::State;
@@ -77,6 +89,26 @@ public:
     std::optional<Error> error() const;
     /*! Every service of the current (or last) run, in the order they start. */
     QList<QService *> services() const;
+    /*! The number of services(). */
+    int serviceCount() const;
+    /*! The share of services Running (see the property). */
+    double progress() const;
+    /*! The read-only bindable behind progress. */
+    QBindable<double> bindableProgress() const;
+    /*! Services whose start() is running now. */
+    QStringList startingServices() const;
+    /*! The read-only bindable behind startingServices. */
+    QBindable<QStringList> bindableStartingServices() const;
+    /*! Services being stopped now. */
+    QStringList stoppingServices() const;
+    /*! The read-only bindable behind stoppingServices. */
+    QBindable<QStringList> bindableStoppingServices() const;
+
+    /*!
+     * The manager whose run() is running, else the one made last and still alive: what a QML
+     * user interface shows when nobody told it which manager to show.
+     */
+    static ServiceManager *applicationManager();
 
     /*! The stop timeout of services that do not override gracefulShutdownTimeout(). */
     std::chrono::milliseconds defaultGracefulShutdownTimeout() const;
@@ -124,6 +156,11 @@ public Q_SLOTS:
      * nothing runs.
      */
     void requestStop();
+    /*!
+     * Starts the graph without awaiting it, for QML and slots: failures show in state and
+     * errorString (and are logged). Restarts a Stopped or Failed graph; a no-op otherwise.
+     */
+    void requestStart();
 
 Q_SIGNALS:
     /*! Emitted exactly once per aggregate transition. */
@@ -133,16 +170,39 @@ Q_SIGNALS:
     /*! Emitted for every failure of any service, when it happens. */
     void errorOccurred(QLifecycle::QService *service, QLifecycle::Phase phase,
                        const QString &message, QPrivateSignal);
+    /*! Emitted when progress changes. */
+    void progressChanged(double progress, QPrivateSignal);
+    /*! Emitted when startingServices changes (at most once per event-loop turn). */
+    void startingServicesChanged(const QStringList &names, QPrivateSignal);
+    /*! Emitted when stoppingServices changes (at most once per event-loop turn). */
+    void stoppingServicesChanged(const QStringList &names, QPrivateSignal);
+    /*! Emitted when a start read a new graph: services() changed. */
+    void servicesChanged(QPrivateSignal);
 
 private:
     friend class ServiceManagerPrivate;
     void notifyState(State state);
     void notifyErrorString(const QString &errorString);
+    void notifyProgress(double progress) { Q_EMIT progressChanged(progress, QPrivateSignal()); }
+    void notifyStarting(const QStringList &names)
+    {
+        Q_EMIT startingServicesChanged(names, QPrivateSignal());
+    }
+    void notifyStopping(const QStringList &names)
+    {
+        Q_EMIT stoppingServicesChanged(names, QPrivateSignal());
+    }
 
     Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(ServiceManager, State, m_state, State::Stopped,
                                          &ServiceManager::notifyState)
     Q_OBJECT_BINDABLE_PROPERTY(ServiceManager, QString, m_errorString,
                                &ServiceManager::notifyErrorString)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(ServiceManager, double, m_progress, 0.0,
+                                         &ServiceManager::notifyProgress)
+    Q_OBJECT_BINDABLE_PROPERTY(ServiceManager, QStringList, m_startingServices,
+                               &ServiceManager::notifyStarting)
+    Q_OBJECT_BINDABLE_PROPERTY(ServiceManager, QStringList, m_stoppingServices,
+                               &ServiceManager::notifyStopping)
     std::unique_ptr<ServiceManagerPrivate> d;
 };
 

@@ -1,0 +1,89 @@
+#pragma once
+
+#include <QLifecycle/qlifecycle_export.h>
+
+#include <QtCore/QAbstractListModel>
+#include <QtCore/QHash>
+#include <QtCore/QPointer>
+#include <QtCore/QStringList>
+
+namespace QLifecycle {
+
+class QService;
+class ServiceManager;
+
+/*!
+ * Every service of a ServiceManager as a list model, one row per service in start order
+ * (dependencies first), updated live on every transition: bind a ListView to it.
+ * \code
+ * ListView {
+ *     model: ServiceModel { manager: app.manager }
+ *     delegate: Text { text: name + ": " + stateName + " (" + startMs + " ms)" }
+ * }
+ * \endcode
+ * The rows are read when the manager starts (a graph can change between runs).
+ */
+class QLIFECYCLE_EXPORT ServiceModel : public QAbstractListModel
+{
+    Q_OBJECT
+    /*! The manager whose services are listed. */
+    Q_PROPERTY(QLifecycle::ServiceManager *manager READ manager WRITE setManager NOTIFY
+                   managerChanged FINAL)
+    /*! The number of rows. */
+    Q_PROPERTY(int count READ count NOTIFY countChanged FINAL)
+
+public:
+    /*! The roles, named in QML as in roleNames(). */
+    enum Role {
+        NameRole = Qt::UserRole + 1, //!< "name": QService::name()
+        StateRole,                   //!< "state": QService::State, as a number in QML
+        StateNameRole,               //!< "stateName": "Running"...
+        ErrorStringRole,             //!< "errorString"
+        StartMsRole,                 //!< "startMs": the last start's duration, -1 if none
+        StopMsRole,                  //!< "stopMs": the last stop's duration, -1 if none
+        TaskCountRole,               //!< "taskCount": tasks added in the current run
+        PendingTaskCountRole,        //!< "pendingTaskCount": of those, still running
+        DependenciesRole,            //!< "dependencies": the names it depends on directly
+        ServiceRole,                 //!< "service": the QService itself
+    };
+    Q_ENUM(Role)
+
+    /*! An empty model; set a manager to fill it. */
+    explicit ServiceModel(QObject *parent = nullptr);
+    ~ServiceModel() override;
+
+    /*! The manager whose services are listed. */
+    ServiceManager *manager() const;
+    /*! Lists the services of \a manager (none until it has started once). */
+    void setManager(ServiceManager *manager);
+    /*! The number of rows. */
+    int count() const { return int(m_rows.size()); }
+    /*! The service of a row, or nullptr. */
+    Q_INVOKABLE QLifecycle::QService *serviceAt(int row) const;
+
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+Q_SIGNALS:
+    /*! Emitted when manager changes. */
+    void managerChanged();
+    /*! Emitted when count changes. */
+    void countChanged();
+
+private:
+    struct Row {
+        QPointer<QService> service;
+        QStringList dependencies;
+    };
+    void reload();
+    void watch(QService *service);
+    void changed(QService *service, const QList<int> &roles);
+
+    QPointer<ServiceManager> m_manager;
+    QList<Row> m_rows;
+    QHash<const QService *, int> m_rowOf;
+    QList<QMetaObject::Connection> m_connections;
+};
+
+} // namespace QLifecycle
