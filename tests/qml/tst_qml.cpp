@@ -1,0 +1,61 @@
+// Runs tests/qml/tst_*.qml. Each file gets a fresh QML engine and, through it, a fresh graph of
+// scripted services and its manager, reachable from QML as the context property `fixture`.
+
+#include <QLifecycle/ServiceManager>
+
+#include "scriptedservice.h"
+
+#include <QtQml/QQmlContext>
+#include <QtQml/QQmlEngine>
+#include <QtQuickTest/QtQuickTest>
+
+using namespace QLifecycle;
+using namespace QLifecycle::Test;
+using namespace std::chrono_literals;
+
+// config <- {db, cache} <- api: a diamond-free graph with a parallel group and some delays.
+class Fixture : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(QLifecycle::ServiceManager *manager READ manager CONSTANT)
+    Q_PROPERTY(QLifecycle::QService *api READ api CONSTANT)
+    Q_PROPERTY(QLifecycle::QService *db READ db CONSTANT)
+
+public:
+    explicit Fixture(QObject *parent = nullptr) : QObject(parent)
+    {
+        m_db.deps = {&m_config};
+        m_cache.deps = {&m_config};
+        m_api.deps = {{&m_db, &m_cache}};
+        for (ScriptedService *service : {&m_config, &m_db, &m_cache, &m_api})
+            service->onStart.delay = service->onStop.delay = 10ms;
+    }
+
+    ServiceManager *manager() { return &m_manager; }
+    QService *api() { return &m_api; }
+    QService *db() { return &m_db; }
+
+    // Makes the database's next start fail (or succeed again).
+    Q_INVOKABLE void setDatabaseFails(bool fails) { m_db.onStart.fail = fails; }
+
+private:
+    ScriptedService m_config{QStringLiteral("config")};
+    ScriptedService m_db{QStringLiteral("db")};
+    ScriptedService m_cache{QStringLiteral("cache")};
+    ScriptedService m_api{QStringLiteral("api")};
+    ServiceManager m_manager{&m_api};
+};
+
+class Setup : public QObject
+{
+    Q_OBJECT
+public Q_SLOTS:
+    void qmlEngineAvailable(QQmlEngine *engine)
+    {
+        engine->addImportPath(QStringLiteral(QML_IMPORT_DIR));
+        engine->rootContext()->setContextProperty(QStringLiteral("fixture"), new Fixture(engine));
+    }
+};
+
+QUICK_TEST_MAIN_WITH_SETUP(tst_qml, Setup)
+#include "tst_qml.moc"
