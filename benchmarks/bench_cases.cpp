@@ -105,8 +105,10 @@ public:
 protected:
     QLifecycle::Dependencies dependencies() const override
     {
-        if (m_dependencies.isEmpty()) return {};
-        if (m_group) return {QLifecycle::Stage(m_dependencies)};
+        if (m_dependencies.isEmpty())
+            return {};
+        if (m_group)
+            return {QLifecycle::Stage(m_dependencies)};
         return {QLifecycle::Stage(m_dependencies.first())};
     }
 
@@ -126,7 +128,8 @@ Services makeServices(Shape shape, int n)
         services.push_back(std::make_unique<BenchService>());
     for (int i = 0; i < count; ++i) {
         const auto [first, last] = children(shape, n, i);
-        if (first >= last) continue;
+        if (first >= last)
+            continue;
         QList<QService *> dependencies;
         dependencies.reserve(last - first);
         for (int child = first; child < last; ++child)
@@ -247,7 +250,8 @@ const char *shapeName(Shape shape)
 std::optional<Shape> shapeFromName(const QString &name)
 {
     for (const Shape shape : allShapes)
-        if (name == QLatin1String(shapeName(shape))) return shape;
+        if (name == QLatin1String(shapeName(shape)))
+            return shape;
     return std::nullopt;
 }
 

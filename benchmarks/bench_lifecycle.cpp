@@ -58,7 +58,8 @@ double totalMs(const Timing &timing)
 double peakRssMb()
 {
     std::FILE *status = std::fopen("/proc/self/status", "r");
-    if (!status) return -1;
+    if (!status)
+        return -1;
     double result = -1;
     char line[256];
     while (std::fgets(line, sizeof line, status)) {
@@ -100,7 +101,8 @@ QByteArray jsonEscaped(const QString &text)
 {
     QByteArray out;
     for (const char c : text.toUtf8()) {
-        if (c == '"' || c == '\\') out += '\\';
+        if (c == '"' || c == '\\')
+            out += '\\';
         if (uchar(c) < 0x20)
             out += ' ';
         else
@@ -116,7 +118,8 @@ void printCase(const CaseResult &c)
                 "\"baseline_ms\":%.3f,\"ratio\":%.3f,\"peak_rss_mb\":%.1f",
                 shapeName(c.shape), c.n, c.library.startMs, c.library.stopMs, c.baselineMs, ratio,
                 c.peakRssMb);
-    if (!c.library.ok) std::printf(",\"error\":\"%s\"", jsonEscaped(c.library.error).constData());
+    if (!c.library.ok)
+        std::printf(",\"error\":\"%s\"", jsonEscaped(c.library.error).constData());
     std::printf("}\n");
     std::fflush(stdout);
 }
@@ -148,7 +151,8 @@ std::vector<Check> checkTargets(const std::vector<CaseResult> &results)
             check.checked = true;
             check.passed = c->library.ok && ratio <= 3.0;
             check.detail = "ratio " + QByteArray::number(ratio, 'f', 3);
-            if (!c->library.ok) check.detail += ", run failed: " + jsonEscaped(c->library.error);
+            if (!c->library.ok)
+                check.detail += ", run failed: " + jsonEscaped(c->library.error);
         }
         checks.push_back(check);
     }
@@ -186,7 +190,8 @@ void printSummary(const std::vector<Check> &checks)
 {
     int checked = 0, missed = 0;
     for (const Check &check : checks) {
-        if (!check.checked) continue;
+        if (!check.checked)
+            continue;
         ++checked;
         if (!check.passed) {
             ++missed;
@@ -244,7 +249,8 @@ int main(int argc, char *argv[])
         shapes = {*shape};
     }
     std::vector<int> sizes{1000, 10000, 100000};
-    if (parser.isSet(quickOption)) sizes = {1000, 10000};
+    if (parser.isSet(quickOption))
+        sizes = {1000, 10000};
     if (parser.isSet(nOption)) {
         bool ok = false;
         const int n = parser.value(nOption).toInt(&ok);
