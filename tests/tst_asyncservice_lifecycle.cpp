@@ -1,0 +1,337 @@
+// async-service scenarios S22-S26, S34-S38 and S41 (SCENARIOS.md 3.3): the lifecycle of a
+// service whose work (async-service's run()) is a task added in start(). async-service's flags
+// map onto QLifecycle as: started = the manager went Starting, running = the manager is
+// Running, cancelled = a stop was requested (isCancellationRequested(), or the work's future
+// ended canceled), finished = the manager is Stopped or Failed after a run.
+
+#include <QLifecycle/QService>
+#include <QLifecycle/ServiceManager>
+
+#include "asyncservicekit.h"
+#include "harness.h"
+#include "workerservice.h"
+
+using namespace QLifecycle;
+using namespace QLifecycle::Test;
+using namespace std::chrono_literals;
+
+namespace {
+const QList<State> CleanRun{State::Starting, State::Running, State::Stopping, State::Stopped};
+const QList<State> FailedRun{State::Starting, State::Running, State::Stopping, State::Failed};
+
+QCoro::Task<> awaitEventThenFinish(QService *service, AsyncEvent *event)
+{
+    co_await waitUntilSet(service, event);
+    finishService(service); // run() returned: the service is done
+}
+
+QCoro::Task<> loopForever(QService *service, int *iterations)
+{
+    for (;;) {
+        co_await service->sleepFor(1ms);
+        ++*iterations;
+    }
+}
+
+QCoro::Task<> failAfterEvent(QService *service, AsyncEvent *event, QString message)
+{
+    co_await waitUntilSet(service, event);
+    throw std::runtime_error(message.toStdString());
+}
+
+QCoro::Task<> scheduleFailingTaskAndReturn(QService *service, AsyncEvent *event)
+{
+    service->addTask(failAfterEvent(service, event, QStringLiteral("scheduled failure")),
+                     {.name = QStringLiteral("failing")});
+    co_return;
+}
+
+QCoro::Task<> setEventThenWait(QService *service, AsyncEvent *event)
+{
+    co_await service->sleepFor(1ms);
+    event->set();
+    co_await waitUntilCancelled(service);
+}
+
+QCoro::Task<> scheduleSetterThenWait(QService *service, AsyncEvent *event)
+{
+    service->addTask(setEventThenWait(service, event), {.name = QStringLiteral("setter")});
+    co_await waitUntilCancelled(service);
+}
+
+QCoro::Task<> sleepThenSet(QService *service, AsyncEvent *event)
+{
+    co_await service->sleepFor(10ms);
+    event->set();
+}
+
+QCoro::Task<> scheduleSleeperAndReturn(QService *service, AsyncEvent *event)
+{
+    service->addTask(sleepThenSet(service, event), {.name = QStringLiteral("sleep-then-set")});
+    co_return;
+}
+
+QCoro::Task<> scheduleEndlessTaskAndReturn(QService *service)
+{
+    service->addTask(waitUntilCancelled(service), {.name = QStringLiteral("endless")});
+    co_return;
+}
+
+} // namespace
+
+class tst_AsyncServiceLifecycle : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void s22_newManagerIsNotStartedRunningCancelledOrFinished();
+    void s23_workThatEndsFinishesTheServiceWithoutCancelling();
+    void s24_endlessTaskStopsOnRequest();
+    void s25_runErrorFailsTheManager();
+    void s26_errorOfScheduledTaskFailsTheManager();
+    void s34_managerStateInsideAndAfterTheBlock();
+    void s35_stopInsideTheBlockThenLeaveCleanly();
+    void s36_scheduledTaskRunsInTheBackground();
+    void s37_serviceStaysAliveForItsTasksAfterRunReturns();
+    void s38_serviceWithEndlessTaskRunsUntilStopped();
+    void s41_errorIsRecordedOnlyAfterTheFailure();
+};
+
+void tst_AsyncServiceLifecycle::s22_newManagerIsNotStartedRunningCancelledOrFinished()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    ServiceManager manager(&worker);
+    QSignalSpy transitions(&manager, &ServiceManager::stateChanged);
+    QCOMPARE(manager.state(), State::Stopped); // never started, not running, not finished
+    QVERIFY(!manager.error());
+    QVERIFY(manager.errorString().isEmpty());
+    QVERIFY(manager.services().isEmpty());
+    QCOMPARE(worker.state(), State::Stopped);
+    QCOMPARE(worker.manager(), nullptr);
+    QVERIFY(!worker.isCancellationRequested()); // not cancelled
+    QCOMPARE(worker.taskCount(), 0);
+    runBlocking(manager.wait(), 5s); // nothing runs: returns at once, without error
+    QCOMPARE(transitions.count(), 0);
+}
+
+void tst_AsyncServiceLifecycle::s23_workThatEndsFinishesTheServiceWithoutCancelling()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    AsyncEvent event;
+    QFuture<void> work;
+    worker.onStart = [&](WorkerService *w) {
+        work = w->addTask(awaitEventThenFinish(w, &event), {.name = QStringLiteral("run")});
+    };
+    ServiceManager manager(&worker);
+    QSignalSpy transitions(&manager, &ServiceManager::stateChanged);
+    runBlocking(manager.start(), 5s);
+    QCOMPARE(states(transitions), (QList{State::Starting, State::Running})); // started
+    QCOMPARE(manager.state(), State::Running);                               // running
+    QVERIFY(!worker.isCancellationRequested());                              // not cancelled
+    QVERIFY(!work.isFinished());                                             // not finished
+
+    event.set();
+    runBlocking(manager.wait(), 5s);
+    QCOMPARE(states(transitions), CleanRun); // finished, cleanly
+    QVERIFY(work.isFinished());
+    QVERIFY(!work.isCanceled()); // the work ended by itself: it was not cancelled
+    QVERIFY(!manager.error());
+    QCOMPARE(worker.stopCalls, 1);
+}
+
+void tst_AsyncServiceLifecycle::s24_endlessTaskStopsOnRequest()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    int iterations = 0;
+    QFuture<void> work;
+    worker.onStart = [&](WorkerService *w) { work = w->addTask(loopForever(w, &iterations)); };
+    ServiceManager manager(&worker);
+    QSignalSpy transitions(&manager, &ServiceManager::stateChanged);
+    runBlocking(manager.start(), 5s);
+    QTRY_VERIFY_WITH_TIMEOUT(iterations >= 3, 5000); // it loops, yielding
+    QVERIFY(!worker.isCancellationRequested());
+
+    manager.requestStop(); // manager.cancel()
+    runBlocking(manager.wait(), 5s);
+    QCOMPARE(states(transitions), CleanRun);   // started, finished, no longer running
+    QVERIFY(worker.isCancellationRequested()); // cancelled
+    QVERIFY(work.isCanceled());
+    QCOMPARE(worker.pendingAtStop, 0);
+}
+
+void tst_AsyncServiceLifecycle::s25_runErrorFailsTheManager()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    AsyncEvent event;
+    worker.onStart = [&](WorkerService *w) {
+        w->addTask(failAfterEvent(w, &event, QStringLiteral("Service throwing error")),
+                   {.name = QStringLiteral("run")});
+    };
+    ServiceManager manager(&worker);
+    runBlocking(manager.start(), 5s);
+    QTest::ignoreMessage(QtWarningMsg, "worker: task 'run' failed: Service throwing error");
+    event.set();
+    const std::optional<Error> error = expectError(manager.wait(), 5s);
+    QVERIFY(error);
+    QCOMPARE(error->failures().size(), 1);
+    QCOMPARE(error->primary().phase, Phase::Run);
+    QCOMPARE(error->primary().message, QStringLiteral("task 'run' failed: Service throwing error"));
+    QCOMPARE(whatIf<std::runtime_error>(error->primary().cause),
+             QStringLiteral("Service throwing error"));
+    QVERIFY(worker.isCancellationRequested()); // cancelled
+    QCOMPARE(manager.state(), State::Failed);  // finished
+    QCOMPARE(worker.state(), State::Failed);
+}
+
+void tst_AsyncServiceLifecycle::s26_errorOfScheduledTaskFailsTheManager()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    AsyncEvent event;
+    QFuture<void> run;
+    worker.onStart = [&](WorkerService *w) {
+        run = w->addTask(scheduleFailingTaskAndReturn(w, &event), {.name = QStringLiteral("run")});
+    };
+    ServiceManager manager(&worker);
+    QSignalSpy transitions(&worker, &QService::stateChanged);
+    runBlocking(manager.start(), 5s);
+    QVERIFY(run.isFinished()); // run() returned; the task it scheduled still runs
+    QCOMPARE(worker.pendingTaskCount(), 1);
+    QTest::ignoreMessage(QtWarningMsg, "worker: task 'failing' failed: scheduled failure");
+    event.set();
+    const std::optional<Error> error = expectError(manager.wait(), 5s);
+    QVERIFY(error);
+    QCOMPARE(error->failures().size(), 1);
+    QCOMPARE(error->primary().toString(),
+             QStringLiteral("worker: crashed: task 'failing' failed: scheduled failure"));
+    QCOMPARE(whatIf<std::runtime_error>(error->primary().cause),
+             QStringLiteral("scheduled failure"));
+    QVERIFY(worker.isCancellationRequested());
+    QCOMPARE(states(transitions), FailedRun);
+}
+
+void tst_AsyncServiceLifecycle::s34_managerStateInsideAndAfterTheBlock()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    QFuture<void> work;
+    worker.onStart = [&](WorkerService *w) { work = w->addTask(waitUntilCancelled(w)); };
+    ServiceManager manager(&worker);
+    QSignalSpy transitions(&manager, &ServiceManager::stateChanged);
+    runBlocking(manager.start(), 5s);
+    QCOMPARE(worker.manager(), &manager); // service.manager is manager
+    QCOMPARE(manager.state(), State::Running);
+    QVERIFY(!worker.isCancellationRequested());
+    QVERIFY(!work.isFinished());
+
+    runBlocking(manager.stop(), 5s); // leaving the block
+    QCOMPARE(states(transitions), CleanRun);
+    QVERIFY(worker.isCancellationRequested());
+    QVERIFY(work.isCanceled());
+    QCOMPARE(worker.manager(), nullptr); // no run owns it any more
+}
+
+static QCoro::Task<> stopInsideTheBlock(ServiceManager *manager, QService *worker,
+                                        const QFuture<void> *work, bool *completed)
+{
+    co_await manager->start();
+    CO_COMPARE(manager->state(), State::Running);
+    co_await manager->stop();
+    CO_COMPARE(manager->state(), State::Stopped); // not running, finished
+    CO_VERIFY(worker->isCancellationRequested()); // cancelled
+    CO_VERIFY(work->isCanceled());
+    co_await manager->stop(); // leaving the block: a harmless no-op on a stopped graph
+    CO_COMPARE(manager->state(), State::Stopped);
+    *completed = true;
+}
+
+void tst_AsyncServiceLifecycle::s35_stopInsideTheBlockThenLeaveCleanly()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    QFuture<void> work;
+    worker.onStart = [&](WorkerService *w) { work = w->addTask(waitUntilCancelled(w)); };
+    ServiceManager manager(&worker);
+    QSignalSpy transitions(&manager, &ServiceManager::stateChanged);
+    bool completed = false;
+    runBlocking(stopInsideTheBlock(&manager, &worker, &work, &completed), 5s);
+    QVERIFY(completed);
+    QCOMPARE(states(transitions), CleanRun); // the second stop changed nothing
+    QCOMPARE(worker.stopCalls, 1);
+}
+
+void tst_AsyncServiceLifecycle::s36_scheduledTaskRunsInTheBackground()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    AsyncEvent event;
+    worker.onStart = [&](WorkerService *w) { w->addTask(scheduleSetterThenWait(w, &event)); };
+    ServiceManager manager(&worker);
+    runBlocking(manager.start(), 5s);
+    QTRY_VERIFY_WITH_TIMEOUT(event.isSet(), 5000);
+    QCOMPARE(worker.taskCount(), 2);
+    QCOMPARE(worker.pendingTaskCount(), 2); // both wait until the service stops
+    runBlocking(manager.stop(), 5s);
+    QCOMPARE(worker.finishedTaskCount(), 2);
+}
+
+void tst_AsyncServiceLifecycle::s37_serviceStaysAliveForItsTasksAfterRunReturns()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    AsyncEvent event;
+    QFuture<void> run;
+    worker.onStart = [&](WorkerService *w) {
+        run = w->addTask(scheduleSleeperAndReturn(w, &event));
+    };
+    ServiceManager manager(&worker);
+    runBlocking(manager.start(), 5s);
+    QVERIFY(run.isFinished()); // run() returned at once
+    QTRY_VERIFY_WITH_TIMEOUT(event.isSet(), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(worker.finishedTaskCount(), 2, 5000);
+    QCOMPARE(manager.state(), State::Running); // still alive: only a stop ends it
+    runBlocking(manager.stop(), 5s);
+    QCOMPARE(manager.state(), State::Stopped);
+}
+
+void tst_AsyncServiceLifecycle::s38_serviceWithEndlessTaskRunsUntilStopped()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    QFuture<void> run;
+    worker.onStart = [&](WorkerService *w) { run = w->addTask(scheduleEndlessTaskAndReturn(w)); };
+    ServiceManager manager(&worker);
+    runBlocking(manager.start(), 5s);
+    QVERIFY(run.isFinished());
+    // wait_finished() with a 10 ms timeout times out: the service still runs.
+    QVERIFY_THROWS_EXCEPTION(Timeout, runBlocking(manager.wait(), 10ms));
+    QCOMPARE(manager.state(), State::Running);
+    QCOMPARE(worker.pendingTaskCount(), 1);
+
+    manager.requestStop();
+    runBlocking(manager.wait(), 5s);
+    QCOMPARE(manager.state(), State::Stopped);
+    QCOMPARE(worker.pendingTaskCount(), 0);
+}
+
+void tst_AsyncServiceLifecycle::s41_errorIsRecordedOnlyAfterTheFailure()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    AsyncEvent event;
+    worker.onStart = [&](WorkerService *w) {
+        w->addTask(failAfterEvent(w, &event, QStringLiteral("this is the error")),
+                   {.name = QStringLiteral("run")});
+    };
+    ServiceManager manager(&worker);
+    runBlocking(manager.start(), 5s);
+    QVERIFY(!manager.error()); // did_error is false before
+    QVERIFY(manager.errorString().isEmpty());
+    QVERIFY(!worker.failure());
+
+    QTest::ignoreMessage(QtWarningMsg, "worker: task 'run' failed: this is the error");
+    event.set();
+    QVERIFY(expectError(manager.wait(), 5s));
+    const std::optional<Error> error = manager.error(); // did_error is true after
+    QVERIFY(error);
+    QCOMPARE(error->primary().message, QStringLiteral("task 'run' failed: this is the error"));
+    QVERIFY(manager.errorString().contains(QStringLiteral("this is the error")));
+    QVERIFY(worker.failure());
+    QCOMPARE(worker.errorString(), QStringLiteral("crashed: task 'run' failed: this is the error"));
+}
+
+QTEST_GUILESS_MAIN(tst_AsyncServiceLifecycle)
+#include "tst_asyncservice_lifecycle.moc"
