@@ -139,6 +139,14 @@ void QService::notifyStopDuration(qint64 ms)
     stopDurationMsChanged(ms, QPrivateSignal());
 }
 
+const std::shared_ptr<detail::TaskSet> &QServicePrivate::tasksFor(const QService *service)
+{
+    QServicePrivate *d = service->d.get();
+    if (!d->tasks)
+        d->tasks = std::make_shared<detail::TaskSet>(const_cast<QService *>(service));
+    return d->tasks;
+}
+
 void QServicePrivate::beginStart(QService *service)
 {
     service->d->failure.reset();

@@ -34,6 +34,8 @@ public:
         return service->startTimeout();
     }
 
+    // The service's task set, made on first use (waits register with it even before a start).
+    static const std::shared_ptr<detail::TaskSet> &tasksFor(const QService *service);
     // Begins a run: fresh per-run data, then Starting.
     static void beginStart(QService *service);
     static void setState(QService *service, QService::State state);

@@ -44,7 +44,9 @@ ServiceManager::~ServiceManager()
     if (d->run && d->run->phase() != Run::Phase::Done)
         qCWarning(lcManager) << "ServiceManager destroyed before its graph stopped;"
                              << "services are left as they are";
-    if (d->pool && !d->pool->waitForDone(0)) {
+    // A callable that has just ended may still hold its pool thread for an instant: give it
+    // that instant before calling anything abandoned.
+    if (d->pool && !d->pool->waitForDone(50)) {
         // Abandoned callables that ignore cancellation still run. Deleting the pool would
         // wait for them, possibly forever: a reaper deletes it once they have ended. If the
         // application ends first, the pool is left to the operating system.
@@ -115,14 +117,26 @@ int ServiceManager::serviceCount() const
     return d->run ? int(d->run->graph().startOrder().size()) : 0;
 }
 
-double ServiceManager::progress() const { return m_progress; }
-QBindable<double> ServiceManager::bindableProgress() const { return &m_progress; }
-QStringList ServiceManager::startingServices() const { return m_startingServices; }
+double ServiceManager::progress() const
+{
+    return m_progress;
+}
+QBindable<double> ServiceManager::bindableProgress() const
+{
+    return &m_progress;
+}
+QStringList ServiceManager::startingServices() const
+{
+    return m_startingServices;
+}
 QBindable<QStringList> ServiceManager::bindableStartingServices() const
 {
     return &m_startingServices;
 }
-QStringList ServiceManager::stoppingServices() const { return m_stoppingServices; }
+QStringList ServiceManager::stoppingServices() const
+{
+    return m_stoppingServices;
+}
 QBindable<QStringList> ServiceManager::bindableStoppingServices() const
 {
     return &m_stoppingServices;
@@ -195,7 +209,8 @@ QCoro::Task<> ServiceManager::start()
     ServiceManagerPrivate::setErrorString(this, QString());
     const auto run = std::make_shared<Run>(this, std::move(*graph));
     d->run = run;
-    Q_EMIT servicesChanged(QPrivateSignal());
+    Q_EMIT
+    servicesChanged(QPrivateSignal());
     run->begin();
     co_await run->whenStarted();
     if (!self)

@@ -11,7 +11,10 @@ ServiceModel::ServiceModel(QObject *parent) : QAbstractListModel(parent) {}
 
 ServiceModel::~ServiceModel() = default;
 
-ServiceManager *ServiceModel::manager() const { return m_manager; }
+ServiceManager *ServiceModel::manager() const
+{
+    return m_manager;
+}
 
 void ServiceModel::setManager(ServiceManager *manager)
 {
@@ -23,7 +26,8 @@ void ServiceModel::setManager(ServiceManager *manager)
     if (m_manager)
         connect(m_manager, &ServiceManager::servicesChanged, this, &ServiceModel::reload);
     reload();
-    Q_EMIT managerChanged();
+    Q_EMIT
+    managerChanged();
 }
 
 QService *ServiceModel::serviceAt(int row) const
@@ -119,14 +123,15 @@ void ServiceModel::reload()
         endInsertRows();
     else
         endResetModel();
-    Q_EMIT countChanged();
+    Q_EMIT
+    countChanged();
 }
 
 void ServiceModel::watch(QService *service)
 {
     auto on = [this, service](auto signal, QList<int> roles) {
-        m_connections.append(connect(service, signal, this,
-                                     [this, service, roles] { changed(service, roles); }));
+        m_connections.append(
+            connect(service, signal, this, [this, service, roles] { changed(service, roles); }));
     };
     on(&QService::stateChanged, {StateRole, StateNameRole});
     on(&QService::errorStringChanged, {ErrorStringRole});
@@ -143,7 +148,8 @@ void ServiceModel::changed(QService *service, const QList<int> &roles)
     if (row < 0)
         return;
     const QModelIndex at = index(row);
-    Q_EMIT dataChanged(at, at, roles);
+    Q_EMIT
+    dataChanged(at, at, roles);
 }
 
 } // namespace QLifecycle

@@ -36,10 +36,11 @@ void warnRefused(const QService *service, const QString &what)
 TaskHandle TaskHandle::begin(QService *service, TaskKind kind, const QString &name, bool daemon,
                              const QFuture<void> &future, bool suspended)
 {
-    const QString label =
-        name.isEmpty() ? QStringLiteral("a task") : QStringLiteral("task '%1'").arg(name);
+    auto label = [&name] { // only for warnings: not built for every task
+        return name.isEmpty() ? QStringLiteral("a task") : QStringLiteral("task '%1'").arg(name);
+    };
     if (QThread::currentThread() != service->thread()) {
-        qCWarning(lcTask).noquote() << service->name() << ": not running" << label
+        qCWarning(lcTask).noquote() << service->name() << ": not running" << label()
                                     << "added from another thread than the service's";
         return {};
     }
@@ -47,7 +48,7 @@ TaskHandle TaskHandle::begin(QService *service, TaskKind kind, const QString &na
     const State state = service->state();
     if (!set || set->phase() != TaskSet::Phase::Open ||
         (state != State::Starting && state != State::Running)) {
-        warnRefused(service, label);
+        warnRefused(service, label());
         return {};
     }
     TaskHandle handle;
@@ -77,10 +78,16 @@ TaskHandle TaskHandle::begin(QService *service, TaskKind kind, const QString &na
     return handle;
 }
 
-void TaskHandle::end(std::exception_ptr error) const
+void TaskHandle::refuseSuspended(QService *service)
+{
+    if (QThread::currentThread() == service->thread())
+        QServicePrivate::tasksFor(service)->cancelRefusedPrefix();
+}
+
+void TaskHandle::end(std::exception_ptr error, bool cancelled) const
 {
     if (m_record && m_record->set)
-        m_record->set->ended(m_record.get(), error);
+        m_record->set->ended(m_record.get(), error, cancelled);
 }
 
 QObject *TaskHandle::context() const
@@ -124,8 +131,8 @@ QCoro::Task<> runChild(QPointer<QService> parent, std::shared_ptr<ServiceManager
     bool cancelled = false;
     try {
         co_await manager->start();
-        while (parent &&
-               (manager->state() == State::Running || manager->state() == State::Starting))
+        // Until the child's graph has stopped by itself, entirely (not just begun to stop).
+        while (parent && manager->state() != State::Stopped && manager->state() != State::Failed)
             co_await parent->waitForSignal(manager.get(), &ServiceManager::stateChanged);
     } catch (const Cancelled &) {
         cancelled = true;

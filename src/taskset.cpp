@@ -22,7 +22,7 @@ bool isCancelled(const std::exception_ptr &error)
     }
 }
 
-template <typename Node>
+template<typename Node>
 void unlinkFrom(Node *&head, Node *&tail, Node *node, Node *Node::*prev, Node *Node::*next)
 {
     (node->*prev ? node->*prev->*next : head) = node->*next;
@@ -60,6 +60,15 @@ ContextScope::~ContextScope()
     markWaitBoundary();
 }
 
+QString TaskRecord::displayName() const
+{
+    if (!name.isEmpty())
+        return name;
+    return (kind == TaskKind::Future ? QStringLiteral("future #%1")
+                                     : QStringLiteral("coroutine #%1"))
+        .arg(id);
+}
+
 TaskRecord::~TaskRecord()
 {
     if (!ended && set)
@@ -74,7 +83,7 @@ QStringList TaskSet::runningTaskNames() const
 {
     QStringList names;
     for (TaskRecord *record = m_head; record; record = record->next)
-        names.append(record->name);
+        names.append(record->displayName());
     return names;
 }
 
@@ -88,22 +97,16 @@ void TaskSet::link(TaskRecord *record)
 std::shared_ptr<TaskRecord> TaskSet::add(TaskKind kind, const QString &name, bool daemon,
                                          const QFuture<void> &future)
 {
-    auto record = std::make_shared<TaskRecord>();
+    auto record = std::make_shared<TaskRecord>(future);
     record->id = ++m_nextId;
     record->kind = kind;
     record->daemon = daemon;
-    record->future = future;
     record->set = shared_from_this();
-    if (!name.isEmpty())
-        record->name = name;
-    else if (kind == TaskKind::Coroutine)
-        record->name = QStringLiteral("coroutine #%1").arg(record->id);
-    else if (kind == TaskKind::Future)
-        record->name = QStringLiteral("future #%1").arg(record->id);
+    record->name = name;
     link(record.get());
     ++m_total;
     publishCounts();
-    qCDebug(lcTask).noquote() << m_service->name() << "task started:" << record->name
+    qCDebug(lcTask).noquote() << m_service->name() << "task started:" << record->displayName()
                               << (daemon ? "(daemon)" : "");
     return record;
 }
@@ -119,7 +122,7 @@ void TaskSet::detach(TaskRecord *record)
         m_step->fire();
 }
 
-void TaskSet::ended(TaskRecord *record, std::exception_ptr error)
+void TaskSet::ended(TaskRecord *record, std::exception_ptr error, bool cancelled)
 {
     if (record->ended)
         return;
@@ -127,24 +130,25 @@ void TaskSet::ended(TaskRecord *record, std::exception_ptr error)
     unlinkFrom(m_head, m_tail, record, &TaskRecord::prev, &TaskRecord::next);
     ++m_finished;
     publishCounts();
-    const QString serviceName = m_service ? m_service->name() : QStringLiteral("(destroyed)");
-
-    if (error && !isCancelled(error)) {
+    auto serviceName = [this] {
+        return m_service ? m_service->name() : QStringLiteral("(destroyed)");
+    };
+    if (error && !cancelled && !isCancelled(error)) {
         if (AwaitedFutures::contains(record->future)) {
-            qCDebug(lcTask).noquote()
-                << serviceName << "task" << record->name << "failed; its awaiter takes the error";
+            qCDebug(lcTask).noquote() << serviceName() << "task" << record->displayName()
+                                      << "failed; its awaiter takes the error";
         } else {
-            reportCrash(
-                QStringLiteral("task '%1' failed: %2").arg(record->name, describeException(error)),
-                error);
+            reportCrash(QStringLiteral("task '%1' failed: %2")
+                            .arg(record->displayName(), describeException(error)),
+                        error);
         }
     } else if (record->daemon && !record->cancelled && m_phase == Phase::Open && m_service &&
                m_service->state() == State::Running) {
         reportCrash(QStringLiteral("daemon task '%1' exited while the service was running")
-                        .arg(record->name),
+                        .arg(record->displayName()),
                     {});
     } else {
-        qCDebug(lcTask).noquote() << serviceName << "task ended:" << record->name
+        qCDebug(lcTask).noquote() << serviceName() << "task ended:" << record->displayName()
                                   << (error || record->cancelled ? "(cancelled)" : "");
     }
     if (record->inStep && --m_stepRemaining == 0 && m_step)
@@ -253,6 +257,7 @@ QCoro::Task<> TaskSet::cancelAll()
         }
     }
     m_step.reset();
+    wakeWaits(m_orphans); // what no task owns: guarded calls in flight, unknown contexts
     m_phase = Phase::StopHook;
 }
 
@@ -272,8 +277,22 @@ void TaskSet::cancelEverythingNow()
 
 void TaskSet::closeForStop(const QString &why)
 {
+    m_phase = Phase::CancellingTasks; // waits registered while waking these throw at once
     interruptGuards(why);
+    wakeWaits(m_orphans);
     m_phase = Phase::StopHook;
+}
+
+void TaskSet::cancelRefusedPrefix()
+{
+    // The refused coroutine already ran up to its first suspension (tasks start eagerly): the
+    // waits it registered are the newest of the code running now. Wake them with Cancelled.
+    const auto refused = std::make_shared<TaskRecord>(QFuture<void>());
+    refused->ended = true; // never linked
+    refused->cancelled = true;
+    refused->set = shared_from_this();
+    claimWaits(refused.get());
+    wakeWaits(refused->waits);
 }
 
 void TaskSet::cancelStart()

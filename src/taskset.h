@@ -17,7 +17,10 @@ namespace QLifecycle::detail {
 
 // One background task of a service.
 struct TaskRecord : std::enable_shared_from_this<TaskRecord> {
+    explicit TaskRecord(const QFuture<void> &future) : future(future) {}
     ~TaskRecord();
+    // Its name, else "coroutine #N" or "future #N", made only when a log or error needs it.
+    QString displayName() const;
 
     quint64 id = 0;
     QString name;
@@ -57,7 +60,7 @@ public:
 
     std::shared_ptr<TaskRecord> add(TaskKind kind, const QString &name, bool daemon,
                                     const QFuture<void> &future);
-    void ended(TaskRecord *record, std::exception_ptr error);
+    void ended(TaskRecord *record, std::exception_ptr error, bool cancelled = false);
     void detach(TaskRecord *record);
 
     void registerWait(WaitBase *wait, TaskRecord *owner);
@@ -69,6 +72,8 @@ public:
 
     // The stop's first half: cancel and await every task, leaves first.
     QCoro::Task<> cancelAll();
+    // A coroutine task was refused after its first steps ran: cancel the waits they left.
+    void cancelRefusedPrefix();
     // The service stops with no task running: no task may start any more.
     void closeForStop(const QString &why);
     // A failed or cancelled start: cancel everything at once, await nothing.

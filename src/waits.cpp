@@ -4,12 +4,13 @@
 #include "qservice_p.h"
 #include "taskset.h"
 
+#include <map>
 #include <vector>
 
 namespace QLifecycle::detail {
 
 WaitBase::WaitBase(const QService *service)
-    : m_service(service), m_set(service ? QServicePrivate::get(service)->tasks : nullptr)
+    : m_service(service), m_set(service ? QServicePrivate::tasksFor(service) : nullptr)
 {
 }
 
@@ -94,9 +95,89 @@ void WaitBase::throwIfCancelled() const
         throw Cancelled();
 }
 
+namespace {
+// Every sleeping wait of a thread in one ordered queue, served by one QTimer: a QTimer per
+// sleep would cost O(n) each to register with the event dispatcher, O(n^2) for many tasks.
+class SleepQueue
+{
+public:
+    using Clock = std::chrono::steady_clock;
+
+    SleepQueue()
+    {
+        m_timer.setSingleShot(true);
+        m_timer.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this] { wakeDue(); });
+    }
+
+    void add(SleepWait *wait, std::chrono::milliseconds duration)
+    {
+        wait->m_deadline = Clock::now() + duration;
+        wait->m_ticket = ++m_lastTicket;
+        const auto it = m_queue.emplace(Key{wait->m_deadline, wait->m_ticket}, wait).first;
+        if (it == m_queue.begin())
+            rearm();
+    }
+
+    void remove(SleepWait *wait)
+    {
+        m_queue.erase(Key{wait->m_deadline, wait->m_ticket});
+        wait->m_ticket = 0;
+    }
+
+private:
+    struct Key {
+        Clock::time_point deadline;
+        quint64 ticket;
+        bool operator<(const Key &other) const
+        {
+            return deadline != other.deadline ? deadline < other.deadline : ticket < other.ticket;
+        }
+    };
+
+    void rearm()
+    {
+        if (m_queue.empty()) {
+            m_timer.stop();
+            return;
+        }
+        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(
+            m_queue.begin()->first.deadline - Clock::now());
+        m_timer.start(std::max(wait, std::chrono::milliseconds(0)));
+    }
+
+    void wakeDue()
+    {
+        const Clock::time_point now = Clock::now();
+        while (!m_queue.empty() && m_queue.begin()->first.deadline <= now) {
+            SleepWait *wait = m_queue.begin()->second;
+            m_queue.erase(m_queue.begin());
+            wait->m_ticket = 0;
+            wait->wake(); // may add or remove other sleeps
+        }
+        rearm();
+    }
+
+    QTimer m_timer;
+    std::map<Key, SleepWait *> m_queue;
+    quint64 m_lastTicket = 0;
+};
+
+SleepQueue &sleepQueue()
+{
+    thread_local SleepQueue queue;
+    return queue;
+}
+} // namespace
+
 SleepWait::SleepWait(const QService *service, std::chrono::milliseconds duration)
     : WaitBase(service), m_duration(duration)
 {
+}
+
+SleepWait::~SleepWait()
+{
+    disarm();
 }
 
 bool SleepWait::readyNow() const
@@ -106,17 +187,13 @@ bool SleepWait::readyNow() const
 
 void SleepWait::arm()
 {
-    m_timer = std::make_unique<QTimer>();
-    m_timer->setSingleShot(true);
-    m_timer->setTimerType(Qt::PreciseTimer);
-    QObject::connect(m_timer.get(), &QTimer::timeout, m_timer.get(), [this] { resumeNormally(); });
-    m_timer->start(m_duration);
+    sleepQueue().add(this, m_duration);
 }
 
 void SleepWait::disarm()
 {
-    if (m_timer)
-        m_timer->stop();
+    if (m_ticket != 0)
+        sleepQueue().remove(this);
 }
 
 SignalWaitBase::SignalWaitBase(const QService *service, const QObject *sender,

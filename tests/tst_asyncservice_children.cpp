@@ -134,10 +134,7 @@ void tst_AsyncServiceChildren::s42_childServiceEndingFinishesParentCleanly()
     runBlocking(manager.wait(), 5s); // clean, like S23
     QCOMPARE(states(parentStates), CleanRun);
     QVERIFY(!manager.error());
-    QEXPECT_FAIL("", "library bug: a child that stops itself is left Stopping", Continue);
     QCOMPARE(states(childStates), CleanRun);
-    QEXPECT_FAIL("", "library bug: a child that stops itself never gets its stop() called",
-                 Continue);
     QCOMPARE(child.stopCalls, 1);
     QVERIFY(childRun.future.isFinished());
     QVERIFY(!childRun.future.isCanceled()); // the child ended by itself, not cancelled

@@ -139,21 +139,37 @@ public:
      * receives it. Added before start or once stopping began, a task does not run: the
      * future comes back canceled and a warning is logged. Call these on the service's thread.
      */
-    /*! Runs a coroutine on the event loop. Its cancellable waits wake with Cancelled on stop. */
-    template <typename T>
+    /*! Runs a coroutine on the event loop. Its cancellable waits wake with Cancelled on stop.
+     *  It has already run up to its first suspension when this is called (QCoro tasks start
+     *  at once); if the task is refused, the waits it is suspended in are cancelled. */
+    template<typename T>
     QFuture<T> addTask(QCoro::Task<T> &&task, const TaskOptions &options = {});
+    /*!
+     * Runs the coroutine that \a makeTask returns (`addTask([this] { return poll(); })`): the
+     * task is registered first, then the callable is called, so that the tasks the coroutine
+     * adds before its first suspension are known to be its children (cancelled before it).
+     * Prefer this form for coroutines that add tasks. A refused task is never called.
+     */
+    // clang-format off
+    template<typename F>
+        requires detail::MakesTask<F>
+    auto addTask(F &&makeTask, const TaskOptions &options = {})
+        -> QFuture<typename std::invoke_result_t<F>::value_type>;
+    // clang-format on
     /*! Adopts a future: cancelled on stop, awaited like any task. */
-    template <typename T>
+    template<typename T>
     QFuture<T> addTask(const QFuture<T> &future, const TaskOptions &options = {});
     /*!
      * Runs a callable on a thread pool (options.pool, else the manager's pool). It may take a
      * `QPromise<T> &` to report results and check isCanceled(); else its return value is the
      * result. Its result and exception come back to this thread before anything else happens.
      */
-    template <typename F>
-    requires(!detail::isTask<std::decay_t<F>> &&
-             !detail::isFuture<std::decay_t<F>>) auto addTask(F &&function,
-                                                              const TaskOptions &options = {});
+    // clang-format off (clang-format 14 cannot lay out requires-clauses)
+    template<typename F>
+        requires(!detail::isTask<std::decay_t<F>> && !detail::isFuture<std::decay_t<F>> &&
+                 !detail::MakesTask<F>)
+    auto addTask(F &&function, const TaskOptions &options = {});
+    // clang-format on
     /*!
      * Starts \a child (and its dependencies) while this service runs, as a task: the child
      * stops before this service's own stop(). With options.daemon, a child that stops while
@@ -167,7 +183,7 @@ public:
      * is not running, and when it stops running while the call is in flight; a call that
      * completed first keeps its result.
      */
-    template <typename F>
+    template<typename F>
     auto whileRunning(F &&call) -> std::invoke_result_t<F>;
 
     /*! \name Cancellable waits: on stop they throw Cancelled at once and unwind the coroutine. */
@@ -178,13 +194,13 @@ public:
     }
     /*! Waits for \a future: returns its result, rethrows its exception, throws Cancelled if
      *  it was canceled. Awaiting a task's future this way takes charge of its exception. */
-    template <typename T>
+    template<typename T>
     [[nodiscard]] detail::FutureWait<T> waitFor(const QFuture<T> &future) const
     {
         return detail::FutureWait<T>(this, future);
     }
     /*! Waits for one emission of \a signal; false on timeout or if the sender is destroyed. */
-    template <typename Sender, typename Signal>
+    template<typename Sender, typename Signal>
     [[nodiscard]] detail::SignalWait<Sender, Signal>
     waitForSignal(const Sender *sender, Signal signal,
                   std::chrono::milliseconds timeout = std::chrono::milliseconds(-1)) const

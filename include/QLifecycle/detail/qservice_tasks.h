@@ -1,10 +1,11 @@
 #pragma once
 
 // Definitions of QService's task templates. Internal: included by qservice.h.
+// clang-format off (clang-format 14 cannot lay out requires-clauses)
 
 namespace QLifecycle {
 
-template <typename T>
+template<typename T>
 QFuture<T> QService::addTask(QCoro::Task<T> &&task, const TaskOptions &options)
 {
     auto promise = std::make_shared<QPromise<T>>();
@@ -14,6 +15,8 @@ QFuture<T> QService::addTask(QCoro::Task<T> &&task, const TaskOptions &options)
         detail::TaskHandle::begin(this, detail::TaskKind::Coroutine, options.name, options.daemon,
                                   QFuture<void>(future), !task.isReady());
     if (!handle) {
+        if (!task.isReady())
+            detail::TaskHandle::refuseSuspended(this);
         promise->future().cancel();
         promise->finish();
         return future;
@@ -22,7 +25,33 @@ QFuture<T> QService::addTask(QCoro::Task<T> &&task, const TaskOptions &options)
     return future;
 }
 
-template <typename T>
+template<typename F>
+requires detail::MakesTask<F>
+auto QService::addTask(F &&makeTask, const TaskOptions &options)
+    -> QFuture<typename std::invoke_result_t<F>::value_type>
+{
+    using T = typename std::invoke_result_t<F>::value_type;
+    auto promise = std::make_shared<QPromise<T>>();
+    promise->start();
+    const QFuture<T> future = promise->future();
+    QString name = options.name;
+    if constexpr (detail::HasName<F>)
+        name = name.isEmpty() ? detail::callableName(makeTask) : name;
+    const detail::TaskHandle handle = detail::TaskHandle::begin(
+        this, detail::TaskKind::Coroutine, name, options.daemon, QFuture<void>(future), false);
+    if (!handle) {
+        promise->future().cancel();
+        promise->finish();
+        return future;
+    }
+    // Its first steps run as the new task: what they add and wait for is the task's.
+    detail::ContextScope scope(handle.record());
+    auto task = std::invoke(std::forward<F>(makeTask));
+    detail::runCoroutineTask<T>(std::move(task), std::move(promise), handle);
+    return future;
+}
+
+template<typename T>
 QFuture<T> QService::addTask(const QFuture<T> &future, const TaskOptions &options)
 {
     const detail::TaskHandle handle = detail::TaskHandle::begin(
@@ -32,10 +61,9 @@ QFuture<T> QService::addTask(const QFuture<T> &future, const TaskOptions &option
     return future;
 }
 
-template <typename F>
-requires(!detail::isTask<std::decay_t<F>> &&
-         !detail::isFuture<std::decay_t<F>>) auto QService::addTask(F &&function,
-                                                                    const TaskOptions &options)
+template<typename F>
+requires(!detail::isTask<std::decay_t<F>> && !detail::isFuture<std::decay_t<F>> &&
+         !detail::MakesTask<F>) auto QService::addTask(F &&function, const TaskOptions &options)
 {
     using T = typename detail::PromiseArgument<F>::type;
     auto promise = std::make_shared<QPromise<T>>();
@@ -55,7 +83,7 @@ requires(!detail::isTask<std::decay_t<F>> &&
     return future;
 }
 
-template <typename F>
+template<typename F>
 auto QService::whileRunning(F &&call) -> std::invoke_result_t<F>
 {
     using TaskType = std::invoke_result_t<F>;
@@ -67,3 +95,4 @@ auto QService::whileRunning(F &&call) -> std::invoke_result_t<F>
 }
 
 } // namespace QLifecycle
+// clang-format on

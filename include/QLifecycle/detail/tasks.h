@@ -40,8 +40,11 @@ public:
     // Registers a task; a null handle (and a warning) when it may not run now.
     static TaskHandle begin(QService *service, TaskKind kind, const QString &name, bool daemon,
                             const QFuture<void> &future, bool suspended);
+    // A coroutine task was refused after its first steps ran: cancel what they wait for.
+    static void refuseSuspended(QService *service);
     // The task ended, on the service's thread: bookkeeping, then crash or daemon checks.
-    void end(std::exception_ptr error) const;
+    // `cancelled`: the error is Cancelled (known without rethrowing it).
+    void end(std::exception_ptr error, bool cancelled = false) const;
     // The object to queue end() to from another thread.
     QObject *context() const;
     QThreadPool *pool(QThreadPool *preferred) const;
@@ -68,7 +71,7 @@ private:
 QLIFECYCLE_EXPORT QString demangledName(const std::type_info &type);
 QLIFECYCLE_EXPORT void warnRefused(const QService *service, const QString &what);
 
-template <typename T>
+template<typename T>
 QFuture<T> canceledFuture()
 {
     QFutureInterface<T> interface;
@@ -78,24 +81,33 @@ QFuture<T> canceledFuture()
     return interface.future();
 }
 
-// A name for a callable: its name() (like Python's __str__), else its toString() (__repr__),
-// else its type.
-template <typename F>
+// Whether a callable names itself, like Python's __str__ (name()) or __repr__ (toString()).
+template<typename F>
+concept HasName = requires(const F &f) { QString(f.name()); } || requires(const F &f) {
+    QString(f.toString());
+};
+
+// A name for a callable: its name(), else its toString(), else its type (worked out once per
+// type: demangling is not cheap).
+template<typename F>
 QString callableName(const F &function)
 {
-    if constexpr (requires { QString(function.name()); })
+    if constexpr (requires { QString(function.name()); }) {
         return QString(function.name());
-    else if constexpr (requires { QString(function.toString()); })
+    } else if constexpr (requires { QString(function.toString()); }) {
         return QString(function.toString());
-    else
-        return demangledName(typeid(F));
+    } else {
+        static const QString typeName = demangledName(typeid(F));
+        return typeName;
+    }
 }
 
-template <typename T>
+template<typename T>
 QCoro::Task<> runCoroutineTask(QCoro::Task<T> task, std::shared_ptr<QPromise<T>> promise,
                                TaskHandle handle)
 {
     std::exception_ptr error;
+    bool cancelled = false;
     try {
         if constexpr (std::is_void_v<T>) {
             co_await task;
@@ -103,40 +115,43 @@ QCoro::Task<> runCoroutineTask(QCoro::Task<T> task, std::shared_ptr<QPromise<T>>
             auto value = co_await task;
             promise->addResult(std::move(value));
         }
+    } catch (const Cancelled &) {
+        cancelled = true;
+        error = std::current_exception();
     } catch (...) {
         error = std::current_exception();
     }
     if (error)
         promise->setException(error);
     promise->finish();
-    handle.end(error);
+    handle.end(error, cancelled);
 }
 
 // What a callable run on a thread pool receives: a QPromise<T>& first, or nothing.
-template <typename F>
+template<typename F>
 struct PromiseArgument : PromiseArgument<decltype(&std::decay_t<F>::operator())> {
 };
-template <typename R, typename... A>
+template<typename R, typename... A>
 struct PromiseArgument<R (*)(A...)> : PromiseArgument<R(A...)> {
 };
-template <typename C, typename R, typename... A>
+template<typename C, typename R, typename... A>
 struct PromiseArgument<R (C::*)(A...) const> : PromiseArgument<R(A...)> {
 };
-template <typename C, typename R, typename... A>
+template<typename C, typename R, typename... A>
 struct PromiseArgument<R (C::*)(A...)> : PromiseArgument<R(A...)> {
 };
-template <typename R>
+template<typename R>
 struct PromiseArgument<R()> {
     using type = R; // returns its result
     static constexpr bool takesPromise = false;
 };
-template <typename R, typename T>
+template<typename R, typename T>
 struct PromiseArgument<R(QPromise<T> &)> {
     using type = T; // reports through the promise
     static constexpr bool takesPromise = true;
 };
 
-template <typename F, typename T>
+template<typename F, typename T>
 class CallableRunner : public QRunnable
 {
 public:
@@ -188,18 +203,19 @@ struct QLIFECYCLE_EXPORT GuardRace {
     static std::shared_ptr<GuardRace> make(QService *service);
 };
 
-template <typename T>
+template<typename T>
 struct GuardResult {
     std::optional<T> value;
 };
-template <>
+template<>
 struct GuardResult<void> {
 };
 
-template <typename T>
+template<typename T>
 QCoro::Task<> pumpGuardedCall(QCoro::Task<T> call, std::shared_ptr<GuardRace> race,
                               std::shared_ptr<GuardResult<T>> result)
 {
+    std::exception_ptr error;
     try {
         if constexpr (std::is_void_v<T>) {
             co_await call;
@@ -207,13 +223,16 @@ QCoro::Task<> pumpGuardedCall(QCoro::Task<T> call, std::shared_ptr<GuardRace> ra
             result->value.emplace(co_await call);
         }
     } catch (...) {
-        race->error = std::current_exception();
+        error = std::current_exception();
     }
+    if (!race->interruption.isEmpty())
+        co_return; // the caller was already told the service stopped running
+    race->error = error;
     race->completed = true;
     race->event.fire();
 }
 
-template <typename T>
+template<typename T>
 QCoro::Task<T> guardedCall(QCoro::Task<T> call, std::shared_ptr<GuardRace> race)
 {
     auto result = std::make_shared<GuardResult<T>>();
@@ -227,20 +246,24 @@ QCoro::Task<T> guardedCall(QCoro::Task<T> call, std::shared_ptr<GuardRace> race)
         co_return std::move(*result->value);
 }
 
-template <typename T>
+template<typename T>
 QCoro::Task<T> failedCall(QString message)
 {
     co_await std::suspend_never{}; // a coroutine, so that the error reaches the awaiter
     throw LifecycleError(message);
 }
 
-template <typename>
+template<typename>
 inline constexpr bool isTask = false;
-template <typename T>
+template<typename T>
 inline constexpr bool isTask<QCoro::Task<T>> = true;
-template <typename>
+template<typename>
 inline constexpr bool isFuture = false;
-template <typename T>
+template<typename T>
 inline constexpr bool isFuture<QFuture<T>> = true;
+
+// A callable returning a QCoro::Task: a coroutine task for the library to start.
+template<typename F>
+concept MakesTask = std::is_invocable_v<F> && isTask<std::decay_t<std::invoke_result_t<F>>>;
 
 } // namespace QLifecycle::detail

@@ -77,7 +77,15 @@ class QLIFECYCLE_EXPORT SleepWait : public WaitBase
 {
 public:
     SleepWait(const QService *service, std::chrono::milliseconds duration);
+    SleepWait(SleepWait &&) = default;
+    ~SleepWait() override;
     void await_resume() const { throwIfCancelled(); }
+
+    // Called by the thread's sleep queue when the deadline has come.
+    void wake() { resumeNormally(); }
+    // Its place in the thread's sleep queue; m_ticket is 0 when not queued.
+    quint64 m_ticket = 0;
+    std::chrono::steady_clock::time_point m_deadline;
 
 protected:
     bool readyNow() const override;
@@ -86,7 +94,6 @@ protected:
 
 private:
     std::chrono::milliseconds m_duration;
-    std::unique_ptr<QTimer> m_timer;
 };
 
 // Registers a pending wait on a future, so that a failing task whose future is awaited is
@@ -99,7 +106,7 @@ public:
     static bool contains(const QFuture<void> &future);
 };
 
-template <typename T>
+template<typename T>
 class FutureWait : public WaitBase
 {
 public:
@@ -177,7 +184,7 @@ private:
     bool m_emitted = false;
 };
 
-template <typename Sender, typename Signal>
+template<typename Sender, typename Signal>
 class SignalWait : public SignalWaitBase
 {
 public:
