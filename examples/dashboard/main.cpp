@@ -1,0 +1,189 @@
+// qlifecycle-dashboard: six services (see services.h) and a Qt Quick window that shows them live
+// through the QML module `import QLifecycle`: the start progress, every service's state, timings
+// and task counts, the errors, and the graceful stop when the window closes. Try:
+//
+//   qlifecycle-dashboard
+//   qlifecycle-dashboard --fail-start Database   (the start is rolled back; press Restart)
+//   qlifecycle-dashboard --crash Sync --crash-after-ms 3000
+//   qlifecycle-dashboard --screenshot shot.png   (unattended: grab the window once running, stop)
+//   qlifecycle-dashboard --crash Sync --crash-after-ms 2000
+//                        --screenshot crash.png --screenshot-when stopped   (the crash, shot)
+//
+// Exit code: 0 after a clean stop, 1 after a failure, 2 for a usage error, 3 if the screenshot
+// could not be saved.
+
+#include "services.h"
+#include "windowshot.h"
+
+#include <QLifecycle/ServiceManager>
+
+#include <QtCore/QCommandLineParser>
+#include <QtCore/QEventLoop>
+#include <QtCore/QMetaEnum>
+#include <QtCore/QTimer>
+#include <QtGui/QGuiApplication>
+#include <QtQml/QQmlApplicationEngine>
+#include <QtQuick/QQuickWindow>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+using namespace Qt::StringLiterals;
+using QLifecycle::ServiceManager;
+using State = QLifecycle::QService::State;
+
+namespace {
+
+[[noreturn]] void usageError(const QString &message)
+{
+    std::fprintf(stderr, "qlifecycle-dashboard: %s\n", qPrintable(message));
+    std::exit(2);
+}
+
+// The service named by `option` (as in --fail-start Database), or nullptr when not given.
+DemoService *serviceFromOption(const QCommandLineParser &parser, const QCommandLineOption &option,
+                               const QList<DemoService *> &services)
+{
+    if (!parser.isSet(option))
+        return nullptr;
+    for (DemoService *service : services) {
+        if (service->name().compare(parser.value(option), Qt::CaseInsensitive) == 0)
+            return service;
+    }
+    usageError(
+        u"--%1: no service named \"%2\""_s.arg(option.names().first(), parser.value(option)));
+}
+
+int msFromOption(const QCommandLineParser &parser, const QCommandLineOption &option)
+{
+    bool ok = false;
+    const int ms = parser.value(option).toInt(&ok);
+    if (!ok || ms < 0)
+        usageError(u"--%1 needs a number of milliseconds"_s.arg(option.names().first()));
+    return ms;
+}
+
+WindowShot::Moment momentFromOption(const QString &when)
+{
+    if (when == u"starting"_s)
+        return WindowShot::Moment::Starting;
+    if (when == u"running"_s)
+        return WindowShot::Moment::Running;
+    if (when == u"stopping"_s)
+        return WindowShot::Moment::Stopping;
+    if (when == u"stopped"_s)
+        return WindowShot::Moment::Stopped;
+    usageError(u"--screenshot-when: not \"%1\""_s.arg(when));
+}
+
+// run() returns once the graph has stopped. After a failure, an interactive dashboard keeps
+// its window open, the event loop turning, so that the errors can be read: until the user
+// presses Restart (the manager starts again: true) or closes the window (false).
+bool waitForRestart(ServiceManager &manager, QWindow &window)
+{
+    if (!window.isVisible())
+        return false;
+    QEventLoop loop;
+    QObject::connect(&manager, &ServiceManager::stateChanged, &loop, [&loop](State state) {
+        if (state == State::Starting)
+            loop.exit(1);
+    });
+    QObject::connect(&window, &QWindow::visibleChanged, &loop, [&loop](bool visible) {
+        if (!visible)
+            loop.exit(0);
+    });
+    return loop.exec() == 1;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QGuiApplication app(argc, argv);
+    QGuiApplication::setApplicationName(u"qlifecycle-dashboard"_s);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Shows six services starting, running and stopping: Settings, "
+        u"Database, Network, Cache, SearchIndex and Sync."_s);
+    parser.addHelpOption();
+    const QCommandLineOption failStart(u"fail-start"_s, u"Make the start of <service> fail."_s,
+                                       u"service"_s);
+    const QCommandLineOption crash(u"crash"_s, u"Make <service> crash once running."_s,
+                                   u"service"_s);
+    const QCommandLineOption crashAfter(
+        u"crash-after-ms"_s, u"When the crash happens (default 3000)."_s, u"ms"_s, u"3000"_s);
+    const QCommandLineOption quitAfter(u"quit-after-ms"_s,
+                                       u"Stop after <ms> of running, then exit."_s, u"ms"_s);
+    const QCommandLineOption screenshot(
+        u"screenshot"_s, u"Save a screenshot to <file>, then stop and exit."_s, u"file"_s);
+    const QCommandLineOption screenshotWhen(u"screenshot-when"_s,
+                                            u"starting, running (default), stopping or stopped."_s,
+                                            u"moment"_s, u"running"_s);
+    parser.addOptions({failStart, crash, crashAfter, quitAfter, screenshot, screenshotWhen});
+    parser.process(app);
+    const WindowShot::Moment moment = momentFromOption(parser.value(screenshotWhen));
+    const int quitAfterMs = parser.isSet(quitAfter) ? msFromOption(parser, quitAfter) : -1;
+
+    // The services are plain objects owned here; the manager only drives them. Sync is the
+    // root: its dependencies() (and theirs) declare the whole graph.
+    Settings settings;
+    Database database(&settings);
+    Network network(&settings);
+    Cache cache(&database);
+    SearchIndex searchIndex(&database);
+    Sync sync(&network, &cache, &searchIndex);
+    const QList<DemoService *> services{&settings, &database,    &network,
+                                        &cache,    &searchIndex, &sync};
+    if (DemoService *service = serviceFromOption(parser, failStart, services))
+        service->injectStartFailure();
+    if (DemoService *service = serviceFromOption(parser, crash, services))
+        service->injectCrash(std::chrono::milliseconds(msFromOption(parser, crashAfter)));
+
+    ServiceManager manager(&sync);
+    QObject::connect(&manager, &ServiceManager::stateChanged, &manager, [](State state) {
+        std::printf("manager: %s\n", QMetaEnum::fromType<State>().valueToKey(int(state)));
+        std::fflush(stdout);
+    });
+
+    // The window. `import QLifecycle` comes from the build tree when built there, else from
+    // Qt's QML import path, where QLifecycle installs it.
+    QQmlApplicationEngine engine;
+#ifdef QLIFECYCLE_QML_IMPORT_DIR
+    engine.addImportPath(QStringLiteral(QLIFECYCLE_QML_IMPORT_DIR));
+#endif
+    engine.setInitialProperties({{u"manager"_s, QVariant::fromValue(&manager)}});
+    engine.load(QUrl(u"qrc:/Dashboard/Main.qml"_s));
+    auto *window = engine.rootObjects().isEmpty()
+                       ? nullptr
+                       : qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
+    if (!window)
+        return 2; // the QML errors are logged
+
+    std::unique_ptr<WindowShot> shot;
+    if (parser.isSet(screenshot))
+        shot = std::make_unique<WindowShot>(window, &manager, parser.value(screenshot), moment);
+    if (quitAfterMs >= 0) { // counted from the moment everything runs
+        QObject::connect(&manager, &ServiceManager::stateChanged, &manager,
+                         [&manager, quitAfterMs](State state) {
+                             if (state == State::Running)
+                                 QTimer::singleShot(quitAfterMs, &manager,
+                                                    &ServiceManager::requestStop);
+                         });
+    }
+
+    // Starts the graph, runs the event loop, and turns closing the last window, quit() and
+    // SIGINT/SIGTERM into a graceful stop; returns 0 after a clean stop, 1 after a failure.
+    int exitCode = manager.run();
+    const bool unattended = shot || quitAfterMs >= 0;
+    while (exitCode != 0 && !unattended && waitForRestart(manager, *window))
+        exitCode = manager.run(); // joins the start that Restart began
+
+    if (shot) {
+        shot->shootFinalState(); // the run may have ended before the chosen moment
+        if (!shot->isSaved())
+            return 3;
+    }
+    return exitCode;
+}

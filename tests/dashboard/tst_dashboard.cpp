@@ -1,0 +1,163 @@
+// The dashboard example as a real process, unattended: on Qt's offscreen platform (rendered by
+// Qt Quick's software backend) it takes a screenshot at a given moment of its run, then stops
+// and exits. The test checks the exit code, the manager's transitions it logs, and that the
+// screenshot is a real picture of the window: its size, many colours, and the colour of the
+// state it was taken in.
+
+#include <QtCore/QHash>
+#include <QtCore/QProcess>
+#include <QtCore/QRegularExpression>
+#include <QtCore/QTemporaryDir>
+#include <QtGui/QColor>
+#include <QtGui/QImage>
+#include <QtTest/QTest>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Generous: CI also runs this under AddressSanitizer.
+constexpr int TimeoutMs = 120000;
+
+// The state colours of examples/dashboard/qml/Theme.qml.
+const QColor Running(u"#2a9d5c"_s);
+const QColor Stopping(u"#6a55d0"_s);
+const QColor Failed(u"#d23f3f"_s);
+
+struct Run {
+    int exitCode = -1;
+    QProcess::ExitStatus exitStatus = QProcess::CrashExit;
+    QStringList lines; // stdout
+    QString standardError;
+    QString dump() const
+    {
+        return u"stdout:\n"_s + lines.join(u'\n') + u"\nstderr:\n"_s + standardError;
+    }
+};
+
+// Runs the dashboard with `arguments` to the end; false if it did not start or end in time.
+bool runDashboard(const QStringList &arguments, Run *run)
+{
+    QProcess process;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
+    environment.insert(u"QT_QUICK_BACKEND"_s, u"software"_s);
+    process.setProcessEnvironment(environment);
+    process.start(QString::fromUtf8(DASHBOARD_EXAMPLE), arguments);
+    if (!process.waitForStarted(TimeoutMs))
+        return false;
+    const bool finished = process.waitForFinished(TimeoutMs);
+    if (!finished) {
+        process.kill();
+        process.waitForFinished(TimeoutMs);
+    }
+    run->exitCode = process.exitCode();
+    run->exitStatus = process.exitStatus();
+    run->lines = QString::fromUtf8(process.readAllStandardOutput()).split(u'\n');
+    run->standardError = QString::fromUtf8(process.readAllStandardError());
+    return finished;
+}
+
+// How many pixels of `image` have each colour.
+QHash<QRgb, qsizetype> histogram(const QImage &image)
+{
+    const QImage rgb = image.convertToFormat(QImage::Format_RGB32);
+    QHash<QRgb, qsizetype> counts;
+    for (int y = 0; y < rgb.height(); ++y) {
+        const auto *line = reinterpret_cast<const QRgb *>(rgb.constScanLine(y));
+        for (int x = 0; x < rgb.width(); ++x)
+            ++counts[line[x] | 0xff000000u];
+    }
+    return counts;
+}
+
+} // namespace
+
+class tst_Dashboard : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void screenshot_data();
+    void screenshot();
+};
+
+void tst_Dashboard::screenshot_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QStringList>("transitions"); // of the manager, in order
+    QTest::addColumn<QColor>("stateColour");      // of the state the screenshot shows
+
+    QTest::newRow("running") << QStringList() << 0
+                             << QStringList{u"Starting"_s, u"Running"_s, u"Stopping"_s,
+                                            u"Stopped"_s}
+                             << Running;
+    // The start is rolled back and the run ends: the final state, with its error, is shot.
+    QTest::newRow("failed start") << QStringList{u"--fail-start"_s, u"Database"_s} << 1
+                                  << QStringList{u"Starting"_s, u"Stopping"_s, u"Failed"_s}
+                                  << Failed;
+    // The window is closed once running: it stays open while the services stop, half-way
+    // through which it is shot, and the program ends once they have all stopped.
+    QTest::newRow("window closed")
+        << QStringList{u"--screenshot-when"_s, u"stopping"_s} << 0
+        << QStringList{u"Starting"_s, u"Running"_s, u"Stopping"_s, u"Stopped"_s} << Stopping;
+}
+
+void tst_Dashboard::screenshot()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(int, exitCode);
+    QFETCH(QStringList, transitions);
+    QFETCH(QColor, stateColour);
+
+    QTemporaryDir directory;
+    QVERIFY(directory.isValid());
+    const QString file = directory.filePath(u"dashboard.png"_s);
+
+    Run run;
+    QVERIFY2(runDashboard(arguments + QStringList{u"--screenshot"_s, file}, &run),
+             qPrintable(run.dump()));
+    QCOMPARE(run.exitStatus, QProcess::NormalExit);
+    QVERIFY2(run.exitCode == exitCode, qPrintable(run.dump()));
+
+    QStringList logged;
+    QSize windowSize;
+    static const QRegularExpression shot(u"^screenshot: (\\d+)x(\\d+) window saved to "_s);
+    for (const QString &line : std::as_const(run.lines)) {
+        if (line.startsWith(u"manager: "_s))
+            logged.append(line.mid(9));
+        const QRegularExpressionMatch match = shot.match(line);
+        if (match.hasMatch())
+            windowSize = QSize(match.captured(1).toInt(), match.captured(2).toInt());
+    }
+    QVERIFY2(logged == transitions, qPrintable(run.dump()));
+    // No QML warning (a binding to a missing property...) and, in a sanitizer build, no
+    // undefined behaviour report.
+    QVERIFY2(!run.standardError.contains(u"qrc:/Dashboard/"_s), qPrintable(run.dump()));
+    QVERIFY2(!run.standardError.contains(u"runtime error:"_s), qPrintable(run.dump()));
+    QVERIFY2(windowSize.isValid(), qPrintable(run.dump()));
+
+    // A real picture of the whole window, not a blank or a failed grab.
+    QImage image;
+    QVERIFY2(image.load(file), qPrintable(file));
+    QCOMPARE(image.size(), windowSize); // the offscreen platform has a device pixel ratio of 1
+    QVERIFY(image.width() >= 800 && image.height() >= 480); // the window's minimum size
+    const QHash<QRgb, qsizetype> colours = histogram(image);
+    QVERIFY2(colours.size() >= 32, qPrintable(QString::number(colours.size())));
+    qsizetype mostCommon = 0;
+    for (const qsizetype count : colours)
+        mostCommon = qMax(mostCommon, count);
+    const qsizetype pixels = qsizetype(image.width()) * image.height();
+    QVERIFY2(mostCommon < pixels * 9 / 10, "one colour covers almost all of the window");
+    // The state badges are drawn: hundreds of pixels of the state's colour.
+    const qsizetype stateArea = colours.value(stateColour.rgb(), 0);
+    qInfo("%dx%d, %lld colours, the most common on %lld pixels, %lld pixels of %s", image.width(),
+          image.height(), qlonglong(colours.size()), qlonglong(mostCommon), qlonglong(stateArea),
+          qPrintable(stateColour.name()));
+    QVERIFY2(stateArea >= 500,
+             qPrintable(u"%1 pixels of %2"_s.arg(stateArea).arg(stateColour.name())));
+}
+
+QTEST_GUILESS_MAIN(tst_Dashboard)
+#include "tst_dashboard.moc"
