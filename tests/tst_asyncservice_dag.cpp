@@ -9,7 +9,7 @@
 #include <QLifecycle/ServiceManager>
 
 #include "asyncservicekit.h"
-#include "harness.h"
+#include <QLifecycle/testkit/harness.h>
 #include "workerservice.h"
 
 #include <QCoro/QCoroTimer>

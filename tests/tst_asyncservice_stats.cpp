@@ -5,7 +5,7 @@
 #include <QLifecycle/ServiceManager>
 
 #include "asyncservicekit.h"
-#include "harness.h"
+#include <QLifecycle/testkit/harness.h>
 #include "workerservice.h"
 
 using namespace QLifecycle;

@@ -4,7 +4,7 @@
 #include <QLifecycle/QService>
 
 #include "dependencygraph.h"
-#include "eventlog.h"
+#include <QLifecycle/testkit/eventlog.h>
 
 #include <QtTest/QTest>
 

@@ -4,8 +4,8 @@
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
 
-#include "harness.h"
-#include "scriptedservice.h"
+#include <QLifecycle/testkit/harness.h>
+#include <QLifecycle/testkit/scriptedservice.h>
 
 #include <QtCore/QProperty>
 

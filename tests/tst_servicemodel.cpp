@@ -4,8 +4,8 @@
 #include <QLifecycle/ServiceManager>
 #include <QLifecycle/ServiceModel>
 
-#include "harness.h"
-#include "scriptedservice.h"
+#include <QLifecycle/testkit/harness.h>
+#include <QLifecycle/testkit/scriptedservice.h>
 
 #include <QtTest/QAbstractItemModelTester>
 

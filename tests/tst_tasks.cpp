@@ -4,7 +4,7 @@
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
 
-#include "harness.h"
+#include <QLifecycle/testkit/harness.h>
 #include "workerservice.h"
 
 #include <QtCore/QThread>

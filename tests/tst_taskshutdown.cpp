@@ -5,8 +5,8 @@
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
 
-#include "eventlog.h"
-#include "harness.h"
+#include <QLifecycle/testkit/eventlog.h>
+#include <QLifecycle/testkit/harness.h>
 #include "workerservice.h"
 
 #include <QtCore/QThread>

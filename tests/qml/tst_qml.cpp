@@ -3,7 +3,7 @@
 
 #include <QLifecycle/ServiceManager>
 
-#include "scriptedservice.h"
+#include <QLifecycle/testkit/scriptedservice.h>
 
 #include <QtQml/QQmlContext>
 #include <QtQml/QQmlEngine>

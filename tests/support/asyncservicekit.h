@@ -3,7 +3,7 @@
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
 
-#include "harness.h"
+#include <QLifecycle/testkit/harness.h>
 
 #include <QtCore/QMetaObject>
 #include <QtCore/QObject>

@@ -2,8 +2,9 @@
 
 #include <QLifecycle/QService>
 
-#include "eventlog.h"
-#include "sleeper.h"
+#include <QLifecycle/testkit/eventlog.h>
+#include <QLifecycle/testkit/qlifecycle_test_export.h>
+#include <QLifecycle/testkit/sleeper.h>
 
 #include <chrono>
 #include <memory>
@@ -14,7 +15,7 @@ namespace QLifecycle::Test {
 // A service whose behaviour a test scripts: delays, failures, hangs, dependencies. It writes
 // "<name>:start" when start() begins, "<name>:started" when it returns, "<name>:stop" and
 // "<name>:stopped" likewise, into an optional shared EventLog.
-class ScriptedService : public QService
+class QLIFECYCLE_TEST_EXPORT ScriptedService : public QService
 {
     Q_OBJECT
 public:
@@ -25,6 +26,9 @@ public:
         bool hang = false;                  // suspend until the service is destroyed
         bool fail = false;                  // then throw std::runtime_error(failMessage)
         bool throwNonStd = false;           // then throw an int instead
+        // Wait in the service's cancellable sleepFor() instead: a stop request then cancels
+        // the wait at once (Cancelled). By default the waits ignore cancellation.
+        bool cancellable = false;
         QString failMessage = QStringLiteral("scripted failure");
     };
 
@@ -37,6 +41,9 @@ public:
     Dependencies deps;
     std::optional<std::chrono::milliseconds> stopTimeout;
     std::optional<std::chrono::milliseconds> startLimit;
+    // When set, start() adds a task that throws std::runtime_error("scripted crash") after
+    // this delay: a crash of the running service.
+    std::optional<std::chrono::milliseconds> crashAfter;
 
     int startCalls = 0;   // start() entered
     int startReturns = 0; // start() returned normally

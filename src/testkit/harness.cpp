@@ -1,4 +1,4 @@
-#include "harness.h"
+#include <QLifecycle/testkit/harness.h>
 
 namespace QLifecycle::Test {
 

@@ -1,6 +1,7 @@
-#include "scriptedservice.h"
+#include <QLifecycle/testkit/scriptedservice.h>
 
 #include <stdexcept>
+#include <vector>
 
 namespace QLifecycle::Test {
 
@@ -32,20 +33,21 @@ QList<State> ScriptedService::dependencyStates() const
 }
 
 // Plays a script; the caller must check *alive before touching the service afterwards.
+// Plays a script; the caller must check *alive before touching the service afterwards.
 QCoro::Task<> ScriptedService::play(Script script, std::shared_ptr<bool> alive)
 {
-    if (script.yield) {
-        co_await m_sleeper.sleep(std::chrono::milliseconds(1));
-        if (!*alive)
-            co_return;
-    }
-    if (script.delay.count() > 0) {
-        co_await m_sleeper.sleep(script.delay);
-        if (!*alive)
-            co_return;
-    }
-    if (script.hang) {
-        co_await m_sleeper.sleep(std::chrono::milliseconds(-1));
+    using std::chrono::milliseconds;
+    const std::vector<milliseconds> steps = {script.yield ? milliseconds(1) : milliseconds(0),
+                                             script.delay,
+                                             script.hang ? milliseconds(-1) : milliseconds(0)};
+    for (const milliseconds step : steps) {
+        if (step.count() == 0)
+            continue;
+        if (script.cancellable) {
+            co_await sleepFor(step.count() < 0 ? std::chrono::hours(24 * 365) : step);
+        } else {
+            co_await m_sleeper.sleep(step);
+        }
         if (!*alive)
             co_return;
     }
@@ -55,12 +57,20 @@ QCoro::Task<> ScriptedService::play(Script script, std::shared_ptr<bool> alive)
         throw std::runtime_error(script.failMessage.toStdString());
 }
 
+static QCoro::Task<> crashLater(QService *service, std::chrono::milliseconds delay)
+{
+    co_await service->sleepFor(delay);
+    throw std::runtime_error("scripted crash");
+}
+
 QCoro::Task<> ScriptedService::start()
 {
     const std::shared_ptr<bool> alive = m_alive;
     ++startCalls;
     dependencyStatesAtStart = dependencyStates();
     record(QStringLiteral("start"));
+    if (crashAfter)
+        addTask(crashLater(this, *crashAfter), {.name = QStringLiteral("scripted crash")});
     co_await play(onStart, alive);
     if (!*alive)
         co_return;

@@ -2,6 +2,7 @@
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
+#include <QLifecycle/testkit/qlifecycle_test_export.h>
 
 #include <QtCore/QEventLoop>
 #include <QtCore/QTimer>
@@ -18,7 +19,7 @@ namespace QLifecycle::Test {
 using namespace std::chrono_literals;
 
 // Thrown by runBlocking() when the coroutine did not finish in time.
-class Timeout : public std::runtime_error
+class QLIFECYCLE_TEST_EXPORT Timeout : public std::runtime_error
 {
 public:
     using std::runtime_error::runtime_error;
@@ -89,16 +90,16 @@ T runBlocking(QCoro::Task<T> task, std::chrono::milliseconds timeout = 10s)
 }
 
 // The states carried by a QSignalSpy on QService::stateChanged or ServiceManager::stateChanged.
-QList<QService::State> states(const QSignalSpy &spy);
+QLIFECYCLE_TEST_EXPORT QList<QService::State> states(const QSignalSpy &spy);
 
 // Spins the event loop until `object` (a service or a manager) is in `state`.
-bool waitForState(QService *service, QService::State state,
+QLIFECYCLE_TEST_EXPORT bool waitForState(QService *service, QService::State state,
                   std::chrono::milliseconds timeout = 10s);
-bool waitForState(ServiceManager *manager, QService::State state,
+QLIFECYCLE_TEST_EXPORT bool waitForState(ServiceManager *manager, QService::State state,
                   std::chrono::milliseconds timeout = 10s);
 
 // Runs `task` and returns the Error it threw; a test failure if it threw nothing else.
-std::optional<Error> expectError(QCoro::Task<> task, std::chrono::milliseconds timeout = 10s);
+QLIFECYCLE_TEST_EXPORT std::optional<Error> expectError(QCoro::Task<> task, std::chrono::milliseconds timeout = 10s);
 
 } // namespace QLifecycle::Test
 
