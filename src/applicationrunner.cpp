@@ -1,7 +1,5 @@
 #include "applicationrunner.h"
 
-#include <QLifecycle/servicemanager.h>
-
 #include "logging.h"
 #include "unixsignalwatcher.h"
 
@@ -11,39 +9,30 @@
 
 namespace QLifecycle {
 
-namespace {
-// Drives one run from start to stop, then reports the exit code. A free coroutine taking its
-// state as parameters (never a capturing lambda: QT-NOTES 2.2).
-QCoro::Task<> drive(QPointer<ServiceManager> manager, QPointer<ApplicationRunner> runner,
-                    int *exitCode, bool *finished)
+// Starts the graph. Its end is seen in graphStateChanged(); only a start refused before
+// anything ran (an invalid graph) changes no state and must be handled here. A free
+// coroutine taking its state as a parameter (never a capturing lambda: QT-NOTES 2.2).
+QCoro::Task<> startGraph(QPointer<ApplicationRunner> runner)
 {
-    bool failed = false;
+    const QPointer<ServiceManager> manager = runner->m_manager;
     try {
         co_await manager->start();
-    } catch (const Error &) {
-        failed = true; // already logged when it happened
-    }
-    if (manager) {
-        try {
-            co_await manager->wait();
-        } catch (const Error &) {
-            failed = true;
+    } catch (const Error &error) {
+        // Other failures end in Failed, which graphStateChanged() handles.
+        if (runner && manager && error.primary().phase == Phase::Validate) {
+            qCCritical(lcManager).noquote() << "stopped after a failure:" << error.message();
+            if (runner->m_mode == ServiceManager::RunMode::UntilStopped)
+                runner->finish(1);
+            else
+                runner->m_exitCode = 1;
         }
     }
-    if (!runner)
-        co_return;
-    *exitCode = failed ? 1 : 0;
-    *finished = true;
-    if (manager && failed)
-        qCCritical(lcManager).noquote() << "stopped after a failure:" << manager->errorString();
-    // Queued: exit() before exec() would be lost (QT-NOTES 2.8).
-    QMetaObject::invokeMethod(
-        QCoreApplication::instance(), [code = *exitCode] { QCoreApplication::exit(code); },
-        Qt::QueuedConnection);
 }
-} // namespace
 
-ApplicationRunner::ApplicationRunner(ServiceManager *manager) : m_manager(manager) {}
+ApplicationRunner::ApplicationRunner(ServiceManager *manager, ServiceManager::RunMode mode)
+    : m_manager(manager), m_mode(mode)
+{
+}
 
 ApplicationRunner::~ApplicationRunner()
 {
@@ -60,21 +49,68 @@ int ApplicationRunner::exec()
         return 1;
     }
     m_signals = new UnixSignalWatcher(this);
-    connect(m_signals, &UnixSignalWatcher::received, m_manager.data(),
-            &ServiceManager::requestStop);
+    connect(m_signals, &UnixSignalWatcher::received, this, &ApplicationRunner::quitRequested);
+    connect(m_manager.data(), &ServiceManager::stateChanged, this,
+            &ApplicationRunner::graphStateChanged);
     app->installEventFilter(this);
 
-    drive(m_manager, this, &m_exitCode, &m_finished);
+    // Start from inside the loop: a quit() that a slot calls during the start would be lost
+    // before exec() (QT-NOTES 2.8).
+    QMetaObject::invokeMethod(
+        this, [this] { startGraph(this); }, Qt::QueuedConnection);
     const int loopCode = QCoreApplication::exec();
     if (!m_finished && m_manager) {
         // The loop was ended by exit() behind our back: still stop gracefully before returning.
         qCInfo(lcManager) << "event loop ended with code" << loopCode << "before the graph stopped";
+        m_quitRequested = true;
         m_manager->requestStop();
-        while (!m_finished && m_manager)
+        while (!m_finished && m_manager && m_manager->state() != State::Stopped &&
+               m_manager->state() != State::Failed)
             QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+        if (m_manager && m_manager->state() == State::Failed)
+            m_exitCode = 1;
         return m_exitCode != 0 ? m_exitCode : loopCode;
     }
     return m_exitCode;
+}
+
+void ApplicationRunner::graphStateChanged(QService::State state)
+{
+    if (state != State::Stopped && state != State::Failed)
+        return;
+    const int code = state == State::Failed ? 1 : 0;
+    if (state == State::Failed && m_manager)
+        qCCritical(lcManager).noquote() << "stopped after a failure:" << m_manager->errorString();
+    if (m_mode == ServiceManager::RunMode::UntilStopped || m_quitRequested)
+        finish(code);
+    else
+        m_exitCode = code; // stay: a user interface shows what happened, may start again
+}
+
+void ApplicationRunner::quitRequested()
+{
+    m_quitRequested = true;
+    if (!m_manager) {
+        finish(m_exitCode);
+        return;
+    }
+    const State state = m_manager->state();
+    if (state == State::Stopped || state == State::Failed)
+        finish(state == State::Failed || m_exitCode != 0 ? 1 : 0);
+    else
+        m_manager->requestStop(); // graphStateChanged() finishes once it has stopped
+}
+
+void ApplicationRunner::finish(int exitCode)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_exitCode = exitCode;
+    // Queued: exit() before exec() would be lost (QT-NOTES 2.8).
+    QMetaObject::invokeMethod(
+        QCoreApplication::instance(), [exitCode] { QCoreApplication::exit(exitCode); },
+        Qt::QueuedConnection);
 }
 
 bool ApplicationRunner::eventFilter(QObject *watched, QEvent *event)
@@ -83,8 +119,7 @@ bool ApplicationRunner::eventFilter(QObject *watched, QEvent *event)
     // exit() at the end does not go through here.
     if (event->type() == QEvent::Quit && watched == QCoreApplication::instance() && !m_finished) {
         qCInfo(lcManager) << "quit requested: stopping the services first";
-        if (m_manager)
-            m_manager->requestStop();
+        quitRequested();
         return true;
     }
     return QObject::eventFilter(watched, event);

@@ -1,21 +1,22 @@
 #pragma once
 
+#include <QLifecycle/servicemanager.h>
+
 #include <QtCore/QObject>
 #include <QtCore/QPointer>
 
 namespace QLifecycle {
 
-class ServiceManager;
 class UnixSignalWatcher;
 
 // What ServiceManager::run() does for a main(): starts the graph, runs the application's
 // event loop, turns SIGINT/SIGTERM and QEvent::Quit (QCoreApplication::quit(), the last
-// window closing) into a graceful stop, and returns the exit code once the graph stopped.
+// window closing) into a graceful stop, and returns the exit code of the last run.
 class ApplicationRunner : public QObject
 {
     Q_OBJECT
 public:
-    explicit ApplicationRunner(ServiceManager *manager);
+    ApplicationRunner(ServiceManager *manager, ServiceManager::RunMode mode);
     ~ApplicationRunner() override;
 
     int exec();
@@ -24,12 +25,18 @@ protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
-    void stopThenExit();
+    void quitRequested();
+    void graphStateChanged(QService::State state);
+    void finish(int exitCode);
 
     QPointer<ServiceManager> m_manager;
+    ServiceManager::RunMode m_mode;
     UnixSignalWatcher *m_signals = nullptr;
     int m_exitCode = 0;
+    bool m_quitRequested = false;
     bool m_finished = false;
+
+    friend QCoro::Task<> startGraph(QPointer<ApplicationRunner> runner);
 };
 
 } // namespace QLifecycle

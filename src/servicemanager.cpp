@@ -256,11 +256,11 @@ void ServiceManager::requestStop()
         d->run->requestStop();
 }
 
-int ServiceManager::run()
+int ServiceManager::run(RunMode mode)
 {
     const QPointer<ServiceManager> previous = s_running;
     s_running = this;
-    ApplicationRunner runner(this);
+    ApplicationRunner runner(this, mode);
     const int code = runner.exec();
     s_running = previous;
     return code;

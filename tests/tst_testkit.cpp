@@ -157,9 +157,9 @@ void tst_TestKit::scriptedHangPastItsTimeout()
 void tst_TestKit::scriptedWaitsIgnoreCancellationUnlessCancellable()
 {
     ScriptedService stubborn(QStringLiteral("stubborn")), polite(QStringLiteral("polite"));
-    stubborn.onStart.hang = true;        // ignores the stop request
+    stubborn.onStart.hang = true; // ignores the stop request
     polite.onStart.hang = true;
-    polite.onStart.cancellable = true;   // a stop request wakes it
+    polite.onStart.cancellable = true; // a stop request wakes it
     ServiceManager first(&stubborn), second(&polite);
     QCoro::Task<> startingStubborn = first.start();
     QCoro::Task<> startingPolite = second.start();

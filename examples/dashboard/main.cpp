@@ -77,25 +77,6 @@ WindowShot::Moment momentFromOption(const QString &when)
     usageError(u"--screenshot-when: not \"%1\""_s.arg(when));
 }
 
-// run() returns once the graph has stopped. After a failure, an interactive dashboard keeps
-// its window open, the event loop turning, so that the errors can be read: until the user
-// presses Restart (the manager starts again: true) or closes the window (false).
-bool waitForRestart(ServiceManager &manager, QWindow &window)
-{
-    if (!window.isVisible())
-        return false;
-    QEventLoop loop;
-    QObject::connect(&manager, &ServiceManager::stateChanged, &loop, [&loop](State state) {
-        if (state == State::Starting)
-            loop.exit(1);
-    });
-    QObject::connect(&window, &QWindow::visibleChanged, &loop, [&loop](bool visible) {
-        if (!visible)
-            loop.exit(0);
-    });
-    return loop.exec() == 1;
-}
-
 } // namespace
 
 int main(int argc, char *argv[])
@@ -174,11 +155,12 @@ int main(int argc, char *argv[])
     }
 
     // Starts the graph, runs the event loop, and turns closing the last window, quit() and
-    // SIGINT/SIGTERM into a graceful stop; returns 0 after a clean stop, 1 after a failure.
-    int exitCode = manager.run();
+    // SIGINT/SIGTERM into a graceful stop. Interactively, the window stays after a failure
+    // (UntilQuit) so that the error can be read and Restart pressed; unattended, the program
+    // ends with its graph. Returns 0 after a clean stop, 1 after a failure.
     const bool unattended = shot || quitAfterMs >= 0;
-    while (exitCode != 0 && !unattended && waitForRestart(manager, *window))
-        exitCode = manager.run(); // joins the start that Restart began
+    const int exitCode = manager.run(unattended ? ServiceManager::RunMode::UntilStopped
+                                                : ServiceManager::RunMode::UntilQuit);
 
     if (shot) {
         shot->shootFinalState(); // the run may have ended before the chosen moment

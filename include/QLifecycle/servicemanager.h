@@ -138,14 +138,29 @@ public:
      */
     QCoro::Task<> wait();
 
+    /*! What run() waits for before it returns. */
+    enum class RunMode {
+        /*! Return once the graph has stopped, whatever stopped it: for daemons and tools. */
+        UntilStopped,
+        /*!
+         * Keep the event loop running after the graph stopped by itself (a failed start, a
+         * crash, requestStop()), so that a user interface can show what happened and offer
+         * requestStart(); return when the application quits (quit(), the last window closing,
+         * SIGINT/SIGTERM), stopping the graph first if it runs.
+         */
+        UntilQuit,
+    };
+    Q_ENUM(RunMode)
+
     /*!
      * Runs the graph for a main(): starts it, runs the application's event loop, turns
      * SIGINT/SIGTERM, QCoreApplication::quit() and the last window closing into a graceful
-     * stop, and returns the exit code: 0 after a clean stop, 1 after any failure (the errors
-     * are logged). A second SIGINT or SIGTERM while stopping exits at once with 128 + signal.
-     * Needs a QCoreApplication (or QGuiApplication) and must be called on its thread.
+     * stop, and returns the exit code of the last run: 0 after a clean stop, 1 after any
+     * failure (the errors are logged). A second SIGINT or SIGTERM while stopping exits at once
+     * with 128 + signal. Needs a QCoreApplication (or QGuiApplication) and must be called on
+     * its thread, by a manager living there.
      */
-    int run();
+    int run(RunMode mode = RunMode::UntilStopped);
     /*! Same as ServiceManager(&root).run(). */
     static int run(QService &root);
 

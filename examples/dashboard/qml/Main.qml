@@ -26,6 +26,13 @@ ApplicationWindow {
     color: Theme.background
 
     // Closing goes through the manager: a graceful stop first, with its progress on screen.
+    // Once the services asked to stop by a close have stopped, close for real: the last window
+    // closing ends ServiceManager::run().
+    onManagerStateChanged: {
+        if (closing && (managerState === Service.Stopped || managerState === Service.Failed))
+            window.close()
+    }
+
     onClosing: (close) => {
         if (managerState === Service.Stopped || managerState === Service.Failed)
             return // nothing runs: close now
