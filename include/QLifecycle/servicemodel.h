@@ -58,8 +58,9 @@ public:
     void setManager(ServiceManager *manager);
     /*! The number of rows. */
     int count() const { return int(m_rows.size()); }
-    /*! The service of a row, or nullptr. */
-    Q_INVOKABLE QLifecycle::QService *serviceAt(int row) const;
+    /*! The service of a row, or nullptr. (Not invokable from QML on purpose: QML would take
+     *  ownership of a returned object without a parent. QML uses the `service` role.) */
+    QService *serviceAt(int row) const;
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;

@@ -1,0 +1,49 @@
+// Uses each installed component: services run by a ServiceManager (Core), driven with the test
+// kit (Test), watched from a QML file that imports QLifecycle (Qml). Exits 0 when all is well.
+
+#include <QLifecycle/QLifecycle>
+#include <QLifecycle/TestKit>
+
+#include <QtCore/QCoreApplication>
+#include <QtQml/QQmlComponent>
+#include <QtQml/QQmlContext>
+#include <QtQml/QQmlEngine>
+
+#include <cstdio>
+
+using namespace QLifecycle;
+using namespace QLifecycle::Test;
+
+static int fail(const char *what)
+{
+    std::fprintf(stderr, "consumer: %s\n", what);
+    return 1;
+}
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    ScriptedService db(QStringLiteral("db")), api(QStringLiteral("api"));
+    api.deps = {&db};
+    ServiceManager manager(&api);
+
+    QQmlEngine engine;
+    engine.rootContext()->setContextProperty(QStringLiteral("theManager"), &manager);
+    QQmlComponent component(&engine, QUrl::fromLocalFile(QStringLiteral(CONSUMER_QML)));
+    std::unique_ptr<QObject> view(component.create());
+    if (!view)
+        return fail(qPrintable(component.errorString()));
+
+    runBlocking(manager.start());
+    if (!view->property("running").toBool())
+        return fail("QML did not see the manager running");
+    if (view->property("rows").toInt() != 2)
+        return fail("ServiceModel has not two rows");
+    if (view->property("firstRow").toString() != QStringLiteral("db"))
+        return fail("ServiceModel's first row is not the dependency");
+    runBlocking(manager.stop());
+    if (view->property("running").toBool() || manager.state() != State::Stopped)
+        return fail("the graph did not stop");
+    std::printf("consumer: Core, Qml and Test work from the installed package\n");
+    return 0;
+}

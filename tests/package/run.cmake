@@ -1,0 +1,32 @@
+# Run by ctest: installs the QLifecycle build in BUILD_DIR into a scratch prefix, builds the
+# consumer project against that install only, and runs it.
+#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... [-DCXX_FLAGS=...] -P run.cmake
+foreach(var BUILD_DIR SOURCE_DIR WORK_DIR)
+    if(NOT ${var})
+        message(FATAL_ERROR "run.cmake needs -D${var}=...")
+    endif()
+endforeach()
+
+function(run)
+    execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(NOT result EQUAL 0)
+        message(FATAL_ERROR "failed (${result}): ${ARGN}\n${out}\n${err}")
+    endif()
+    message(STATUS "${out}")
+endfunction()
+
+file(REMOVE_RECURSE ${WORK_DIR})
+set(prefix ${WORK_DIR}/prefix)
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/build -G Ninja
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}")
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
+# The QML module is installed in <prefix>/lib/qt6/qml (<prefix>/lib/<arch>/qt6/qml on Debian
+# when installed with GNUInstallDirs' multiarch libdir).
+file(GLOB_RECURSE qmldirs ${prefix}/*/qmldir)
+list(GET qmldirs 0 qmldir)
+get_filename_component(module_dir ${qmldir} DIRECTORY)
+get_filename_component(import_path ${module_dir} DIRECTORY)
+run(${CMAKE_COMMAND} -E env QML_IMPORT_PATH=${import_path} QT_QPA_PLATFORM=offscreen
+    ${WORK_DIR}/build/consumer)
