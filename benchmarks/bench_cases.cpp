@@ -76,7 +76,7 @@ double msSince(const QElapsedTimer &clock)
 }
 
 // Runs `kickoff(&loop)` from inside a fresh event loop and returns once it quits the loop.
-template <typename Kickoff>
+template<typename Kickoff>
 void runInEventLoop(Kickoff kickoff)
 {
     QEventLoop loop;

@@ -74,7 +74,7 @@ void poll(QPromise<void> &promise);
 int countUnfinished(const std::vector<QFuture<void>> &futures);
 
 // Runs `kickoff(&loop)` from inside a fresh event loop and returns once it quits the loop.
-template <typename Kickoff>
+template<typename Kickoff>
 void runInEventLoop(Kickoff kickoff)
 {
     QEventLoop loop;

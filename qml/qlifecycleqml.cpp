@@ -7,6 +7,9 @@ Lifecycle::Lifecycle(QObject *parent)
 {
 }
 
-ServiceManager *Lifecycle::manager() const { return m_manager; }
+ServiceManager *Lifecycle::manager() const
+{
+    return m_manager;
+}
 
 } // namespace QLifecycle::Qml

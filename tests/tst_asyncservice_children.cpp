@@ -5,8 +5,8 @@
 #include <QLifecycle/ServiceManager>
 
 #include "asyncservicekit.h"
-#include <QLifecycle/testkit/harness.h>
 #include "workerservice.h"
+#include <QLifecycle/testkit/harness.h>
 
 using namespace QLifecycle;
 using namespace QLifecycle::Test;

@@ -7,8 +7,8 @@
 #include <QLifecycle/ServiceManager>
 
 #include "asyncservicekit.h"
-#include <QLifecycle/testkit/harness.h>
 #include "workerservice.h"
+#include <QLifecycle/testkit/harness.h>
 
 #include <QCoro/QCoroTimer>
 

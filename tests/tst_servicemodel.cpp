@@ -117,7 +117,8 @@ void tst_ServiceModel::managerStateProgressAndNames()
     b.deps = {&a};
     ServiceManager manager(&b);
     QList<double> progress;
-    connect(&manager, &ServiceManager::progressChanged, this, [&](double p) { progress.append(p); });
+    connect(&manager, &ServiceManager::progressChanged, this,
+            [&](double p) { progress.append(p); });
     QSignalSpy starting(&manager, &ServiceManager::startingServicesChanged);
     runBlocking(manager.start());
     QCOMPARE(progress, (QList<double>{0.5, 1.0}));

@@ -4,8 +4,8 @@
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
 
-#include <QLifecycle/testkit/harness.h>
 #include "workerservice.h"
+#include <QLifecycle/testkit/harness.h>
 
 #include <QtCore/QThread>
 

@@ -5,9 +5,9 @@
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
 
+#include "workerservice.h"
 #include <QLifecycle/testkit/eventlog.h>
 #include <QLifecycle/testkit/harness.h>
-#include "workerservice.h"
 
 #include <QtCore/QThread>
 

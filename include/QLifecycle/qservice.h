@@ -166,9 +166,8 @@ public:
      */
     // clang-format off (clang-format 14 cannot lay out requires-clauses)
     template<typename F>
-        requires(!detail::isTask<std::decay_t<F>> && !detail::isFuture<std::decay_t<F>> &&
-                 !detail::MakesTask<F>)
-    auto addTask(F &&function, const TaskOptions &options = {});
+    requires(!detail::isTask<std::decay_t<F>> && !detail::isFuture<std::decay_t<F>> &&
+             !detail::MakesTask<F>) auto addTask(F &&function, const TaskOptions &options = {});
     // clang-format on
     /*!
      * Starts \a child (and its dependencies) while this service runs, as a task: the child

@@ -10,7 +10,7 @@ QList<QService::State> states(const QSignalSpy &spy)
     return result;
 }
 
-template <typename Object>
+template<typename Object>
 static bool waitFor(Object *object, QService::State state, std::chrono::milliseconds timeout)
 {
     QDeadlineTimer deadline(timeout);

@@ -98,7 +98,7 @@ inline void finishService(QService *service)
 }
 
 // The what() of `error` when it is an exception of type E, else std::nullopt.
-template <typename E>
+template<typename E>
 std::optional<QString> whatIf(const std::exception_ptr &error)
 {
     if (!error)
@@ -114,7 +114,7 @@ std::optional<QString> whatIf(const std::exception_ptr &error)
 
 // Runs `task` and returns the LifecycleError it threw; std::nullopt (and a warning) if it
 // returned or threw anything else.
-template <typename T>
+template<typename T>
 std::optional<QString> expectLifecycleError(QCoro::Task<T> task,
                                             std::chrono::milliseconds timeout = 5s)
 {

@@ -83,7 +83,12 @@ QFuture<T> canceledFuture()
 
 // Whether a callable names itself, like Python's __str__ (name()) or __repr__ (toString()).
 template<typename F>
-concept HasName = requires(const F &f) { QString(f.name()); } || requires(const F &f) {
+concept HasName = requires(const F &f)
+{
+    QString(f.name());
+}
+|| requires(const F &f)
+{
     QString(f.toString());
 };
 

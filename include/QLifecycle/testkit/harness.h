@@ -32,7 +32,7 @@ struct BlockingState {
     QEventLoop loop;
 };
 
-template <typename T>
+template<typename T>
 QCoro::Task<> drive(QCoro::Task<T> task, std::shared_ptr<BlockingState> state,
                     std::shared_ptr<std::optional<T>> result)
 {
@@ -79,7 +79,7 @@ inline void runBlocking(QCoro::Task<> task, std::chrono::milliseconds timeout = 
     detail::wait(state, timeout);
 }
 
-template <typename T>
+template<typename T>
 T runBlocking(QCoro::Task<T> task, std::chrono::milliseconds timeout = 10s)
 {
     auto state = std::make_shared<detail::BlockingState>();
@@ -94,12 +94,13 @@ QLIFECYCLE_TEST_EXPORT QList<QService::State> states(const QSignalSpy &spy);
 
 // Spins the event loop until `object` (a service or a manager) is in `state`.
 QLIFECYCLE_TEST_EXPORT bool waitForState(QService *service, QService::State state,
-                  std::chrono::milliseconds timeout = 10s);
+                                         std::chrono::milliseconds timeout = 10s);
 QLIFECYCLE_TEST_EXPORT bool waitForState(ServiceManager *manager, QService::State state,
-                  std::chrono::milliseconds timeout = 10s);
+                                         std::chrono::milliseconds timeout = 10s);
 
 // Runs `task` and returns the Error it threw; a test failure if it threw nothing else.
-QLIFECYCLE_TEST_EXPORT std::optional<Error> expectError(QCoro::Task<> task, std::chrono::milliseconds timeout = 10s);
+QLIFECYCLE_TEST_EXPORT std::optional<Error> expectError(QCoro::Task<> task,
+                                                        std::chrono::milliseconds timeout = 10s);
 
 } // namespace QLifecycle::Test
 
