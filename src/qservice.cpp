@@ -150,7 +150,7 @@ const std::shared_ptr<detail::TaskSet> &QServicePrivate::tasksFor(const QService
 void QServicePrivate::beginStart(QService *service)
 {
     service->d->failure.reset();
-    service->d->tasks = std::make_shared<detail::TaskSet>(service);
+    service->d->tasks.reset(); // a fresh set is made when the first task or wait needs one
     setTaskCounts(service, 0, 0);
     service->m_errorString = QString();
     setState(service, QService::State::Starting);

@@ -44,9 +44,9 @@ TaskHandle TaskHandle::begin(QService *service, TaskKind kind, const QString &na
                                     << "added from another thread than the service's";
         return {};
     }
-    const std::shared_ptr<TaskSet> set = QServicePrivate::get(service)->tasks;
+    const std::shared_ptr<TaskSet> &set = QServicePrivate::tasksFor(service);
     const State state = service->state();
-    if (!set || set->phase() != TaskSet::Phase::Open ||
+    if (set->phase() != TaskSet::Phase::Open ||
         (state != State::Starting && state != State::Running)) {
         warnRefused(service, label());
         return {};
@@ -117,8 +117,7 @@ std::shared_ptr<GuardRace> GuardRace::make(QService *service)
                          QMetaEnum::fromType<QService::State>().valueToKey(int(service->state()))));
         return race;
     }
-    if (const std::shared_ptr<TaskSet> set = QServicePrivate::get(service)->tasks)
-        set->addGuard(race);
+    QServicePrivate::tasksFor(service)->addGuard(race); // interrupted when the service stops
     return race;
 }
 
