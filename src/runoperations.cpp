@@ -15,17 +15,6 @@ namespace QLifecycle {
 // deadline. What follows from it (which service is next) is decided in run.cpp.
 
 namespace {
-bool isCancellation(const std::exception_ptr &error)
-{
-    try {
-        std::rethrow_exception(error);
-    } catch (const Cancelled &) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
 // A start that failed or was cancelled: its tasks are cancelled, not awaited (CONTRACT 3).
 void abandonTasks(QService *service)
 {
@@ -198,7 +187,7 @@ void Run::finished(int n, quint32 generation, std::exception_ptr error)
     const qint64 elapsed = node.clock.elapsed();
     if (node.phase == NodePhase::Starting) {
         QServicePrivate::setStartDuration(service, elapsed);
-        if (error && m_stopRequested && isCancellation(error)) {
+        if (error && m_stopRequested && detail::isCancellation(error)) {
             // Cancelled by the stop request: not a failure, and it takes no lease.
             node.phase = NodePhase::StartFailed;
             abandonTasks(service);

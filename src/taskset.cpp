@@ -11,7 +11,16 @@ thread_local TaskRecord *t_current = nullptr;
 thread_local quint64 t_sequence = 0;
 thread_local quint64 t_boundary = 0;
 
-bool isCancelled(const std::exception_ptr &error)
+template<typename Node>
+void unlinkFrom(Node *&head, Node *&tail, Node *node, Node *Node::*prev, Node *Node::*next)
+{
+    (node->*prev ? node->*prev->*next : head) = node->*next;
+    (node->*next ? node->*next->*prev : tail) = node->*prev;
+    node->*prev = node->*next = nullptr;
+}
+} // namespace
+
+bool isCancellation(const std::exception_ptr &error)
 {
     try {
         std::rethrow_exception(error);
@@ -21,15 +30,6 @@ bool isCancelled(const std::exception_ptr &error)
         return false;
     }
 }
-
-template<typename Node>
-void unlinkFrom(Node *&head, Node *&tail, Node *node, Node *Node::*prev, Node *Node::*next)
-{
-    (node->*prev ? node->*prev->*next : head) = node->*next;
-    (node->*next ? node->*next->*prev : tail) = node->*prev;
-    node->*prev = node->*next = nullptr;
-}
-} // namespace
 
 TaskRecord *currentTask()
 {
@@ -133,7 +133,7 @@ void TaskSet::ended(TaskRecord *record, std::exception_ptr error, bool cancelled
     auto serviceName = [this] {
         return m_service ? m_service->name() : QStringLiteral("(destroyed)");
     };
-    if (error && !cancelled && !isCancelled(error)) {
+    if (error && !cancelled && !isCancellation(error)) {
         if (AwaitedFutures::contains(record->future)) {
             qCDebug(lcTask).noquote() << serviceName() << "task" << record->displayName()
                                       << "failed; its awaiter takes the error";
