@@ -2,7 +2,6 @@
 // S1-S12 come from facet's asyncio suite: here they are driven from a coroutine
 // (co_await manager.start()/stop(), the equivalent of `async with`). S13-S21 come from its
 // blocking suite: here they are driven from plain test functions through the event loop.
-// S8 and S9 need background tasks: they are ported in tst_tasks with that feature.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -14,6 +13,43 @@ using namespace QLifecycle;
 using namespace QLifecycle::Test;
 
 namespace {
+// S8's endless background task: counts how often it saw the cancellation.
+QCoro::Task<> endless(QService *service, int *cancellations)
+{
+    try {
+        for (;;)
+            co_await service->sleepFor(std::chrono::milliseconds(1));
+    } catch (const Cancelled &) {
+        ++*cancellations;
+        throw;
+    }
+}
+
+// S9's task that raises.
+QCoro::Task<> raises(QService *service)
+{
+    co_await service->sleepFor(std::chrono::milliseconds(1));
+    throw std::runtime_error("task failed");
+}
+
+// A service whose start() adds one background task, then yields once.
+class WithTask : public QService
+{
+public:
+    bool endlessTask = true;
+    int cancellations = 0;
+
+protected:
+    QCoro::Task<> start() override
+    {
+        if (endlessTask)
+            addTask(endless(this, &cancellations));
+        else
+            addTask(raises(this));
+        co_await sleepFor(std::chrono::milliseconds(1));
+    }
+};
+
 bool primaryIsRuntimeError(const Error &error)
 {
     try {
@@ -35,6 +71,8 @@ private:
     QCoro::Task<> failingStartBody();
     QCoro::Task<> rollbackBody(bool brokenFirst);
     QCoro::Task<> parallelRollbackBody();
+    QCoro::Task<> endlessTaskBody();
+    QCoro::Task<> failingTaskBody();
     QCoro::Task<> diamondBody();
     QCoro::Task<> sharedAcrossManagersBody();
     QCoro::Task<> dependencyFailsBody();
@@ -50,6 +88,8 @@ private Q_SLOTS:
     void s5_parallelFailureStopsStartedSibling() { runBlocking(parallelRollbackBody()); }
     void s6_diamondStartsSharedOnceInStrictOrder() { runBlocking(diamondBody()); }
     void s7_serviceSharedWithSecondManagerIsRefused() { runBlocking(sharedAcrossManagersBody()); }
+    void s8_endlessTaskIsCancelledOnceOnExit() { runBlocking(endlessTaskBody()); }
+    void s9_failingTaskRaisesAndTheServiceRestarts() { runBlocking(failingTaskBody()); }
     void s10_dependencyFailureSkipsDependent() { runBlocking(dependencyFailsBody()); }
     void s11_parallelGroupStartsAndStopsEachOnce() { runBlocking(parallelGroupBody()); }
     void s12_bareServiceRuns() { runBlocking(bareServiceBody()); }
@@ -145,6 +185,38 @@ QCoro::Task<> tst_FacetScenarios::parallelRollbackBody()
     CO_COMPARE(valid.startReturns, 1);
     CO_COMPARE(valid.stopReturns, 1);
     CO_COMPARE(valid.state(), State::Stopped);
+}
+
+QCoro::Task<> tst_FacetScenarios::endlessTaskBody()
+{
+    WithTask service;
+    ServiceManager manager(&service);
+    co_await manager.start();
+    CO_COMPARE(service.pendingTaskCount(), 1);
+    co_await manager.stop(); // exits without raising
+    CO_COMPARE(service.cancellations, 1);
+    CO_COMPARE(service.state(), State::Stopped);
+}
+
+QCoro::Task<> tst_FacetScenarios::failingTaskBody()
+{
+    WithTask service;
+    service.endlessTask = false;
+    ServiceManager manager(&service);
+    for (int run = 1; run <= 2; ++run) { // the same instance, started again
+        // Like facet's run(): the task may fail while the start is still going on (then the
+        // start raises) or once it runs (then wait() raises).
+        bool raised = false;
+        try {
+            co_await manager.start();
+            co_await manager.wait();
+        } catch (const Error &error) {
+            raised = error.primary().phase == Phase::Run &&
+                     error.primary().message.endsWith(QStringLiteral("failed: task failed"));
+        }
+        CO_VERIFY(raised);
+        CO_COMPARE(service.state(), State::Failed);
+    }
 }
 
 QCoro::Task<> tst_FacetScenarios::diamondBody()
