@@ -1,4 +1,5 @@
 #include "bench_cases.h"
+#include "benchcommon.h"
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -68,21 +69,6 @@ std::vector<std::pair<int, int>> levels(Shape shape, int n)
         break;
     }
     return result;
-}
-
-double msSince(const QElapsedTimer &clock)
-{
-    return double(clock.nsecsElapsed()) / 1e6;
-}
-
-// Runs `kickoff(&loop)` from inside a fresh event loop and returns once it quits the loop.
-template<typename Kickoff>
-void runInEventLoop(Kickoff kickoff)
-{
-    QEventLoop loop;
-    QMetaObject::invokeMethod(
-        &loop, [&loop, &kickoff] { kickoff(&loop); }, Qt::QueuedConnection);
-    loop.exec();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -155,12 +141,12 @@ QCoro::Task<> driveLibrary(const Services *services, Timing *timing, QEventLoop 
         QElapsedTimer clock;
         clock.start();
         co_await manager.start();
-        timing->startMs = msSince(clock);
+        timing->startMs = bench::msSince(clock);
         // Checked outside the timed sections.
         const qsizetype notRunning = countNotIn(*services, QService::State::Running);
         clock.restart();
         co_await manager.stop();
-        timing->stopMs = msSince(clock);
+        timing->stopMs = bench::msSince(clock);
         const qsizetype notStopped = countNotIn(*services, QService::State::Stopped);
         timing->ok =
             notRunning == 0 && notStopped == 0 && manager.state() == QService::State::Stopped;
@@ -174,7 +160,7 @@ QCoro::Task<> driveLibrary(const Services *services, Timing *timing, QEventLoop 
     } catch (...) {
         timing->error = QStringLiteral("unknown exception");
     }
-    QMetaObject::invokeMethod(loop, &QEventLoop::quit, Qt::QueuedConnection);
+    bench::quitLater(loop);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -217,7 +203,7 @@ QCoro::Task<> driveBaseline(const Objects *objects, const Levels *levels, size_t
             co_await task;
         pending.clear();
     }
-    timing->startMs = msSince(clock);
+    timing->startMs = bench::msSince(clock);
     clock.restart();
     // Stop: the mirror (parents before children).
     for (const auto &level : *levels) {
@@ -227,9 +213,9 @@ QCoro::Task<> driveBaseline(const Objects *objects, const Levels *levels, size_t
             co_await task;
         pending.clear();
     }
-    timing->stopMs = msSince(clock);
+    timing->stopMs = bench::msSince(clock);
     timing->ok = true;
-    QMetaObject::invokeMethod(loop, &QEventLoop::quit, Qt::QueuedConnection);
+    bench::quitLater(loop);
 }
 
 } // namespace
@@ -247,19 +233,11 @@ const char *shapeName(Shape shape)
     return "?";
 }
 
-std::optional<Shape> shapeFromName(const QString &name)
-{
-    for (const Shape shape : allShapes)
-        if (name == QLatin1String(shapeName(shape)))
-            return shape;
-    return std::nullopt;
-}
-
 Timing measureLibrary(Shape shape, int n)
 {
     const Services services = makeServices(shape, n);
     Timing timing;
-    runInEventLoop([&](QEventLoop *loop) { driveLibrary(&services, &timing, loop); });
+    bench::runInEventLoop([&](QEventLoop *loop) { driveLibrary(&services, &timing, loop); });
     return timing;
 }
 
@@ -275,7 +253,7 @@ Timing measureBaseline(Shape shape, int n)
     for (const auto &[first, last] : order)
         widest = std::max(widest, size_t(last - first));
     Timing timing;
-    runInEventLoop(
+    bench::runInEventLoop(
         [&](QEventLoop *loop) { driveBaseline(&objects, &order, widest, &timing, loop); });
     return timing;
 }

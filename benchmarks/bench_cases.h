@@ -4,13 +4,10 @@
 
 #include <QtCore/QString>
 
-#include <optional>
-
 enum class Shape { Wide, Tree, Chain };
 inline constexpr Shape allShapes[] = {Shape::Wide, Shape::Tree, Shape::Chain};
 
 const char *shapeName(Shape shape);
-std::optional<Shape> shapeFromName(const QString &name);
 
 // One measured start + stop. Object construction and destruction are never included.
 struct Timing {

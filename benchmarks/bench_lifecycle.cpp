@@ -24,18 +24,14 @@
 // stopping.
 
 #include "bench_cases.h"
+#include "benchcommon.h"
 
-#include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
-#include <QtCore/QStringList>
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <limits>
-#include <map>
 #include <optional>
-#include <utility>
 #include <vector>
 
 namespace {
@@ -52,25 +48,6 @@ struct CaseResult {
 double totalMs(const Timing &timing)
 {
     return timing.startMs + timing.stopMs;
-}
-
-// Peak resident set size of the whole process (VmHWM) in MiB, or -1 if unreadable.
-double peakRssMb()
-{
-    std::FILE *status = std::fopen("/proc/self/status", "r");
-    if (!status)
-        return -1;
-    double result = -1;
-    char line[256];
-    while (std::fgets(line, sizeof line, status)) {
-        long long kb = 0;
-        if (std::sscanf(line, "VmHWM: %lld kB", &kb) == 1) {
-            result = double(kb) / 1024.0;
-            break;
-        }
-    }
-    std::fclose(status);
-    return result;
 }
 
 CaseResult runCase(Shape shape, int n, int repeats)
@@ -93,22 +70,8 @@ CaseResult runCase(Shape shape, int n, int repeats)
     // VmHWM is a process-wide high-water mark, never reset: it covers this case and every
     // case before it. Cases run in increasing N, so the figure printed for a case is the
     // peak of the largest graph run so far, which is the one this case adds.
-    result.peakRssMb = peakRssMb();
+    result.peakRssMb = bench::peakRssMb();
     return result;
-}
-
-QByteArray jsonEscaped(const QString &text)
-{
-    QByteArray out;
-    for (const char c : text.toUtf8()) {
-        if (c == '"' || c == '\\')
-            out += '\\';
-        if (uchar(c) < 0x20)
-            out += ' ';
-        else
-            out += c;
-    }
-    return out;
 }
 
 void printCase(const CaseResult &c)
@@ -119,32 +82,20 @@ void printCase(const CaseResult &c)
                 shapeName(c.shape), c.n, c.library.startMs, c.library.stopMs, c.baselineMs, ratio,
                 c.peakRssMb);
     if (!c.library.ok)
-        std::printf(",\"error\":\"%s\"", jsonEscaped(c.library.error).constData());
+        std::printf(",\"error\":\"%s\"", bench::jsonEscaped(c.library.error).constData());
     std::printf("}\n");
     std::fflush(stdout);
 }
 
-// One checked target, for the summary.
-struct Check {
-    QByteArray name;
-    bool checked = false;
-    bool passed = false;
-    QByteArray detail;
-};
-
-std::vector<Check> checkTargets(const std::vector<CaseResult> &results)
+std::vector<bench::Check> checkTargets(const std::vector<CaseResult> &results)
 {
-    std::map<std::pair<Shape, int>, const CaseResult *> byCase;
-    for (const CaseResult &c : results)
-        byCase[{c.shape, c.n}] = &c;
-    auto find = [&](Shape shape, int n) -> const CaseResult * {
-        const auto it = byCase.find({shape, n});
-        return it == byCase.end() ? nullptr : it->second;
+    auto find = [&](Shape shape, int n) {
+        return bench::findCase(results, &CaseResult::shape, shape, n);
     };
 
-    std::vector<Check> checks;
+    std::vector<bench::Check> checks;
     for (const Shape shape : allShapes) {
-        Check check;
+        bench::Check check;
         check.name = QByteArray("ratio<=3 ") + shapeName(shape) + " n=10000";
         if (const CaseResult *c = find(shape, 10000)) {
             const double ratio = totalMs(c->library) / c->baselineMs;
@@ -152,24 +103,24 @@ std::vector<Check> checkTargets(const std::vector<CaseResult> &results)
             check.passed = c->library.ok && ratio <= 3.0;
             check.detail = "ratio " + QByteArray::number(ratio, 'f', 3);
             if (!c->library.ok)
-                check.detail += ", run failed: " + jsonEscaped(c->library.error);
+                check.detail += ", run failed: " + bench::jsonEscaped(c->library.error);
         }
         checks.push_back(check);
     }
     {
-        Check check;
+        bench::Check check;
         check.name = "chain n=100000 completed";
         if (const CaseResult *c = find(Shape::Chain, 100000)) {
             check.checked = true;
             check.passed = c->library.ok;
             check.detail = c->library.ok
                                ? QByteArray("completed, every service started and stopped")
-                               : "failed: " + jsonEscaped(c->library.error);
+                               : "failed: " + bench::jsonEscaped(c->library.error);
         }
         checks.push_back(check);
     }
     for (const Shape shape : allShapes) {
-        Check check;
+        bench::Check check;
         check.name = QByteArray("linear ") + shapeName(shape) + " time(100000)<=11*time(10000)";
         const CaseResult *small = find(shape, 10000);
         const CaseResult *large = find(shape, 100000);
@@ -186,33 +137,6 @@ std::vector<Check> checkTargets(const std::vector<CaseResult> &results)
     return checks;
 }
 
-void printSummary(const std::vector<Check> &checks)
-{
-    int checked = 0, missed = 0;
-    for (const Check &check : checks) {
-        if (!check.checked)
-            continue;
-        ++checked;
-        if (!check.passed) {
-            ++missed;
-            std::printf("TARGET MISSED: %s: %s\n", check.name.constData(),
-                        check.detail.constData());
-        }
-    }
-    std::printf("{\"summary\":{\"checked\":%d,\"passed\":%d,\"missed\":%d},\"targets\":[", checked,
-                checked - missed, missed);
-    bool first = true;
-    for (const Check &check : checks) {
-        std::printf("%s{\"target\":\"%s\",\"result\":\"%s\",\"detail\":\"%s\"}", first ? "" : ",",
-                    check.name.constData(),
-                    !check.checked ? "not run" : (check.passed ? "pass" : "MISSED"),
-                    check.detail.constData());
-        first = false;
-    }
-    std::printf("]}\n");
-    std::fflush(stdout);
-}
-
 } // namespace
 
 int main(int argc, char *argv[])
@@ -220,71 +144,34 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("bench_lifecycle"));
 
-    QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Start + stop of N trivial services, against a raw Qt baseline."));
-    parser.addHelpOption();
-    const QCommandLineOption quickOption(QStringLiteral("quick"),
-                                         QStringLiteral("Only N = 1000 and 10000 (smoke runs)."));
-    const QCommandLineOption shapeOption(QStringLiteral("shape"),
-                                         QStringLiteral("Only this shape: wide, tree or chain."),
-                                         QStringLiteral("shape"));
-    const QCommandLineOption nOption(QStringLiteral("n"), QStringLiteral("Only this N."),
-                                     QStringLiteral("n"));
-    const QCommandLineOption repeatOption(
-        QStringLiteral("repeat"),
-        QStringLiteral("Runs per case (default: best of 3 up to N = 10000, else 1)."),
-        QStringLiteral("count"));
-    parser.addOptions({quickOption, shapeOption, nOption, repeatOption});
-    parser.process(app);
-
-    std::vector<Shape> shapes(std::begin(allShapes), std::end(allShapes));
-    if (parser.isSet(shapeOption)) {
-        const std::optional<Shape> shape = shapeFromName(parser.value(shapeOption));
-        if (!shape) {
-            std::fprintf(stderr, "unknown shape '%s' (wide, tree or chain)\n",
-                         qPrintable(parser.value(shapeOption)));
-            return 2;
-        }
-        shapes = {*shape};
-    }
-    std::vector<int> sizes{1000, 10000, 100000};
-    if (parser.isSet(quickOption))
-        sizes = {1000, 10000};
-    if (parser.isSet(nOption)) {
-        bool ok = false;
-        const int n = parser.value(nOption).toInt(&ok);
-        if (!ok || n < 1) {
-            std::fprintf(stderr, "--n needs a positive integer\n");
-            return 2;
-        }
-        sizes = {n};
-    }
-    int repeatOverride = 0;
-    if (parser.isSet(repeatOption)) {
-        bool ok = false;
-        repeatOverride = parser.value(repeatOption).toInt(&ok);
-        if (!ok || repeatOverride < 1) {
-            std::fprintf(stderr, "--repeat needs a positive integer\n");
-            return 2;
-        }
-    }
-#ifndef NDEBUG
-    std::fprintf(stderr, "warning: assertions are enabled; benchmark a Release or "
-                         "RelWithDebInfo build\n");
-#endif
+    const bench::OptionSpec spec{
+        .description =
+            QStringLiteral("Start + stop of N trivial services, against a raw Qt baseline."),
+        .family = QStringLiteral("shape"),
+        .choices = QStringLiteral("wide, tree or chain"),
+        .quickHelp = QStringLiteral("Only N = 1000 and 10000 (smoke runs)."),
+        .repeatHelp = QStringLiteral("Runs per case (default: best of 3 up to N = 10000, else 1)."),
+        .sizes = {1000, 10000, 100000},
+        .quickSizes = {1000, 10000},
+    };
+    const std::optional<bench::Options<Shape>> options =
+        bench::parseOptions(app, spec, allShapes, shapeName);
+    if (!options)
+        return 2;
+    bench::warnIfAssertionsEnabled();
 
     // Increasing N (every shape at one N before the next N), so that the process-wide VmHWM
     // printed with each case is the peak of that case's size.
+    std::vector<int> sizes = options->sizes;
     std::sort(sizes.begin(), sizes.end());
     std::vector<CaseResult> results;
     for (const int n : sizes) {
-        for (const Shape shape : shapes) {
-            const int repeats = repeatOverride > 0 ? repeatOverride : (n <= 10000 ? 3 : 1);
+        for (const Shape shape : options->members) {
+            const int repeats = options->repeat > 0 ? options->repeat : (n <= 10000 ? 3 : 1);
             results.push_back(runCase(shape, n, repeats));
             printCase(results.back());
         }
     }
-    printSummary(checkTargets(results));
+    bench::printSummary(checkTargets(results));
     return 0;
 }

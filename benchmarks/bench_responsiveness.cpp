@@ -8,6 +8,8 @@
 //
 //   build/bench/benchmarks/bench_responsiveness [--quick]
 
+#include "benchcommon.h"
+
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
 
@@ -54,7 +56,7 @@ public:
         m_timer.setTimerType(Qt::PreciseTimer);
         m_timer.setInterval(1ms);
         QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this] {
-            const double now = m_clock.nsecsElapsed() / 1e6;
+            const double now = bench::msSince(m_clock);
             m_stalls.push_back(std::max(0.0, now - m_last - 1.0));
             m_last = now;
         });

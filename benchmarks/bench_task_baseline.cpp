@@ -2,6 +2,7 @@
 // thread-pool runs as the library run, with no framework bookkeeping (see bench_tasks.cpp).
 
 #include "bench_task_cases.h"
+#include "benchcommon.h"
 
 #include <QtConcurrent/QtConcurrentRun>
 #include <QtCore/QElapsedTimer>
@@ -96,7 +97,7 @@ double watchedPairsSpawnMs(int n)
                          [&ended] { ++ended; });
         watcher->setFuture(promise.future());
     }
-    const double ms = msSince(clock);
+    const double ms = bench::msSince(clock);
     for (QPromise<void> &promise : promises)
         promise.finish();
     return ms;
@@ -141,7 +142,7 @@ void driveBaseline(Kind kind, int n, Figures *figures, QEventLoop *loop)
         }
         break;
     }
-    figures->spawnMs = msSince(clock);
+    figures->spawnMs = bench::msSince(clock);
     probe.afterSpawn(figures, n);
 
     clock.restart();
@@ -168,7 +169,7 @@ void driveBaseline(Kind kind, int n, Figures *figures, QEventLoop *loop)
                 promise.finish();
         break;
     }
-    figures->stopMs = msSince(clock);
+    figures->stopMs = bench::msSince(clock);
     MemoryProbe::afterStop(figures);
     const int unfinished = countUnfinished(futures);
     if (kind == Kind::Future)
@@ -176,7 +177,7 @@ void driveBaseline(Kind kind, int n, Figures *figures, QEventLoop *loop)
     figures->ok = unfinished == 0;
     if (!figures->ok)
         figures->error = QStringLiteral("%1 futures unfinished").arg(unfinished);
-    quitLater(loop);
+    bench::quitLater(loop);
 }
 
 } // namespace
@@ -184,6 +185,6 @@ void driveBaseline(Kind kind, int n, Figures *figures, QEventLoop *loop)
 Figures measureBaseline(Kind kind, int n)
 {
     Figures figures;
-    runInEventLoop([&](QEventLoop *loop) { driveBaseline(kind, n, &figures, loop); });
+    bench::runInEventLoop([&](QEventLoop *loop) { driveBaseline(kind, n, &figures, loop); });
     return figures;
 }

@@ -2,6 +2,7 @@
 // helpers it shares with the baseline (bench_task_baseline.cpp).
 
 #include "bench_task_cases.h"
+#include "benchcommon.h"
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -9,7 +10,6 @@
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QEventLoop>
 #include <QtCore/QFuture>
-#include <QtCore/QMetaObject>
 #include <QtCore/QPromise>
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
@@ -19,7 +19,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <vector>
 
@@ -44,24 +43,6 @@ namespace benchtasks {
 // event queues): small next to N tasks, not nothing at N = 10 000.
 
 namespace {
-long long statusKb(const char *field)
-{
-    std::FILE *status = std::fopen("/proc/self/status", "r");
-    if (!status)
-        return -1;
-    const size_t length = std::strlen(field);
-    long long result = -1;
-    char line[256];
-    while (std::fgets(line, sizeof line, status)) {
-        if (std::strncmp(line, field, length) == 0 && line[length] == ':') {
-            std::sscanf(line + length + 1, "%lld", &result);
-            break;
-        }
-    }
-    std::fclose(status);
-    return result;
-}
-
 bool g_peakReset = false;
 } // namespace
 
@@ -74,27 +55,17 @@ void MemoryProbe::beforeSpawn()
         const bool written = std::fputs("5", refs) >= 0; // 5: reset VmHWM to VmRSS
         g_peakReset = (std::fclose(refs) == 0) && written;
     }
-    m_before = statusKb("VmRSS");
+    m_before = bench::statusKb("VmRSS");
 }
 
 void MemoryProbe::afterSpawn(Figures *figures, int n) const
 {
-    figures->rssDeltaBytes = double(statusKb("VmRSS") - m_before) * 1024.0 / n;
+    figures->rssDeltaBytes = double(bench::statusKb("VmRSS") - m_before) * 1024.0 / n;
 }
 
 void MemoryProbe::afterStop(Figures *figures)
 {
-    figures->peakRssMb = statusKb("VmHWM") / 1024.0;
-}
-
-double msSince(const QElapsedTimer &clock)
-{
-    return double(clock.nsecsElapsed()) / 1e6;
-}
-
-void quitLater(QEventLoop *loop)
-{
-    QMetaObject::invokeMethod(loop, &QEventLoop::quit, Qt::QueuedConnection);
+    figures->peakRssMb = bench::statusKb("VmHWM") / 1024.0;
 }
 
 void poll(QPromise<void> &promise)
@@ -199,7 +170,7 @@ private:
             }
             break;
         }
-        m_figures->spawnMs = msSince(clock);
+        m_figures->spawnMs = bench::msSince(clock);
         probe.afterSpawn(m_figures, m_n);
     }
 
@@ -225,7 +196,7 @@ QCoro::Task<> driveLibrary(Kind kind, int n, Figures *figures, QEventLoop *loop)
             if (kind == Kind::Future)
                 finisher.start();
             co_await manager.stop();
-            figures->stopMs = msSince(clock);
+            figures->stopMs = bench::msSince(clock);
             MemoryProbe::afterStop(figures);
             figures->taskCount = service.taskCount();
             figures->finishedTaskCount = service.finishedTaskCount();
@@ -247,7 +218,7 @@ QCoro::Task<> driveLibrary(Kind kind, int n, Figures *figures, QEventLoop *loop)
     } catch (...) {
         figures->error = QStringLiteral("unknown exception");
     }
-    quitLater(loop);
+    bench::quitLater(loop);
 }
 
 } // namespace
@@ -265,18 +236,10 @@ const char *kindName(Kind kind)
     return "?";
 }
 
-std::optional<Kind> kindFromName(const QString &name)
-{
-    for (const Kind kind : allKinds)
-        if (name == QLatin1String(kindName(kind)))
-            return kind;
-    return std::nullopt;
-}
-
 Figures measureLibrary(Kind kind, int n)
 {
     Figures figures;
-    runInEventLoop([&](QEventLoop *loop) { driveLibrary(kind, n, &figures, loop); });
+    bench::runInEventLoop([&](QEventLoop *loop) { driveLibrary(kind, n, &figures, loop); });
     return figures;
 }
 

@@ -3,16 +3,11 @@
 // The measured cases of bench_tasks: N background tasks of one kind in one service, spawned
 // then cancelled and awaited, and the raw Qt + QCoro baseline of each kind.
 
-#include <QtCore/QEventLoop>
 #include <QtCore/QFuture>
-#include <QtCore/QMetaObject>
 #include <QtCore/QPromise>
 #include <QtCore/QString>
 
-#include <optional>
 #include <vector>
-
-class QElapsedTimer;
 
 enum class Kind {
     Coroutine, // QCoro::Task<> sleeping in QService::sleepFor(1 h)
@@ -22,7 +17,6 @@ enum class Kind {
 inline constexpr Kind allKinds[] = {Kind::Coroutine, Kind::Pool, Kind::Future};
 
 const char *kindName(Kind kind);
-std::optional<Kind> kindFromName(const QString &name);
 
 // One spawn + stop of N tasks. Object construction and destruction outside the spawn and
 // the stop are never timed.
@@ -67,20 +61,8 @@ private:
     long long m_before = 0;
 };
 
-double msSince(const QElapsedTimer &clock);
-void quitLater(QEventLoop *loop);
 // The thread-pool task of both runs: short polls, so that it ends promptly once cancelled.
 void poll(QPromise<void> &promise);
 int countUnfinished(const std::vector<QFuture<void>> &futures);
-
-// Runs `kickoff(&loop)` from inside a fresh event loop and returns once it quits the loop.
-template<typename Kickoff>
-void runInEventLoop(Kickoff kickoff)
-{
-    QEventLoop loop;
-    QMetaObject::invokeMethod(
-        &loop, [&loop, &kickoff] { kickoff(&loop); }, Qt::QueuedConnection);
-    loop.exec();
-}
 
 } // namespace benchtasks

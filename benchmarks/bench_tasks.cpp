@@ -45,16 +45,13 @@
 // taskCount == finishedTaskCount == N, every future finished).
 
 #include "bench_task_cases.h"
+#include "benchcommon.h"
 
 #include <QtCore/QByteArray>
-#include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
 
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
-#include <map>
-#include <utility>
+#include <optional>
 #include <vector>
 
 namespace {
@@ -102,17 +99,6 @@ CaseResult runCase(Kind kind, int n, int repeats)
     return result;
 }
 
-QByteArray jsonEscaped(const QString &text)
-{
-    QByteArray out;
-    for (const char c : text.toUtf8()) {
-        if (c == '"' || c == '\\')
-            out += '\\';
-        out += uchar(c) < 0x20 ? ' ' : c;
-    }
-    return out;
-}
-
 void printCase(const CaseResult &c)
 {
     std::printf("{\"kind\":\"%s\",\"n\":%d,\"spawn_us_per_task\":%.3f,\"stop_ms\":%.3f,"
@@ -130,37 +116,25 @@ void printCase(const CaseResult &c)
                     c.baseline.watchedSpawnMs * 1000.0 / c.n,
                     c.library.spawnMs / c.baseline.watchedSpawnMs);
     if (!c.library.ok)
-        std::printf(",\"error\":\"%s\"", jsonEscaped(c.library.error).constData());
+        std::printf(",\"error\":\"%s\"", bench::jsonEscaped(c.library.error).constData());
     if (!c.baseline.ok)
-        std::printf(",\"baseline_error\":\"%s\"", jsonEscaped(c.baseline.error).constData());
+        std::printf(",\"baseline_error\":\"%s\"", bench::jsonEscaped(c.baseline.error).constData());
     std::printf("}\n");
     std::fflush(stdout);
 }
 
-// One checked target, for the summary.
-struct Check {
-    QByteArray name;
-    bool checked = false;
-    bool passed = false;
-    QByteArray detail;
-};
-
-std::vector<Check> checkTargets(const std::vector<CaseResult> &results)
+std::vector<bench::Check> checkTargets(const std::vector<CaseResult> &results)
 {
-    std::map<std::pair<Kind, int>, const CaseResult *> byCase;
-    for (const CaseResult &c : results)
-        byCase[{c.kind, c.n}] = &c;
-    auto find = [&](Kind kind, int n) -> const CaseResult * {
-        const auto it = byCase.find({kind, n});
-        return it == byCase.end() ? nullptr : it->second;
+    auto find = [&](Kind kind, int n) {
+        return bench::findCase(results, &CaseResult::kind, kind, n);
     };
     auto failure = [](const CaseResult &c) {
-        return c.library.ok ? QByteArray() : ", run failed: " + jsonEscaped(c.library.error);
+        return c.library.ok ? QByteArray() : ", run failed: " + bench::jsonEscaped(c.library.error);
     };
 
-    std::vector<Check> checks;
+    std::vector<bench::Check> checks;
     for (const Kind kind : allKinds) {
-        Check check;
+        bench::Check check;
         check.name = QByteArray("spawn ratio<=3 ") + kindName(kind) + " n=10000";
         if (const CaseResult *c = find(kind, 10000)) {
             check.checked = true;
@@ -173,7 +147,7 @@ std::vector<Check> checkTargets(const std::vector<CaseResult> &results)
         checks.push_back(check);
     }
     for (const Kind kind : allKinds) {
-        Check check;
+        bench::Check check;
         check.name =
             QByteArray("linear ") + kindName(kind) + " spawn+stop(100000)<=11*spawn+stop(10000)";
         const CaseResult *small = find(kind, 10000);
@@ -190,53 +164,18 @@ std::vector<Check> checkTargets(const std::vector<CaseResult> &results)
         checks.push_back(check);
     }
     for (const Kind kind : allKinds) {
-        Check check;
+        bench::Check check;
         check.name = QByteArray(kindName(kind)) + " n=100000 in one service completed";
         if (const CaseResult *c = find(kind, 100000)) {
             check.checked = true;
             check.passed = c->library.ok;
             check.detail = c->library.ok ? QByteArray("all ended, manager Stopped, "
                                                       "taskCount == finishedTaskCount == 100000")
-                                         : "failed: " + jsonEscaped(c->library.error);
+                                         : "failed: " + bench::jsonEscaped(c->library.error);
         }
         checks.push_back(check);
     }
     return checks;
-}
-
-void printSummary(const std::vector<Check> &checks)
-{
-    int checked = 0, missed = 0;
-    for (const Check &check : checks) {
-        if (!check.checked)
-            continue;
-        ++checked;
-        if (!check.passed) {
-            ++missed;
-            std::printf("TARGET MISSED: %s: %s\n", check.name.constData(),
-                        check.detail.constData());
-        }
-    }
-    std::printf("{\"summary\":{\"checked\":%d,\"passed\":%d,\"missed\":%d,"
-                "\"peak_rss_per_case\":%s},\"targets\":[",
-                checked, checked - missed, missed, peakRssIsPerCase() ? "true" : "false");
-    bool first = true;
-    for (const Check &check : checks) {
-        std::printf("%s{\"target\":\"%s\",\"result\":\"%s\",\"detail\":\"%s\"}", first ? "" : ",",
-                    check.name.constData(),
-                    !check.checked ? "not run" : (check.passed ? "pass" : "MISSED"),
-                    check.detail.constData());
-        first = false;
-    }
-    std::printf("]}\n");
-    std::fflush(stdout);
-}
-
-bool positiveInt(const QString &text, int *value)
-{
-    bool ok = false;
-    *value = text.toInt(&ok);
-    return ok && *value > 0;
 }
 
 } // namespace
@@ -246,62 +185,31 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("bench_tasks"));
 
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Spawn + stop of N background tasks in one service, against a raw Qt baseline."));
-    parser.addHelpOption();
-    const QCommandLineOption quickOption(QStringLiteral("quick"),
-                                         QStringLiteral("Only N = 10000 (smoke runs)."));
-    const QCommandLineOption kindOption(
-        QStringLiteral("kind"), QStringLiteral("Only this kind: coroutine, pool or future."),
-        QStringLiteral("kind"));
-    const QCommandLineOption nOption(QStringLiteral("n"), QStringLiteral("Only this N."),
-                                     QStringLiteral("n"));
-    const QCommandLineOption repeatOption(QStringLiteral("repeat"),
-                                          QStringLiteral("Runs per case (default: best of 3)."),
-                                          QStringLiteral("count"));
-    parser.addOptions({quickOption, kindOption, nOption, repeatOption});
-    parser.process(app);
-
-    std::vector<Kind> kinds(std::begin(allKinds), std::end(allKinds));
-    if (parser.isSet(kindOption)) {
-        const std::optional<Kind> kind = kindFromName(parser.value(kindOption));
-        if (!kind) {
-            std::fprintf(stderr, "unknown kind '%s' (coroutine, pool or future)\n",
-                         qPrintable(parser.value(kindOption)));
-            return 2;
-        }
-        kinds = {*kind};
-    }
-    std::vector<int> sizes{10000, 100000};
-    if (parser.isSet(quickOption))
-        sizes = {10000};
-    if (parser.isSet(nOption)) {
-        int n = 0;
-        if (!positiveInt(parser.value(nOption), &n)) {
-            std::fprintf(stderr, "--n needs a positive integer\n");
-            return 2;
-        }
-        sizes = {n};
-    }
-    int repeatOverride = 0;
-    if (parser.isSet(repeatOption) && !positiveInt(parser.value(repeatOption), &repeatOverride)) {
-        std::fprintf(stderr, "--repeat needs a positive integer\n");
+    const bench::OptionSpec spec{
+        .description = QStringLiteral(
+            "Spawn + stop of N background tasks in one service, against a raw Qt baseline."),
+        .family = QStringLiteral("kind"),
+        .choices = QStringLiteral("coroutine, pool or future"),
+        .quickHelp = QStringLiteral("Only N = 10000 (smoke runs)."),
+        .repeatHelp = QStringLiteral("Runs per case (default: best of 3)."),
+        .sizes = {10000, 100000},
+        .quickSizes = {10000},
+    };
+    const std::optional<bench::Options<Kind>> options =
+        bench::parseOptions(app, spec, allKinds, kindName);
+    if (!options)
         return 2;
-    }
-#ifndef NDEBUG
-    std::fprintf(stderr, "warning: assertions are enabled; benchmark a Release or "
-                         "RelWithDebInfo build\n");
-#endif
+    bench::warnIfAssertionsEnabled();
 
     std::vector<CaseResult> results;
-    for (const int n : sizes) {
-        for (const Kind kind : kinds) {
-            const int repeats = repeatOverride > 0 ? repeatOverride : 3;
+    for (const int n : options->sizes) {
+        for (const Kind kind : options->members) {
+            const int repeats = options->repeat > 0 ? options->repeat : 3;
             results.push_back(runCase(kind, n, repeats));
             printCase(results.back());
         }
     }
-    printSummary(checkTargets(results));
+    bench::printSummary(checkTargets(results), QByteArray(",\"peak_rss_per_case\":") +
+                                                   (peakRssIsPerCase() ? "true" : "false"));
     return 0;
 }
