@@ -23,6 +23,12 @@ TestCase {
         fixture.setDatabaseFails(false)
     }
 
+    function test_0_managerReachableWithoutBoilerplate() {
+        // The singleton gives the manager the application runs (here the one made last).
+        compare(Lifecycle.manager, fixture.manager)
+        compare(Lifecycle.manager.root, fixture.api)
+    }
+
     function test_1_startAndStop() {
         compare(manager.state, Service.Stopped)
         compare(progress, 0)
