@@ -67,6 +67,7 @@ private:
     static QCoro::Task<> watch(QCoro::Task<> operation, std::weak_ptr<Run> run, int node,
                                quint32 generation);
     void follow(QCoro::Task<> operation, int node, quint32 generation);
+    void callHook(QService *service, bool starting, int node, quint32 generation);
     static QCoro::Task<> shutdown(std::shared_ptr<detail::TaskSet> tasks, QService *service,
                                   std::weak_ptr<Run> run, int node, quint32 generation);
     bool isCurrent(int node, quint32 generation) const;

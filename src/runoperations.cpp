@@ -61,17 +61,26 @@ void Run::follow(QCoro::Task<> operation, int n, quint32 generation)
     finished(n, generation, error);
 }
 
-// Calls a hook; an override that is not a coroutine may also throw before returning a task.
-// Hooks are not tasks: their first steps run outside any task's context.
-static QCoro::Task<> callHook(QService *service, bool starting, std::exception_ptr &thrown)
+// Calls start() or stop() and follows it until it ends. An override that is not a coroutine
+// may also throw before returning a task. Hooks are not tasks: their first steps run outside
+// any task's context.
+void Run::callHook(QService *service, bool starting, int n, quint32 generation)
 {
-    detail::ContextScope scope(nullptr);
-    try {
-        return starting ? QServicePrivate::callStart(service) : QServicePrivate::callStop(service);
-    } catch (...) {
-        thrown = std::current_exception();
-        return QCoro::Task<>();
+    std::exception_ptr thrown;
+    QCoro::Task<> operation;
+    {
+        detail::ContextScope scope(nullptr);
+        try {
+            operation =
+                starting ? QServicePrivate::callStart(service) : QServicePrivate::callStop(service);
+        } catch (...) {
+            thrown = std::current_exception();
+        }
     }
+    if (thrown)
+        finished(n, generation, thrown);
+    else
+        follow(std::move(operation), n, generation);
 }
 
 void Run::launchStart(int n)
@@ -92,12 +101,7 @@ void Run::launchStart(int n)
         QServicePrivate::startTimeoutOf(service);
     node.clock.start();
     QServicePrivate::beginStart(service);
-    std::exception_ptr thrown;
-    QCoro::Task<> operation = callHook(service, true, thrown);
-    if (thrown)
-        finished(n, generation, thrown);
-    else
-        follow(std::move(operation), n, generation);
+    callHook(service, true, n, generation);
     if (timeout && node.generation == generation)
         armDeadline(n, generation, *timeout);
 }
@@ -124,12 +128,7 @@ void Run::launchStop(int n)
     } else {
         if (tasks)
             tasks->closeForStop(service->name() + QStringLiteral(" is stopping"));
-        std::exception_ptr thrown;
-        QCoro::Task<> operation = callHook(service, false, thrown);
-        if (thrown)
-            finished(n, generation, thrown);
-        else
-            follow(std::move(operation), n, generation);
+        callHook(service, false, n, generation);
     }
     if (node.generation == generation)
         armDeadline(n, generation, timeout);

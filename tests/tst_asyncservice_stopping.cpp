@@ -7,6 +7,7 @@
 #include <QLifecycle/ServiceManager>
 
 #include "asyncservicekit.h"
+#include "setonexit.h"
 #include "workerservice.h"
 #include <QLifecycle/testkit/harness.h>
 
@@ -22,11 +23,6 @@ using namespace QLifecycle::Test;
 using namespace std::chrono_literals;
 
 namespace {
-struct SetOnExit {
-    bool *target;
-    explicit SetOnExit(bool *t) : target(t) {}
-    ~SetOnExit() { *target = true; } // a `finally` block
-};
 
 QCoro::Task<> sleepHundredSeconds(QService *service, bool *wokeNaturally, bool *cancelled)
 {

@@ -4,6 +4,7 @@
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
 
+#include "setonexit.h"
 #include "workerservice.h"
 #include <QLifecycle/testkit/harness.h>
 
@@ -16,15 +17,10 @@ using namespace QLifecycle::Test;
 using namespace std::chrono_literals;
 
 namespace {
-struct Flag {
-    bool *target;
-    explicit Flag(bool *t) : target(t) {}
-    ~Flag() { *target = true; } // RAII clean-up that must run when the task unwinds
-};
 
 QCoro::Task<> sleepForever(QService *service, bool *cleanedUp, int *wokenBy)
 {
-    Flag flag(cleanedUp);
+    SetOnExit flag(cleanedUp); // RAII clean-up that must run when the task unwinds
     try {
         co_await service->sleepFor(std::chrono::hours(1));
     } catch (const Cancelled &) {
@@ -35,13 +31,13 @@ QCoro::Task<> sleepForever(QService *service, bool *cleanedUp, int *wokenBy)
 
 QCoro::Task<> waitForeverOnFuture(QService *service, QFuture<void> never, bool *cleanedUp)
 {
-    Flag flag(cleanedUp);
+    SetOnExit flag(cleanedUp); // RAII clean-up that must run when the task unwinds
     co_await service->waitFor(never);
 }
 
 QCoro::Task<> waitForeverOnSignal(QService *service, QTimer *neverFires, bool *cleanedUp)
 {
-    Flag flag(cleanedUp);
+    SetOnExit flag(cleanedUp); // RAII clean-up that must run when the task unwinds
     co_await service->waitForSignal(neverFires, &QTimer::timeout);
 }
 

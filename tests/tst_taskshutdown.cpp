@@ -5,6 +5,7 @@
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
 
+#include "setonexit.h"
 #include "workerservice.h"
 #include <QLifecycle/testkit/eventlog.h>
 #include <QLifecycle/testkit/harness.h>
@@ -38,10 +39,7 @@ public:
 protected:
     QCoro::Task<> start() override
     {
-        struct Cleanup {
-            bool *flag;
-            ~Cleanup() { *flag = true; }
-        } cleanup{&cleanedUp};
+        SetOnExit cleanup(&cleanedUp);
         co_await sleepFor(std::chrono::hours(1)); // a slow connect, say
     }
     QCoro::Task<> stop() override
@@ -140,10 +138,7 @@ void tst_TaskShutdown::stopRequestCancelsCooperativeStart()
 
 QCoro::Task<> failAfterTask(QService *service, bool *cleanedUp)
 {
-    struct Cleanup {
-        bool *flag;
-        ~Cleanup() { *flag = true; }
-    } cleanup{cleanedUp};
+    SetOnExit cleanup(cleanedUp);
     co_await service->sleepFor(std::chrono::hours(1));
 }
 
