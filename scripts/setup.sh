@@ -11,6 +11,7 @@ packages=(
   qml6-module-qtqml-models qml6-module-qtqml-workerscript
   qml6-module-qtquick-controls qml6-module-qtquick-templates qml6-module-qtquick-layouts
   xvfb xauth
+  doxygen graphviz
 )
 
 missing=()

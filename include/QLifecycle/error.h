@@ -8,6 +8,11 @@
 
 #include <QLifecycle/qlifecycle_export.h>
 
+/*!
+ * \namespace QLifecycle
+ * Everything QLifecycle offers: QService, ServiceManager, Dependencies, the errors, and
+ * ServiceModel for QML. The test kit lives in QLifecycle::Test.
+ */
 namespace QLifecycle {
 
 Q_NAMESPACE_EXPORT(QLIFECYCLE_EXPORT)
@@ -21,7 +26,7 @@ enum class Phase {
 };
 Q_ENUM_NS(Phase)
 
-/*! Returns "validate", "start", "run" or "stop". */
+/*! The name of \a phase in logs: "validate", "start", "run" or "stop". */
 QLIFECYCLE_EXPORT QString phaseName(Phase phase);
 
 /*! One failure of one service, as collected by the ServiceManager. */
@@ -77,6 +82,7 @@ private:
 class QLIFECYCLE_EXPORT Cancelled : public std::exception
 {
 public:
+    /*! "cancelled: the service is stopping". */
     const char *what() const noexcept override;
 };
 
@@ -87,16 +93,21 @@ public:
 class QLIFECYCLE_EXPORT LifecycleError : public std::exception
 {
 public:
+    /*! An error saying \a message. */
     explicit LifecycleError(const QString &message);
-    /*! "api is not running (state: Stopped)", or similar. */
+    /*! What went wrong: "api is not running (Stopped)", or similar. */
     QString message() const { return QString::fromUtf8(m_what); }
+    /*! message() in UTF-8. */
     const char *what() const noexcept override { return m_what.constData(); }
 
 private:
     QByteArray m_what;
 };
 
-/*! A readable description of any exception: what() for std::exception, else a fallback. */
+/*!
+ * A readable description of any exception \a error: what() for a std::exception (unwrapped
+ * from a QUnhandledException), the text of a thrown QString or C string, else a fallback.
+ */
 QLIFECYCLE_EXPORT QString describeException(const std::exception_ptr &error);
 
 } // namespace QLifecycle

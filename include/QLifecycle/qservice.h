@@ -75,7 +75,7 @@ class QLIFECYCLE_EXPORT QService : public QObject
 
 public:
     /*!
-     * The lifecycle states (CONTRACT section 1):
+     * The lifecycle states:
      * Stopped -> Starting -> Running -> Stopping -> Stopped, with Failed reached from
      * Starting (start failed) or Stopping (stop failed, or the run had crashed).
      * A Failed service can be started again, exactly like a Stopped one.
@@ -131,14 +131,15 @@ public:
     QBindable<int> bindablePendingTaskCount() const;
 
     /*!
-     * \name Background tasks (CONTRACT 5)
+     * \name Background tasks
      * Work that lives as long as the service, added while it is Starting or Running. On stop
      * every task is cancelled, newest first, and awaited (within the graceful shutdown
      * timeout) before stop() is called. A task's exception is a crash of the service (the
      * manager stops the whole graph) unless the code awaiting its future with waitFor()
-     * receives it. Added before start or once stopping began, a task does not run: the
-     * future comes back canceled and a warning is logged. Call these on the service's thread.
+     * receives it. Added before start, once stopping began or from another thread, a task
+     * does not run: the future comes back canceled and a warning is logged.
      */
+    ///@{
     /*! Runs a coroutine on the event loop. Its cancellable waits wake with Cancelled on stop.
      *  It has already run up to its first suspension when this is called (QCoro tasks start
      *  at once); if the task is refused, the waits it is suspended in are cancelled. */
@@ -175,6 +176,7 @@ public:
      * this service runs is a crash. A child that fails is a crash of this service.
      */
     QFuture<void> addChild(QService *child, const TaskOptions &options = {});
+    ///@}
 
     /*!
      * The external-call guard: runs \a call (a callable returning a QCoro::Task) only while
@@ -185,7 +187,12 @@ public:
     template<typename F>
     auto whileRunning(F &&call) -> std::invoke_result_t<F>;
 
-    /*! \name Cancellable waits: on stop they throw Cancelled at once and unwind the coroutine. */
+    /*!
+     * \name Cancellable waits
+     * To `co_await` in a task or in start(): when the service stops they throw Cancelled at
+     * once, which unwinds the coroutine. Use them on the service's thread.
+     */
+    ///@{
     /*! Sleeps for \a duration. */
     [[nodiscard]] detail::SleepWait sleepFor(std::chrono::milliseconds duration) const
     {
@@ -198,7 +205,8 @@ public:
     {
         return detail::FutureWait<T>(this, future);
     }
-    /*! Waits for one emission of \a signal; false on timeout or if the sender is destroyed. */
+    /*! Waits for one emission of \a signal by \a sender, from any thread: true, or false
+     *  after \a timeout (negative: none) or if the sender is destroyed first. */
     template<typename Sender, typename Signal>
     [[nodiscard]] detail::SignalWait<Sender, Signal>
     waitForSignal(const Sender *sender, Signal signal,
@@ -208,9 +216,10 @@ public:
     }
     /*! True in a task that has been cancelled, or once the service is cancelling its tasks. */
     bool isCancellationRequested() const;
+    ///@}
 
 Q_SIGNALS:
-    /*! Emitted exactly once per transition, by the library only. */
+    /*! Emitted exactly once per transition, with the new \a state, by the library only. */
     void stateChanged(QLifecycle::QService::State state, QPrivateSignal);
     /*! Emitted when errorString changes. */
     void errorStringChanged(const QString &errorString, QPrivateSignal);
@@ -259,7 +268,8 @@ protected:
      */
     virtual std::optional<std::chrono::milliseconds> startTimeout() const;
 
-    /*! Reimplemented; an override must call this base implementation. */
+    /*! Reimplemented to emit nameChanged() once someone listens; an override must call this
+     *  base implementation. */
     void connectNotify(const QMetaMethod &signal) override;
 
 private:

@@ -68,6 +68,7 @@ class QLIFECYCLE_EXPORT ServiceManager : public QObject
     Q_PROPERTY(int serviceCount READ serviceCount NOTIFY servicesChanged FINAL)
 
 public:
+    /*! The states of the manager are those of a service. */
     using State = QService::State;
 
     /*! A manager for the graph below \a root (which it does not own). */

@@ -50,6 +50,7 @@ public:
 
     /*! An empty model; set a manager to fill it. */
     explicit ServiceModel(QObject *parent = nullptr);
+    /*! Destroys the model; the manager and its services are not touched. */
     ~ServiceModel() override;
 
     /*! The manager whose services are listed. */
@@ -62,8 +63,11 @@ public:
      *  ownership of a returned object without a parent. QML uses the `service` role.) */
     QService *serviceAt(int row) const;
 
+    /*! The number of services; 0 for any valid \a parent (a list has no children). */
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    /*! The value of \a role (a Role; Qt::DisplayRole gives the name) for the row of \a index. */
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    /*! The role names QML uses: "name", "state", "stateName"... (see Role). */
     QHash<int, QByteArray> roleNames() const override;
 
 Q_SIGNALS:

@@ -14,11 +14,23 @@
 #include <optional>
 #include <stdexcept>
 
+/*!
+ * \file harness.h
+ * Running coroutines from QtTest functions, waiting for states, and CO_VERIFY / CO_COMPARE
+ * for coroutine test bodies. Part of the test kit: link QLifecycle::Test and include
+ * `<QLifecycle/TestKit>`.
+ */
+
+/*!
+ * \namespace QLifecycle::Test
+ * The test kit (link QLifecycle::Test, include `<QLifecycle/TestKit>`): what QtTest suites
+ * need to test services with QCoro 0.8.
+ */
 namespace QLifecycle::Test {
 
 using namespace std::chrono_literals;
 
-// Thrown by runBlocking() when the coroutine did not finish in time.
+/*! Thrown by runBlocking() when the coroutine did not finish in time. */
 class QLIFECYCLE_TEST_EXPORT Timeout : public std::runtime_error
 {
 public:
@@ -69,9 +81,12 @@ inline void wait(const std::shared_ptr<BlockingState> &state, std::chrono::milli
 }
 } // namespace detail
 
-// Runs a coroutine to completion from a plain (non-coroutine) test function, spinning the
-// event loop; rethrows its exception, throws Timeout when it takes longer than `timeout`.
-// Unlike QCoro::waitFor in QCoro 0.8 it never hangs on an exception.
+/*!
+ * Runs \a task to completion from a plain (non-coroutine) test function, spinning the event
+ * loop; rethrows its exception, throws Timeout when it takes longer than \a timeout (the
+ * coroutine is then abandoned, still suspended). Unlike QCoro::waitFor() in QCoro 0.8 it
+ * never hangs on an exception.
+ */
 inline void runBlocking(QCoro::Task<> task, std::chrono::milliseconds timeout = 10s)
 {
     auto state = std::make_shared<detail::BlockingState>();
@@ -79,6 +94,8 @@ inline void runBlocking(QCoro::Task<> task, std::chrono::milliseconds timeout = 
     detail::wait(state, timeout);
 }
 
+/*! Runs \a task like runBlocking(QCoro::Task<>, std::chrono::milliseconds) and returns its
+ *  result. */
 template<typename T>
 T runBlocking(QCoro::Task<T> task, std::chrono::milliseconds timeout = 10s)
 {
@@ -89,27 +106,35 @@ T runBlocking(QCoro::Task<T> task, std::chrono::milliseconds timeout = 10s)
     return std::move(**result);
 }
 
-// The states carried by a QSignalSpy on QService::stateChanged or ServiceManager::stateChanged.
+/*! The states carried by \a spy, a QSignalSpy on QService::stateChanged() or
+ *  ServiceManager::stateChanged(), in the order they were emitted. */
 QLIFECYCLE_TEST_EXPORT QList<QService::State> states(const QSignalSpy &spy);
 
-// Spins the event loop until `object` (a service or a manager) is in `state`.
+/*! Spins the event loop until \a service is in \a state; false if it is not after
+ *  \a timeout. */
 QLIFECYCLE_TEST_EXPORT bool waitForState(QService *service, QService::State state,
                                          std::chrono::milliseconds timeout = 10s);
+/*! Spins the event loop until \a manager is in \a state; false if it is not after
+ *  \a timeout. */
 QLIFECYCLE_TEST_EXPORT bool waitForState(ServiceManager *manager, QService::State state,
                                          std::chrono::milliseconds timeout = 10s);
 
-// Runs `task` and returns the Error it threw; a test failure if it threw nothing else.
+/*! Runs \a task like runBlocking() and returns the Error it threw; std::nullopt if it threw
+ *  nothing or another std::exception, Timeout included (logged with qWarning()). */
 QLIFECYCLE_TEST_EXPORT std::optional<Error> expectError(QCoro::Task<> task,
                                                         std::chrono::milliseconds timeout = 10s);
 
 } // namespace QLifecycle::Test
 
-// QVERIFY/QCOMPARE expand to `return;`, which a coroutine cannot use.
+/*! QVERIFY() for coroutines: QVERIFY and QCOMPARE expand to `return;`, which a coroutine
+ *  cannot use. Fails the test and `co_return`s when \a condition is false. */
 #define CO_VERIFY(condition)                                                                       \
     do {                                                                                           \
         if (!QTest::qVerify(static_cast<bool>(condition), #condition, "", __FILE__, __LINE__))     \
             co_return;                                                                             \
     } while (false)
+/*! QCOMPARE() for coroutines: fails the test and `co_return`s when \a actual differs from
+ *  \a expected. */
 #define CO_COMPARE(actual, expected)                                                               \
     do {                                                                                           \
         if (!QTest::qCompare(actual, expected, #actual, #expected, __FILE__, __LINE__))            \

@@ -12,52 +12,64 @@
 
 namespace QLifecycle::Test {
 
-// A service whose behaviour a test scripts: delays, failures, hangs, dependencies. It writes
-// "<name>:start" when start() begins, "<name>:started" when it returns, "<name>:stop" and
-// "<name>:stopped" likewise, into an optional shared EventLog.
+/*!
+ * A service whose behaviour a test scripts: delays, failures, hangs, dependencies. It writes
+ * "<name>:start" when start() begins, "<name>:started" when it returns, "<name>:stop" and
+ * "<name>:stopped" likewise, into an optional shared EventLog. Destroying it wakes its
+ * suspended hooks, so that a test never leaves a coroutine frame behind.
+ */
 class QLIFECYCLE_TEST_EXPORT ScriptedService : public QService
 {
     Q_OBJECT
 public:
-    // How a hook behaves.
+    /*! How a hook (start() or stop()) behaves: yield, delay, hang, then throw if asked. */
     struct Script {
-        std::chrono::milliseconds delay{0}; // suspend this long first (0: complete at once)
-        bool yield = false;                 // suspend for one event-loop turn first
-        bool hang = false;                  // suspend until the service is destroyed
-        bool fail = false;                  // then throw std::runtime_error(failMessage)
-        bool throwNonStd = false;           // then throw an int instead
-        // Wait in the service's cancellable sleepFor() instead: a stop request then cancels
-        // the wait at once (Cancelled). By default the waits ignore cancellation.
+        std::chrono::milliseconds delay{0}; //!< Suspend this long (0: complete at once).
+        bool yield = false;                 //!< First suspend for one event-loop turn.
+        bool hang = false;        //!< Then suspend until woken (sleeper(), or the destructor).
+        bool fail = false;        //!< Then throw std::runtime_error(failMessage).
+        bool throwNonStd = false; //!< Then throw an int instead.
+        /*! Wait in the service's cancellable sleepFor() instead: a stop request then cancels
+         *  the wait at once (Cancelled). By default the waits ignore cancellation. */
         bool cancellable = false;
-        QString failMessage = QStringLiteral("scripted failure");
+        QString failMessage = QStringLiteral("scripted failure"); //!< The message of #fail.
     };
 
+    /*! A service named \a name (its objectName()) that records into \a log, if any. */
     explicit ScriptedService(const QString &name, EventLog *log = nullptr,
                              QObject *parent = nullptr);
+    /*! Wakes the hooks still suspended; they end without touching the service. */
     ~ScriptedService() override;
 
-    Script onStart;
-    Script onStop;
-    Dependencies deps;
+    Script onStart;    //!< How start() behaves.
+    Script onStop;     //!< How stop() behaves.
+    Dependencies deps; //!< What dependencies() returns.
+    /*! What gracefulShutdownTimeout() returns; unset: the manager's default. */
     std::optional<std::chrono::milliseconds> stopTimeout;
+    /*! What startTimeout() returns; unset: the manager's default. */
     std::optional<std::chrono::milliseconds> startLimit;
-    // When set, start() adds a task that throws std::runtime_error("scripted crash") after
-    // this delay: a crash of the running service.
+    /*! When set, start() adds a task that throws std::runtime_error("scripted crash") after
+     *  this delay (a cancellable sleepFor()): a crash of the running service. */
     std::optional<std::chrono::milliseconds> crashAfter;
 
-    int startCalls = 0;   // start() entered
-    int startReturns = 0; // start() returned normally
-    int stopCalls = 0;    // stop() entered
-    int stopReturns = 0;  // stop() returned normally
-    // State of each dependency when start() began and when stop() returned.
+    int startCalls = 0;   //!< How many times start() was entered.
+    int startReturns = 0; //!< How many times start() returned normally.
+    int stopCalls = 0;    //!< How many times stop() was entered.
+    int stopReturns = 0;  //!< How many times stop() returned normally.
+    /*! The state of each service of #deps, in order, when start() last began. */
     QList<State> dependencyStatesAtStart;
+    /*! The state of each service of #deps, in order, when stop() last returned. */
     QList<State> dependencyStatesAtStop;
 
+    /*! What the hooks that are not cancellable sleep in: `sleeper().wakeAll()` releases a
+     *  hook that hangs or waits. */
     Sleeper &sleeper() { return m_sleeper; }
+    /*! The protected gracefulShutdownTimeout(), for tests to read. */
     std::chrono::milliseconds gracefulShutdownTimeoutForTest() const
     {
         return gracefulShutdownTimeout();
     }
+    /*! Records into \a log from now on (nullptr: records nothing). */
     void setLog(EventLog *log) { m_log = log; }
 
 protected:
