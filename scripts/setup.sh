@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config dpkg-dev file
   qt6-base-dev qt6-base-dev-tools qt6-declarative-dev qt6-declarative-dev-tools qcoro-qt6-dev
   libqt6concurrent6 libqt6test6 libqt6quicktest6 libgl-dev
   qml6-module-qttest qml6-module-qtquick qml6-module-qtquick-window
