@@ -10,6 +10,13 @@
 #include <QtQml/QQmlEngine>
 
 #include <cstdio>
+#include <cstring>
+
+#if !defined(QLIFECYCLE_VERSION) || QLIFECYCLE_VERSION < QLIFECYCLE_VERSION_CHECK(0, 1, 0)
+#error "<QLifecycle/QLifecycle> gives no QLIFECYCLE_VERSION, or one below 0.1.0"
+#endif
+static_assert(QLIFECYCLE_VERSION == ((QLIFECYCLE_VERSION_MAJOR << 16) |
+                                     (QLIFECYCLE_VERSION_MINOR << 8) | QLIFECYCLE_VERSION_PATCH));
 
 using namespace QLifecycle;
 using namespace QLifecycle::Test;
@@ -23,6 +30,8 @@ static int fail(const char *what)
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
+    if (std::strcmp(QLIFECYCLE_VERSION_STRING, CONSUMER_PACKAGE_VERSION) != 0)
+        return fail("QLIFECYCLE_VERSION_STRING is not the package config's version");
     ScriptedService db(QStringLiteral("db")), api(QStringLiteral("api"));
     api.deps = {&db};
     ServiceManager manager(&api);
@@ -44,6 +53,7 @@ int main(int argc, char *argv[])
     runBlocking(manager.stop());
     if (view->property("running").toBool() || manager.state() != State::Stopped)
         return fail("the graph did not stop");
-    std::printf("consumer: Core, Qml and Test work from the installed package\n");
+    std::printf("consumer: Core, Qml and Test %s work from the installed package\n",
+                QLIFECYCLE_VERSION_STRING);
     return 0;
 }
