@@ -1,0 +1,10 @@
+#pragma once
+
+// The test objects that run the documentation's examples, one per snippets_*.cpp file.
+class QObject;
+
+QObject *makeStartExamples();
+QObject *makeTaskExamples();
+QObject *makeTestingExamples();
+QObject *makePythonExamples();
+QObject *makeFaqExamples();
