@@ -127,6 +127,15 @@ int main(int argc, char *argv[])
         std::printf("manager: %s\n", QMetaEnum::fromType<State>().valueToKey(int(state)));
         std::fflush(stdout);
     });
+    // Every transition on stdout too ("service: Database Running"), for scripts and tests.
+    for (DemoService *service : services) {
+        QObject::connect(service, &QLifecycle::QService::stateChanged, service,
+                         [service](State state) {
+                             std::printf("service: %s %s\n", qPrintable(service->name()),
+                                         QMetaEnum::fromType<State>().valueToKey(int(state)));
+                             std::fflush(stdout);
+                         });
+    }
 
     // The window. `import QLifecycle` comes from the build tree when built there, else from
     // Qt's QML import path, where QLifecycle installs it.
