@@ -1,0 +1,244 @@
+#include "checker.h"
+
+#include "invariants.h"
+
+#include <QLifecycle/testkit/harness.h>
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QDeadlineTimer>
+#include <QtCore/QElapsedTimer>
+
+#include <QtCore/QTimer>
+
+#include <coroutine>
+
+namespace QLifecycle::Property {
+
+using std::chrono::milliseconds;
+using State = QService::State;
+
+namespace {
+
+// ---- Qt messages -------------------------------------------------------------------------
+
+QStringList *s_trapped = nullptr;
+bool s_verbose = false;
+
+void trapMessage(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    const bool alarming = type == QtCriticalMsg || type == QtFatalMsg ||
+                          message.contains(QLatin1String("left running")) ||
+                          message.contains(QLatin1String("destroyed while")) ||
+                          message.contains(QLatin1String("destroyed before its graph stopped"));
+    if (alarming && s_trapped)
+        s_trapped->append(QStringLiteral("logged: ") + message);
+    if (alarming || s_verbose)
+        fprintf(stderr, "%s: %s\n", context.category ? context.category : "qt",
+                qPrintable(message));
+    if (type == QtFatalMsg)
+        abort();
+}
+
+// ---- driving one cycle -------------------------------------------------------------------
+
+QCoro::Task<> capture(QCoro::Task<> task, Outcome *outcome, QStringList *others)
+{
+    try {
+        co_await task;
+    } catch (const Error &error) {
+        outcome->threw = true;
+        outcome->failures = error.failures();
+    } catch (const std::exception &other) {
+        others->append(QString::fromUtf8(other.what()));
+    } catch (...) {
+        others->append(QStringLiteral("a non-std exception"));
+    }
+}
+
+struct Pause {
+    milliseconds delay;
+    bool await_ready() const noexcept { return delay.count() <= 0; }
+    void await_suspend(std::coroutine_handle<> handle) const
+    {
+        QTimer::singleShot(delay, Qt::PreciseTimer, QCoreApplication::instance(),
+                           [handle] { handle.resume(); });
+    }
+    void await_resume() const noexcept {}
+};
+
+QCoro::Task<> driveCycle(ServiceManager *manager, const Cycle &cycle, CycleOutcomes *out)
+{
+    QCoro::Task<> first = manager->start();
+    std::optional<QCoro::Task<>> second;
+    // Joins the start in flight, or a no-op when running. (On a Stopping graph, start() waits
+    // for the stop and starts again: a run of its own, not what this cycle checks.)
+    if (cycle.joinSecondStart &&
+        (manager->state() == State::Starting || manager->state() == State::Running))
+        second.emplace(manager->start());
+    out->joined = bool(second);
+    std::unique_ptr<QTimer> stopTimer;
+    if (cycle.stopRequest == StopRequest::AtOnce) {
+        manager->requestStop();
+    } else if (cycle.stopRequest == StopRequest::AfterDelay) {
+        stopTimer = std::make_unique<QTimer>();
+        stopTimer->setSingleShot(true);
+        QObject::connect(stopTimer.get(), &QTimer::timeout, manager, &ServiceManager::requestStop);
+        stopTimer->start(milliseconds(cycle.stopAfterMs));
+    }
+    QCoro::Task<> firstDone = capture(std::move(first), &out->start, &out->others);
+    co_await firstDone;
+    if (second) {
+        QCoro::Task<> secondDone = capture(std::move(*second), &out->secondStart, &out->others);
+        co_await secondDone;
+    }
+    stopTimer.reset();
+    if (manager->state() == State::Running) {
+        co_await Pause{milliseconds(cycle.holdMs)}; // crashes may stop the graph meanwhile
+        if (cycle.stopByWait) {
+            manager->requestStop();
+            out->waited = true;
+            QCoro::Task<> waited = capture(manager->wait(), &out->wait, &out->others);
+            co_await waited;
+        }
+    }
+    if (!settled(manager->state())) {
+        QCoro::Task<> stopped = capture(manager->stop(), &out->stop, &out->others);
+        co_await stopped;
+    }
+    if (!out->waited) { // completes at once on a stopped graph, throwing the run's error
+        QCoro::Task<> waited = capture(manager->wait(), &out->wait, &out->others);
+        co_await waited;
+    }
+}
+
+// Generous: the sum of every delay and timeout of the cycle, as if nothing ran in parallel,
+// plus slack for a loaded machine and sanitizers. Only a hang exceeds it.
+milliseconds cycleBound(const Scenario &scenario, int c)
+{
+    const Cycle &cycle = scenario.cycles[size_t(c)];
+    qint64 total = 5000 + cycle.holdMs + cycle.stopAfterMs;
+    for (const Behaviour &b : cycle.behaviours)
+        total += b.startDelayMs + b.stopDelayMs + b.startTimeoutMs + b.stopTimeoutMs + 20 +
+                 std::max(0, b.crashAfterMs) + std::max(0, b.daemonReturnAfterMs) +
+                 std::max(0, b.poolTaskMs) + std::max(0, b.adoptedFutureMs);
+    return milliseconds(total);
+}
+
+// Waits until every hook, task and producer of the scenario has ended (abandoned ones too).
+bool quiesce(Probe &probe, milliseconds limit)
+{
+    QDeadlineTimer deadline(limit);
+    while ((probe.liveCoroutines > 0 || *probe.livePool > 0) && !deadline.hasExpired())
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 5);
+    // A pool callable posts its report before it is destroyed, an adopted future's watcher
+    // hears of it through a posted event: let those arrive too.
+    QCoreApplication::sendPostedEvents();
+    QCoreApplication::processEvents();
+    return probe.liveCoroutines == 0 && *probe.livePool == 0;
+}
+
+} // namespace
+
+void installMessageTrap(bool verbose)
+{
+    s_verbose = verbose;
+    qInstallMessageHandler(trapMessage);
+}
+
+Report runScenario(const Scenario &scenario)
+{
+    Report report;
+    QElapsedTimer clock;
+    clock.start();
+    auto probe = std::make_unique<Probe>(scenario);
+    QStringList trapped;
+    s_trapped = &trapped;
+
+    std::vector<std::unique_ptr<ProbeService>> services;
+    std::vector<QService *> raw;
+    for (int i = 0; i < scenario.size(); ++i) {
+        services.push_back(std::make_unique<ProbeService>(probe.get(), i));
+        raw.push_back(services.back().get());
+    }
+    for (int i = 0; i < scenario.size(); ++i) {
+        for (const StageSpec &stage : scenario.deps[size_t(i)]) {
+            QList<QService *> members;
+            for (int s : stage.services)
+                members.append(raw[size_t(s)]);
+            services[size_t(i)]->deps.append(stage.group ? Stage(members) : Stage(members.first()));
+        }
+        QObject::connect(raw[size_t(i)], &QService::stateChanged, raw[size_t(i)],
+                         [p = probe.get(), i](State state) {
+                             p->record(p->cycle(), i).states.append(state);
+                             if (state == State::Running)
+                                 p->checkBeforeRunning(i, "reached Running");
+                             else if (state == State::Stopping)
+                                 p->checkAfterStopped(i, "began stopping");
+                         });
+    }
+    probe->setServices(raw);
+
+    auto manager = std::make_unique<ServiceManager>(raw.back());
+    manager->setDefaultGracefulShutdownTimeout(std::chrono::seconds(2));
+    QObject::connect(manager.get(), &ServiceManager::stateChanged, manager.get(),
+                     [p = probe.get()](State state) {
+                         if (s_verbose)
+                             fprintf(stderr, "cycle %d: manager %s\n", p->cycle(),
+                                     qPrintable(stateName(state)));
+                         p->cycleRun(p->cycle()).managerStates.append(state);
+                     });
+
+    std::vector<CycleOutcomes> outcomes(scenario.cycles.size());
+    std::vector<QList<Failure>> finals(scenario.cycles.size());
+    for (int c = 0; c < int(scenario.cycles.size()) && !report.hung; ++c) {
+        probe->setCycle(c);
+        const milliseconds bound = cycleBound(scenario, c);
+        try {
+            Test::runBlocking(
+                driveCycle(manager.get(), scenario.cycles[size_t(c)], &outcomes[size_t(c)]), bound);
+        } catch (const Test::Timeout &) {
+            probe->violation(
+                QStringLiteral("the cycle did not end within %1 ms").arg(bound.count()));
+            report.hung = true;
+            break;
+        }
+        ++report.cycles;
+        if (const std::optional<Error> error = manager->error())
+            finals[size_t(c)] = error->failures();
+        checkCycleEnd(*probe, *manager, finals[size_t(c)]);
+        const bool last = c + 1 == int(scenario.cycles.size());
+        if ((scenario.cycles[size_t(c)].quiesce || last) &&
+            !quiesce(*probe, std::chrono::seconds(10))) {
+            probe->violation(
+                QStringLiteral("abandoned hooks or tasks still running 10 s after the cycle"));
+            report.hung = true;
+        }
+    }
+    if (!report.hung) {
+        for (int s = 0; s < scenario.size(); ++s)
+            if (raw[size_t(s)]->pendingTaskCount() != 0)
+                probe->violation(
+                    QStringLiteral("s%1 counts %2 pending task(s) once everything ended")
+                        .arg(s)
+                        .arg(raw[size_t(s)]->pendingTaskCount()));
+        for (int c = 0; c < report.cycles; ++c)
+            checkCycle(*probe, c, finals[size_t(c)], outcomes[size_t(c)], report);
+    }
+    report.violations = probe->violations();
+    if (report.hung) {
+        // Suspended coroutines still point at these objects: leave them be.
+        (void)manager.release();
+        for (auto &service : services)
+            (void)service.release();
+        (void)probe.release();
+    } else {
+        manager.reset();
+        services.clear();
+    }
+    s_trapped = nullptr;
+    report.violations += trapped;
+    report.elapsedMs = clock.elapsed();
+    return report;
+}
+
+} // namespace QLifecycle::Property

@@ -1,0 +1,27 @@
+#pragma once
+
+// Runs a Scenario against the real ServiceManager and checks the CONTRACT invariants after
+// every cycle. Shared by tst_property (scenarios from seeds) and the fuzzer (from bytes).
+
+#include "scenario.h"
+
+#include <QtCore/QStringList>
+
+namespace QLifecycle::Property {
+
+struct Report {
+    QStringList violations;
+    bool hung = false; // a cycle overran its time bound: the scenario's objects were leaked
+    int cycles = 0;    // cycles run
+    int faults = 0;    // failures the services caused and the manager had to report
+    qint64 elapsedMs = 0;
+};
+
+// Routes Qt messages: critical and fatal ones, and warnings about services left running or
+// destroyed while running, become violations of the scenario being run; other warnings (every
+// injected fault logs one) are dropped unless `verbose`.
+void installMessageTrap(bool verbose);
+
+Report runScenario(const Scenario &scenario);
+
+} // namespace QLifecycle::Property

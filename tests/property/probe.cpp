@@ -1,0 +1,316 @@
+#include "probe.h"
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QMetaEnum>
+#include <QtCore/QPromise>
+#include <QtCore/QThread>
+#include <QtCore/QTimer>
+
+#include <algorithm>
+#include <coroutine>
+#include <stdexcept>
+
+namespace QLifecycle::Property {
+
+using std::chrono::milliseconds;
+
+namespace {
+
+// How much longer than its timeout a Timeout fault waits: the deadline (a precise timer armed
+// right after the hook began) always fires first.
+constexpr int TimeoutMarginMs = 10;
+
+const QString &nonStdText()
+{
+    static const QString text = QStringLiteral("unknown exception (not a std::exception)");
+    return text;
+}
+
+QString stateName(QService::State state)
+{
+    return QString::fromLatin1(QMetaEnum::fromType<QService::State>().valueToKey(int(state)));
+}
+
+// A wait that ignores cancellation, on a precise timer: code that does not cooperate.
+struct PreciseSleep {
+    milliseconds delay;
+    bool await_ready() const noexcept { return delay.count() <= 0; }
+    void await_suspend(std::coroutine_handle<> handle) const
+    {
+        QTimer::singleShot(delay, Qt::PreciseTimer, QCoreApplication::instance(),
+                           [handle] { handle.resume(); });
+    }
+    void await_resume() const noexcept {}
+};
+
+// Counts a thread-pool callable or an adopted future's producer until it is destroyed.
+class ExternalWork
+{
+public:
+    explicit ExternalWork(std::shared_ptr<std::atomic<int>> live) : m_live(std::move(live))
+    {
+        ++*m_live;
+    }
+    ~ExternalWork() { --*m_live; }
+
+private:
+    std::shared_ptr<std::atomic<int>> m_live;
+};
+
+QCoro::Task<> crashTask(QService *service, Probe *probe, int cycle, int index, int afterMs,
+                        bool nonStd, QString name)
+{
+    LiveCoroutine live(probe);
+    if (afterMs > 0)
+        co_await service->sleepFor(milliseconds(afterMs));
+    const QString what = name + QStringLiteral(" boom");
+    probe->record(cycle, index)
+        .fired.push_back(
+            {Phase::Run, name,
+             QStringLiteral("task '%1' failed: %2").arg(name, nonStd ? nonStdText() : what)});
+    if (nonStd)
+        throw 42;
+    throw std::runtime_error(what.toStdString());
+}
+
+QCoro::Task<> daemonTask(QService *service, Probe *probe, int cycle, int index, int afterMs,
+                         QString name)
+{
+    LiveCoroutine live(probe);
+    if (afterMs > 0)
+        co_await service->sleepFor(milliseconds(afterMs));
+    // Only a daemon that exits while its service runs is a crash (CONTRACT 5).
+    if (service->state() == QService::State::Running)
+        probe->record(cycle, index)
+            .fired.push_back(
+                {Phase::Run, name,
+                 QStringLiteral("daemon task '%1' exited while the service was running")
+                     .arg(name)});
+}
+
+} // namespace
+
+Probe::Probe(const Scenario &scenario)
+    : m_scenario(scenario), m_runs(scenario.cycles.size()), m_before(size_t(scenario.size())),
+      m_after(size_t(scenario.size()))
+{
+    for (CycleRun &run : m_runs)
+        run.services.resize(size_t(scenario.size()));
+    for (int d = 0; d < scenario.size(); ++d) {
+        std::vector<int> earlierStages;
+        for (const StageSpec &stage : scenario.deps[size_t(d)]) {
+            for (int s : stage.services) {
+                m_before[size_t(d)].push_back(s);
+                m_before[size_t(s)].insert(m_before[size_t(s)].end(), earlierStages.begin(),
+                                           earlierStages.end());
+            }
+            earlierStages.insert(earlierStages.end(), stage.services.begin(), stage.services.end());
+        }
+    }
+    for (int s = 0; s < scenario.size(); ++s) {
+        std::vector<int> &list = m_before[size_t(s)];
+        std::sort(list.begin(), list.end());
+        list.erase(std::unique(list.begin(), list.end()), list.end());
+        for (int b : list)
+            m_after[size_t(b)].push_back(s);
+    }
+}
+
+void Probe::violation(const QString &what)
+{
+    m_violations.append(QStringLiteral("cycle %1: %2").arg(m_cycle).arg(what));
+}
+
+void Probe::checkBeforeRunning(int index, const char *when)
+{
+    for (int b : before(index)) {
+        const QService::State state = service(b)->state();
+        if (state != QService::State::Running)
+            violation(QStringLiteral("s%1 %2 while s%3, which it needs, was %4")
+                          .arg(index)
+                          .arg(QLatin1String(when))
+                          .arg(b)
+                          .arg(stateName(state)));
+    }
+}
+
+void Probe::checkAfterStopped(int index, const char *when)
+{
+    for (int a : after(index)) {
+        const QService::State state = service(a)->state();
+        if (state != QService::State::Stopped && state != QService::State::Failed)
+            violation(QStringLiteral("s%1 %2 while s%3, which needs it, was %4")
+                          .arg(index)
+                          .arg(QLatin1String(when))
+                          .arg(a)
+                          .arg(stateName(state)));
+    }
+}
+
+ProbeService::ProbeService(Probe *probe, int index) : m_probe(probe), m_index(index)
+{
+    setObjectName(QStringLiteral("s%1").arg(index));
+}
+
+QString ProbeService::token(int cycle, const char *what) const
+{
+    return QStringLiteral("%1-s%2-c%3").arg(QLatin1String(what)).arg(m_index).arg(cycle);
+}
+
+void ProbeService::addTasks(int cycle, const Behaviour &b)
+{
+    Probe *probe = m_probe;
+    const int index = m_index;
+    auto added = [&](int before, const QString &name) {
+        if (taskCount() != before + 1) {
+            ++probe->record(cycle, index).refusedTasks;
+            probe->violation(
+                QStringLiteral("s%1: task %2 refused while starting").arg(index).arg(name));
+        }
+    };
+    if (b.crashAfterMs >= 0) {
+        const QString name = token(cycle, "crash");
+        const int before = taskCount();
+        if (b.crashAsCallable) {
+            addTask(
+                [this, probe, cycle, index, b, name] {
+                    return crashTask(this, probe, cycle, index, b.crashAfterMs, b.crashNonStd,
+                                     name);
+                },
+                {.name = name});
+        } else {
+            addTask(crashTask(this, probe, cycle, index, b.crashAfterMs, b.crashNonStd, name),
+                    {.name = name});
+        }
+        added(before, name);
+    }
+    if (b.daemonReturnAfterMs >= 0) {
+        const QString name = token(cycle, "daemon");
+        const int before = taskCount();
+        addTask(daemonTask(this, probe, cycle, index, b.daemonReturnAfterMs, name),
+                {.name = name, .daemon = true});
+        added(before, name);
+    }
+    if (b.poolTaskMs >= 0) {
+        // Ignores cancellation, but ends by itself: the stop waits for it (bounded).
+        const QString name = token(cycle, "pool");
+        const int before = taskCount();
+        auto work = std::make_shared<ExternalWork>(probe->livePool);
+        const unsigned long ms = (unsigned long)b.poolTaskMs;
+        addTask([work, ms](QPromise<void> &) { QThread::msleep(ms); }, {.name = name});
+        added(before, name);
+    }
+    if (b.adoptedFutureMs >= 0) {
+        // An adopted future whose producer finishes it later, cancelled or not.
+        const QString name = token(cycle, "future");
+        const int before = taskCount();
+        auto promise = std::make_shared<QPromise<void>>();
+        promise->start();
+        auto work = std::make_shared<ExternalWork>(probe->livePool);
+        QTimer::singleShot(milliseconds(b.adoptedFutureMs), QCoreApplication::instance(),
+                           [promise, work] { promise->finish(); });
+        addTask(promise->future(), {.name = name});
+        added(before, name);
+    }
+}
+
+QCoro::Task<> ProbeService::start()
+{
+    Probe *probe = m_probe;
+    const int cycle = probe->cycle();
+    const int index = m_index;
+    const Behaviour b = probe->behaviour(cycle, index);
+    LiveCoroutine live(probe);
+    ++probe->record(cycle, index).startCalls;
+    probe->checkBeforeRunning(index, "start() began");
+    addTasks(cycle, b);
+
+    if (b.startFault == HookFault::Timeout) {
+        co_await PreciseSleep{milliseconds(b.startTimeoutMs + TimeoutMarginMs)};
+        ++probe->record(cycle, index).startReturns;
+        if (probe->cycle() == cycle && state() == State::Starting)
+            probe->violation(QStringLiteral("s%1: start() outlived its %2 ms timeout unnoticed")
+                                 .arg(index)
+                                 .arg(b.startTimeoutMs));
+        co_return;
+    }
+    if (b.startDelayMs > 0) {
+        bool cancelled = false;
+        try {
+            co_await sleepFor(milliseconds(b.startDelayMs));
+        } catch (const Cancelled &) {
+            cancelled = true;
+        }
+        if (cancelled) {
+            ++probe->record(cycle, index).startCancels;
+            throw Cancelled();
+        }
+    }
+    ServiceRun &run = probe->record(cycle, index);
+    if (b.startFault == HookFault::Throw) {
+        const QString what = token(cycle, "start");
+        run.fired.push_back({Phase::Start, {}, what});
+        throw std::runtime_error(what.toStdString());
+    }
+    if (b.startFault == HookFault::ThrowNonStd) {
+        run.fired.push_back({Phase::Start, {}, nonStdText()});
+        throw 42;
+    }
+    ++run.startReturns;
+    run.startAccepted = probe->cycle() == cycle && state() == State::Starting;
+}
+
+QCoro::Task<> ProbeService::stop()
+{
+    Probe *probe = m_probe;
+    const int cycle = probe->cycle();
+    const int index = m_index;
+    const Behaviour b = probe->behaviour(cycle, index);
+    LiveCoroutine live(probe);
+    ++probe->record(cycle, index).stopCalls;
+    probe->checkBeforeRunning(index, "stop() began");
+    probe->checkAfterStopped(index, "stop() began");
+
+    if (b.stopFault == HookFault::Timeout) {
+        co_await PreciseSleep{milliseconds(b.stopTimeoutMs + TimeoutMarginMs)};
+        ++probe->record(cycle, index).stopReturns;
+        if (probe->cycle() == cycle && state() == State::Stopping)
+            probe->violation(QStringLiteral("s%1: stop() outlived its %2 ms timeout unnoticed")
+                                 .arg(index)
+                                 .arg(b.stopTimeoutMs));
+        co_return;
+    }
+    if (b.stopDelayMs > 0)
+        co_await sleepFor(milliseconds(b.stopDelayMs)); // not cancelled: the stop is on
+    ServiceRun &run = probe->record(cycle, index);
+    if (b.stopFault == HookFault::Throw) {
+        const QString what = token(cycle, "stop");
+        run.fired.push_back({Phase::Stop, {}, what});
+        throw std::runtime_error(what.toStdString());
+    }
+    if (b.stopFault == HookFault::ThrowNonStd) {
+        run.fired.push_back({Phase::Stop, {}, nonStdText()});
+        throw 42;
+    }
+    ++run.stopReturns;
+    if (state() == State::Stopping) // not abandoned: what it needs still runs
+        probe->checkBeforeRunning(index, "stop() returned");
+}
+
+std::chrono::milliseconds ProbeService::gracefulShutdownTimeout() const
+{
+    const Behaviour &b = m_probe->behaviour(m_probe->cycle(), m_index);
+    if (b.stopFault == HookFault::Timeout)
+        return milliseconds(b.stopTimeoutMs);
+    return QService::gracefulShutdownTimeout();
+}
+
+std::optional<std::chrono::milliseconds> ProbeService::startTimeout() const
+{
+    const Behaviour &b = m_probe->behaviour(m_probe->cycle(), m_index);
+    if (b.startFault == HookFault::Timeout)
+        return milliseconds(b.startTimeoutMs);
+    return std::nullopt;
+}
+
+} // namespace QLifecycle::Property

@@ -1,0 +1,132 @@
+#pragma once
+
+// What the property test records while a scenario runs: per cycle and per service, the state
+// sequence, the hooks' calls and outcomes and the faults that actually fired, plus the
+// violations seen on the spot (ordering rules are checked at the moment a hook begins).
+
+#include "scenario.h"
+
+#include <QLifecycle/QService>
+#include <QLifecycle/ServiceManager>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace QLifecycle::Property {
+
+// A failure the manager must report: the service saw its fault fire.
+struct Expected {
+    Phase phase = Phase::Start;
+    QString task;    // Run phase: the task's name; empty otherwise
+    QString message; // the exact message, or its beginning when `prefix`
+    bool prefix = false;
+};
+
+struct ServiceRun {
+    QList<QService::State> states;
+    int startCalls = 0;
+    int startReturns = 0;       // start() returned normally
+    int startCancels = 0;       // start() ended with Cancelled
+    bool startAccepted = false; // it returned while the run still waited for it
+    int stopCalls = 0;
+    int stopReturns = 0;
+    std::vector<Expected> fired;
+    int refusedTasks = 0;
+};
+
+struct CycleRun {
+    std::vector<ServiceRun> services;
+    QList<QService::State> managerStates;
+    bool startThrew = false, secondStartThrew = false, waitThrew = false, stopThrew = false;
+    QList<Failure> startError, secondStartError, waitError, stopError;
+    QStringList otherExceptions; // anything but QLifecycle::Error out of the manager
+    bool ended = false;          // the driver finished this cycle
+};
+
+// The shared state of one scenario's run.
+class Probe
+{
+public:
+    explicit Probe(const Scenario &scenario);
+
+    const Scenario &scenario() const { return m_scenario; }
+    int cycle() const { return m_cycle; }
+    void setCycle(int cycle) { m_cycle = cycle; }
+    const Behaviour &behaviour(int cycle, int service) const
+    {
+        return m_scenario.cycles[size_t(cycle)].behaviours[size_t(service)];
+    }
+    ServiceRun &record(int cycle, int service)
+    {
+        return m_runs[size_t(cycle)].services[size_t(service)];
+    }
+    CycleRun &cycleRun(int cycle) { return m_runs[size_t(cycle)]; }
+    const std::vector<CycleRun> &runs() const { return m_runs; }
+
+    // Services that must be Running while `service` starts, runs and stops: its dependencies
+    // and, in each dependent's list, the services of the stages before its own.
+    const std::vector<int> &before(int service) const { return m_before[size_t(service)]; }
+    // The reverse: services that must have stopped before `service` stops.
+    const std::vector<int> &after(int service) const { return m_after[size_t(service)]; }
+
+    void setServices(std::vector<QService *> services) { m_services = std::move(services); }
+    QService *service(int index) const { return m_services[size_t(index)]; }
+
+    void violation(const QString &what);
+    const QStringList &violations() const { return m_violations; }
+
+    // Checked when a hook begins, when a service reaches Running and when it begins stopping.
+    void checkBeforeRunning(int service, const char *when);
+    void checkAfterStopped(int service, const char *when);
+
+    // Coroutine hooks and tasks still alive, and thread-pool callables not yet destroyed.
+    int liveCoroutines = 0;
+    std::shared_ptr<std::atomic<int>> livePool = std::make_shared<std::atomic<int>>(0);
+
+private:
+    const Scenario &m_scenario;
+    int m_cycle = 0;
+    std::vector<CycleRun> m_runs;
+    std::vector<std::vector<int>> m_before, m_after;
+    std::vector<QService *> m_services;
+    QStringList m_violations;
+};
+
+// Keeps Probe::liveCoroutines up while a coroutine body runs (a local of the coroutine).
+class LiveCoroutine
+{
+public:
+    explicit LiveCoroutine(Probe *probe) : m_probe(probe) { ++m_probe->liveCoroutines; }
+    ~LiveCoroutine() { --m_probe->liveCoroutines; }
+    LiveCoroutine(const LiveCoroutine &) = delete;
+    LiveCoroutine &operator=(const LiveCoroutine &) = delete;
+
+private:
+    Probe *m_probe;
+};
+
+// A service that plays its Behaviour of the current cycle and reports to the Probe.
+class ProbeService : public QService
+{
+public:
+    ProbeService(Probe *probe, int index);
+    Dependencies deps;
+
+protected:
+    QCoro::Task<> start() override;
+    QCoro::Task<> stop() override;
+    Dependencies dependencies() const override { return deps; }
+    std::chrono::milliseconds gracefulShutdownTimeout() const override;
+    std::optional<std::chrono::milliseconds> startTimeout() const override;
+
+private:
+    void addTasks(int cycle, const Behaviour &b);
+    QString token(int cycle, const char *what) const;
+
+    Probe *m_probe;
+    int m_index;
+};
+
+} // namespace QLifecycle::Property

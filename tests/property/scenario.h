@@ -1,0 +1,128 @@
+#pragma once
+
+// Random lifecycle scenarios for the property test and the fuzzer: a dependency graph plus,
+// for each start/stop cycle, what every service does (delays, faults, tasks) and when the
+// driver asks for a stop. The generator draws every decision from a Choices source, so that
+// the same code turns either a seed (std::mt19937_64) or fuzz bytes into a scenario.
+
+#include <QtCore/QString>
+
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace QLifecycle::Property {
+
+// Where the generator's decisions come from. draw(n) is in [0, n); 0 always means the
+// plainest option (no fault, no delay, small graph), so that an exhausted fuzz input still
+// describes a valid, quiet scenario.
+class Choices
+{
+public:
+    virtual ~Choices() = default;
+    virtual quint32 draw(quint32 bound) = 0;
+
+    int upTo(int bound) { return bound <= 1 ? 0 : int(draw(quint32(bound))); }
+    int between(int low, int high) { return low + upTo(high - low + 1); }
+    // True with `percent` % probability; false when the source gives 0.
+    bool chance(int percent) { return percent > 0 && upTo(100) >= 100 - percent; }
+};
+
+// Choices from a seed: deterministic, no global state.
+class RandomChoices : public Choices
+{
+public:
+    explicit RandomChoices(quint64 seed) : m_engine(seed) {}
+    quint32 draw(quint32 bound) override { return bound ? quint32(m_engine() % bound) : 0; }
+
+private:
+    std::mt19937_64 m_engine;
+};
+
+// Choices from fuzz bytes: one byte per decision of up to 256 options, two above; zeros once
+// the input is used up.
+class ByteChoices : public Choices
+{
+public:
+    ByteChoices(const quint8 *data, size_t size) : m_data(data), m_size(size) {}
+    quint32 draw(quint32 bound) override
+    {
+        if (bound == 0)
+            return 0;
+        quint32 value = take();
+        if (bound > 256)
+            value = (value << 8) | take();
+        return value % bound;
+    }
+
+private:
+    quint32 take() { return m_offset < m_size ? m_data[m_offset++] : 0; }
+    const quint8 *m_data;
+    size_t m_size;
+    size_t m_offset = 0;
+};
+
+enum class HookFault : quint8 {
+    None,
+    Throw,       // throws std::runtime_error after its delay
+    ThrowNonStd, // throws an int after its delay
+    Timeout,     // outlasts its (short) timeout in a wait that ignores cancellation
+};
+
+// What one service does during one cycle.
+struct Behaviour {
+    int startDelayMs = 0; // in the cancellable sleepFor()
+    int stopDelayMs = 0;
+    HookFault startFault = HookFault::None;
+    HookFault stopFault = HookFault::None;
+    int startTimeoutMs = 0; // only with startFault == Timeout
+    int stopTimeoutMs = 0;  // only with stopFault == Timeout
+    int crashAfterMs = -1;  // a task that throws after this delay (cancellable), -1: none
+    bool crashNonStd = false;
+    bool crashAsCallable = false; // addTask([..] { return crash(); }) instead of addTask(crash())
+    int daemonReturnAfterMs = -1; // a daemon task that returns after this delay, -1: none
+    int poolTaskMs = -1;          // a thread-pool task that ignores cancellation, -1: none
+    int adoptedFutureMs = -1;     // an adopted QFuture finished by a timer, -1: none
+};
+
+enum class StopRequest : quint8 {
+    None,      // the graph starts completely, runs for holdMs, then stops
+    AtOnce,    // requestStop() right after start() was called, before any event-loop turn
+    AfterDelay // requestStop() stopAfterMs after start() was called
+};
+
+struct Cycle {
+    std::vector<Behaviour> behaviours; // one per service
+    StopRequest stopRequest = StopRequest::None;
+    int stopAfterMs = 0;
+    int holdMs = 0;               // how long the graph runs before the driver stops it
+    bool stopByWait = false;      // requestStop() + wait() instead of stop()
+    bool joinSecondStart = false; // a second start() joins the first one
+    bool quiesce = true;          // wait for abandoned operations before the next cycle
+};
+
+// A dependency stage: one service, or a parallel group.
+struct StageSpec {
+    std::vector<int> services;
+    bool group = false;
+};
+
+struct Scenario {
+    quint64 seed = 0;                         // for messages only
+    std::vector<std::vector<StageSpec>> deps; // per service; every index is lower than its own
+    std::vector<Cycle> cycles;
+    int root() const { return int(deps.size()) - 1; }
+    int size() const { return int(deps.size()); }
+    // A compact description, for failure reports.
+    QString describe() const;
+};
+
+struct Limits {
+    int maxServices = 300;
+    int maxCycles = 3;
+};
+
+Scenario generate(Choices &choices, const Limits &limits = {});
+
+} // namespace QLifecycle::Property
