@@ -30,8 +30,9 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${CPACK_PACKAGE_CONTACT}")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "${PROJECT_HOMEPAGE_URL}")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# Depends from the libraries' ELF dependencies (libqt6core6, libqcoro6core0, libc6, ...), and
-# between these packages from the component dependencies below, at this exact version.
+# Depends: what the libraries' ELF files need (dpkg-shlibdeps: libqt6core6, libqt6qml6, ...;
+# libqcoro6core0 and libqt6concurrent6 only where the linker kept them, as in Debug builds),
+# and between these packages from the component dependencies below, at this exact version.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
 # Where dpkg-shlibdeps finds this build's own libraries needed by another package's.
