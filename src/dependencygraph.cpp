@@ -4,6 +4,7 @@
 #include <QLifecycle/qservice.h>
 
 #include "qservice_p.h"
+#include "run.h"
 
 #include <QtCore/QStringList>
 
@@ -79,9 +80,14 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
         if (idOf(service) >= 0)
             continue;
         QServicePrivate *d = QServicePrivate::get(service);
-        const ServiceManager *owner = d->activeManager();
-        if (owner && owner != manager)
-            refuse(service, QStringLiteral("already run by another ServiceManager"));
+        // Owned by an active run of another manager, or by a run still stopping in the
+        // background after its manager was destroyed.
+        if (const std::shared_ptr<Run> owner = d->run.lock();
+            owner && owner->phase() != Run::Phase::Done && owner->manager() != manager)
+            refuse(service, owner->manager()
+                                ? QStringLiteral("already run by another ServiceManager")
+                                : QStringLiteral("still being stopped after its "
+                                                 "ServiceManager was destroyed"));
         const int id = int(graph.m_services.size());
         d->graphStamp = stamp;
         d->graphNode = id;

@@ -41,6 +41,12 @@ public:
     }
     // Every service in a valid start order (dependencies first, ties in declaration order).
     const QList<QService *> &startOrder() const { return m_startOrder; }
+    // A service that is being destroyed: its node becomes a barrier (no service).
+    void forget(int node)
+    {
+        m_startOrder.removeOne(m_services[size_t(node)]);
+        m_services[size_t(node)] = nullptr;
+    }
 
 private:
     static std::span<const int> slice(const std::vector<int> &start, const std::vector<int> &items,

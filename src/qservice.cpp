@@ -31,13 +31,18 @@ void QService::connectNotify(const QMetaMethod &signal)
 
 QService::~QService()
 {
-    if (d->activeManager() &&
-        (m_state == State::Running || m_state == State::Starting || m_state == State::Stopping)) {
+    const std::shared_ptr<Run> run = d->run.lock();
+    if (!run || run->phase() == Run::Phase::Done)
+        return;
+    if (m_state == State::Running || m_state == State::Starting || m_state == State::Stopping) {
         qCWarning(lcService).noquote()
             << name() << "destroyed while"
             << QMetaEnum::fromType<State>().valueToKey(int(m_state.value()))
             << "- stop the ServiceManager before destroying its services";
     }
+    // The run must not call this service again: it forgets it, and stops the graph if the
+    // service was needed (a failure naming it).
+    run->forget(this);
 }
 
 QService::State QService::state() const

@@ -16,7 +16,32 @@ namespace {
 // graph of instant services does not freeze a user interface.
 constexpr qint64 SliceMs = 8;
 constexpr int StepsBetweenClockChecks = 128;
+
+thread_local Run::HookScope *t_hook = nullptr;
 } // namespace
+
+Run::HookScope::HookScope(const Run *run, QService *service, bool starting)
+    : m_run(run), m_service(service), m_starting(starting), m_previous(t_hook)
+{
+    t_hook = this;
+}
+
+Run::HookScope::~HookScope()
+{
+    t_hook = m_previous;
+}
+
+QService *Run::hookInProgress(const Run *run, bool *starting)
+{
+    for (const HookScope *scope = t_hook; scope; scope = scope->m_previous) {
+        if (run && scope->m_run == run) {
+            if (starting)
+                *starting = scope->m_starting;
+            return scope->m_service;
+        }
+    }
+    return nullptr;
+}
 
 Run::Run(ServiceManager *manager, DependencyGraph graph)
     : m_manager(manager), m_graph(std::move(graph)), m_nodes(size_t(m_graph.size()))
@@ -61,6 +86,76 @@ void Run::requestStop()
     }
     advance();
 }
+void Run::orphan()
+{
+    m_manager = nullptr;
+    if (m_phase == Phase::Done)
+        return;
+    m_self = shared_from_this();
+    // Not from inside the manager's destructor: from the event loop, like any stop request.
+    QMetaObject::invokeMethod(
+        &m_context,
+        [weak = weak_from_this()] {
+            if (const std::shared_ptr<Run> self = weak.lock())
+                self->requestStop();
+        },
+        Qt::QueuedConnection);
+}
+
+void Run::forget(QService *service)
+{
+    int n = 0;
+    while (n < m_graph.size() && m_graph.service(n) != service)
+        ++n;
+    if (n == m_graph.size() || m_phase == Phase::Done)
+        return;
+    Node &node = m_nodes[size_t(n)];
+    const NodePhase phase = node.phase;
+    // Needed: it runs, or the start still counts on it.
+    const bool needed = phase == NodePhase::Starting || phase == NodePhase::Running ||
+                        phase == NodePhase::Stopping ||
+                        (phase == NodePhase::Idle && m_phase == Phase::Starting && !m_aborting);
+    const QString name = service->name();
+    if (phase == NodePhase::Starting || phase == NodePhase::Stopping)
+        settle(n); // whatever its hook does from now on is ignored
+    if (phase == NodePhase::Running || phase == NodePhase::Stopping) {
+        --m_runningServices;
+        publishProgress();
+    }
+    m_graph.forget(n); // from now on the node is a barrier: stopping it calls nothing
+    if (phase == NodePhase::Starting)
+        node.phase = NodePhase::StartFailed;
+    else if (phase == NodePhase::Stopping)
+        markStopped(n);
+    if (!needed)
+        return;
+    static const char *const phaseNames[] = {
+        "before it started", "while Starting", "while Running", "", "while Stopping", ""};
+    const Failure failure{name,
+                          QLifecycle::Phase::Run,
+                          QStringLiteral("destroyed %1; the graph is stopped")
+                              .arg(QLatin1String(phaseNames[int(phase)])),
+                          {}};
+    m_failures.append(failure);
+    qCWarning(lcManager).noquote() << failure.toString();
+    if (m_manager) {
+        ServiceManagerPrivate::setErrorString(m_manager, Error(m_failures).message());
+        ServiceManagerPrivate::emitErrorOccurred(m_manager, nullptr, failure.phase,
+                                                 failure.message);
+    }
+    m_stopRequested = true;
+    if (m_phase == Phase::Starting)
+        abortStart();
+    // Not from inside the service's destructor: from the event loop.
+    QMetaObject::invokeMethod(
+        &m_context,
+        [weak = weak_from_this()] {
+            if (const std::shared_ptr<Run> self = weak.lock())
+                self->advance();
+        },
+        Qt::QueuedConnection);
+}
+
 void Run::crash(QService *service, const QString &message, std::exception_ptr cause)
 {
     if (m_phase == Phase::Done)
@@ -172,6 +267,7 @@ void Run::enterDone()
     qCDebug(lcManager) << "run ended" << (failed() ? "with failures" : "cleanly");
     m_started.fire();
     m_done.fire();
+    m_self.reset(); // an orphaned run: advance() holds it until this step returns
 }
 
 void Run::markBusy(int n)

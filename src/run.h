@@ -40,10 +40,36 @@ public:
 
     void begin();
     void requestStop();
+    // The manager is being destroyed while the graph runs: stop the graph in the background,
+    // keeping this run alive until it is done.
+    void orphan();
+    // A service of this run is being destroyed (QService's destructor): the run forgets it,
+    // records the failure if it was needed, and stops the graph.
+    void forget(QService *service);
     // A crash of a running (or starting) service: recorded, then the whole graph stops.
     void crash(QService *service, const QString &message, std::exception_ptr cause);
 
     Phase phase() const { return m_phase; }
+    ServiceManager *manager() const { return m_manager; }
+    // The service whose start() or stop() of `run` runs on this thread now (up to its first
+    // suspension), else nullptr; `starting` tells which hook.
+    static QService *hookInProgress(const Run *run, bool *starting = nullptr);
+    // Marks the code of a hook that runs now, before its first suspension.
+    class HookScope
+    {
+    public:
+        HookScope(const Run *run, QService *service, bool starting);
+        ~HookScope();
+        HookScope(const HookScope &) = delete;
+        HookScope &operator=(const HookScope &) = delete;
+
+    private:
+        friend class Run;
+        const Run *m_run;
+        QService *m_service;
+        bool m_starting;
+        HookScope *m_previous;
+    };
     bool failed() const { return !m_failures.isEmpty(); }
     const QList<Failure> &failures() const { return m_failures; }
     const DependencyGraph &graph() const { return m_graph; }
@@ -109,6 +135,8 @@ private:
     int m_busyTail = -1;
     bool m_namesPosted = false;
     QList<Failure> m_failures;
+    std::shared_ptr<Run> m_self; // set by orphan(): the run keeps itself alive until done
+    QObject m_context;           // for queued calls to this run, on its thread
     detail::OneShot m_started;
     detail::OneShot m_done;
 };

@@ -70,6 +70,7 @@ void Run::callHook(QService *service, bool starting, int n, quint32 generation)
     QCoro::Task<> operation;
     {
         detail::ContextScope scope(nullptr);
+        const HookScope hook(this, service, starting);
         try {
             operation =
                 starting ? QServicePrivate::callStart(service) : QServicePrivate::callStop(service);
@@ -141,8 +142,13 @@ QCoro::Task<> Run::shutdown(std::shared_ptr<detail::TaskSet> tasks, QService *se
     const std::shared_ptr<Run> self = run.lock();
     if (!self || !self->isCurrent(node, generation))
         co_return; // abandoned at its deadline: stop() must not run behind the manager's back
-    detail::ContextScope scope(nullptr);
-    co_await QServicePrivate::callStop(service);
+    QCoro::Task<> stopping;
+    {
+        detail::ContextScope scope(nullptr);
+        const HookScope hook(self.get(), service, false);
+        stopping = QServicePrivate::callStop(service);
+    }
+    co_await stopping;
 }
 
 bool Run::isCurrent(int node, quint32 generation) const
@@ -179,7 +185,8 @@ void Run::finished(int n, quint32 generation, std::exception_ptr error)
     Node &node = m_nodes[size_t(n)];
     QService *service = m_graph.service(n);
     if (generation != node.generation) {
-        qCDebug(lcManager).noquote() << service->name() << "finished an abandoned operation";
+        qCDebug(lcManager).noquote() << (service ? service->name() : QStringLiteral("a service"))
+                                     << "finished an abandoned operation";
         return;
     }
     settle(n);

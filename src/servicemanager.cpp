@@ -32,6 +32,28 @@ Error destroyedError()
 }
 } // namespace
 
+// Calls that would wait for themselves, or touch the run from another thread, are refused
+// with a LifecycleError naming the services involved.
+void ServiceManagerPrivate::checkCaller(const ServiceManager *manager, const char *call)
+{
+    const QService *root = manager->d->root;
+    const QString rootName = root ? root->name() : QStringLiteral("(no root)");
+    if (QThread::currentThread() != manager->thread()) {
+        throw LifecycleError(
+            QStringLiteral("ServiceManager::%1() of the graph of %2 called from another thread "
+                           "than the manager's; use requestStart() or requestStop() there")
+                .arg(QLatin1String(call), rootName));
+    }
+    bool starting = false;
+    if (const QService *hook = Run::hookInProgress(manager->d->run.get(), &starting)) {
+        throw LifecycleError(
+            QStringLiteral("%2() called ServiceManager::%3() of its own graph (root %4), "
+                           "which would wait for %1 itself; use requestStop() instead")
+                .arg(hook->name(), QLatin1String(starting ? "start" : "stop"), QLatin1String(call),
+                     rootName));
+    }
+}
+
 ServiceManager::ServiceManager(QService *root, QObject *parent)
     : QObject(parent), d(std::make_unique<ServiceManagerPrivate>())
 {
@@ -41,9 +63,12 @@ ServiceManager::ServiceManager(QService *root, QObject *parent)
 
 ServiceManager::~ServiceManager()
 {
-    if (d->run && d->run->phase() != Run::Phase::Done)
-        qCWarning(lcManager) << "ServiceManager destroyed before its graph stopped;"
-                             << "services are left as they are";
+    if (d->run && d->run->phase() != Run::Phase::Done) {
+        qCWarning(lcManager).noquote()
+            << "ServiceManager of" << (d->root ? d->root->name() : QStringLiteral("(no root)"))
+            << "destroyed before its graph stopped; the graph is stopped in the background";
+        d->run->orphan();
+    }
     // A callable that has just ended may still hold its pool thread for an instant: give it
     // that instant before calling anything abandoned.
     if (d->pool && !d->pool->waitForDone(50)) {
@@ -149,6 +174,10 @@ ServiceManager *ServiceManager::applicationManager()
 
 void ServiceManager::requestStart()
 {
+    if (QThread::currentThread() != thread()) {
+        QMetaObject::invokeMethod(this, &ServiceManager::requestStart, Qt::QueuedConnection);
+        return;
+    }
     if (state() == State::Stopped || state() == State::Failed)
         startDetached(this);
 }
@@ -175,6 +204,7 @@ void ServiceManager::setDefaultStartTimeout(std::optional<std::chrono::milliseco
 
 QCoro::Task<> ServiceManager::start()
 {
+    ServiceManagerPrivate::checkCaller(this, "start");
     const QPointer<ServiceManager> self(this);
     for (;;) {
         const std::shared_ptr<Run> current = d->run;
@@ -221,6 +251,7 @@ QCoro::Task<> ServiceManager::start()
 
 QCoro::Task<> ServiceManager::stop()
 {
+    ServiceManagerPrivate::checkCaller(this, "stop");
     const QPointer<ServiceManager> self(this);
     const std::shared_ptr<Run> run = d->run;
     if (!run || run->phase() == Run::Phase::Done)
@@ -235,6 +266,7 @@ QCoro::Task<> ServiceManager::stop()
 
 QCoro::Task<> ServiceManager::wait()
 {
+    ServiceManagerPrivate::checkCaller(this, "wait");
     const QPointer<ServiceManager> self(this);
     const std::shared_ptr<Run> run = d->run;
     if (run && run->phase() != Run::Phase::Done) {

@@ -42,6 +42,10 @@ public:
         manager->errorOccurred(service, phase, message, ServiceManager::QPrivateSignal());
     }
 
+    // Throws LifecycleError when `call` is made from another thread than the manager's, or
+    // from one of the hooks of its own run (it would wait for itself).
+    static void checkCaller(const ServiceManager *manager, const char *call);
+
     // The pool for services' callables, made on first use.
     QThreadPool *threadPool();
 

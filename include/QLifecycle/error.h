@@ -88,7 +88,9 @@ public:
 
 /*!
  * Thrown by a call guarded with QService::whileRunning() when the service is not Running,
- * or stops running while the call is in flight.
+ * or stops running while the call is in flight; and by ServiceManager::start(), stop() and
+ * wait() when they are misused: called from another thread than the manager's, or from a
+ * start() or stop() of the manager's own graph (which they would wait for).
  */
 class QLIFECYCLE_EXPORT LifecycleError : public std::exception
 {

@@ -91,7 +91,9 @@ public:
 
     /*! Constructs a stopped service. */
     explicit QService(QObject *parent = nullptr);
-    /*! Destroys the service. Destroy services only while they are not running. */
+    /*! Destroys the service. Destroy services only while they are not running: a service
+     *  destroyed while its graph needs it is a failure of that run (phase Run, naming it),
+     *  and its manager stops the graph without calling the destroyed service again. */
     ~QService() override;
 
     /*! The current state. */

@@ -73,7 +73,9 @@ public:
 
     /*! A manager for the graph below \a root (which it does not own). */
     explicit ServiceManager(QService *root, QObject *parent = nullptr);
-    /*! Destroys the manager. Stop the graph first: a running graph is abandoned as it is. */
+    /*! Destroys the manager. Stop the graph first: a graph still running is stopped in the
+     *  background (a warning is logged), and pending start(), stop() and wait() calls then
+     *  throw Error ("the ServiceManager was destroyed") once it has stopped. */
     ~ServiceManager() override;
 
     /*! The root service. */
