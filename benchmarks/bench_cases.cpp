@@ -134,16 +134,21 @@ qsizetype countNotIn(const Services &services, QService::State state)
 // A free coroutine: its state comes in as parameters, which live in the coroutine frame
 // (a capturing lambda coroutine would lose its captures, QT-NOTES 2.2). Never awaited, so it
 // catches everything itself.
-QCoro::Task<> driveLibrary(const Services *services, Timing *timing, QEventLoop *loop)
+QCoro::Task<> driveLibrary(const Services *services, Caches caches, Timing *timing,
+                           QEventLoop *loop)
 {
     try {
         QLifecycle::ServiceManager manager(services->front().get());
+        if (caches == Caches::Cold)
+            bench::evictCaches();
         QElapsedTimer clock;
         clock.start();
         co_await manager.start();
         timing->startMs = bench::msSince(clock);
         // Checked outside the timed sections.
         const qsizetype notRunning = countNotIn(*services, QService::State::Running);
+        if (caches == Caches::Cold)
+            bench::evictCaches();
         clock.restart();
         co_await manager.stop();
         timing->stopMs = bench::msSince(clock);
@@ -189,10 +194,12 @@ using Objects = std::vector<std::unique_ptr<QObject>>;
 using Levels = std::vector<std::pair<int, int>>;
 
 QCoro::Task<> driveBaseline(const Objects *objects, const Levels *levels, size_t widest,
-                            Timing *timing, QEventLoop *loop)
+                            Caches caches, Timing *timing, QEventLoop *loop)
 {
     std::vector<QCoro::Task<>> pending;
     pending.reserve(widest);
+    if (caches == Caches::Cold)
+        bench::evictCaches();
     QElapsedTimer clock;
     clock.start();
     // Start: the deepest level first (children before parents).
@@ -204,6 +211,8 @@ QCoro::Task<> driveBaseline(const Objects *objects, const Levels *levels, size_t
         pending.clear();
     }
     timing->startMs = bench::msSince(clock);
+    if (caches == Caches::Cold)
+        bench::evictCaches();
     clock.restart();
     // Stop: the mirror (parents before children).
     for (const auto &level : *levels) {
@@ -233,15 +242,16 @@ const char *shapeName(Shape shape)
     return "?";
 }
 
-Timing measureLibrary(Shape shape, int n)
+Timing measureLibrary(Shape shape, int n, Caches caches)
 {
     const Services services = makeServices(shape, n);
     Timing timing;
-    bench::runInEventLoop([&](QEventLoop *loop) { driveLibrary(&services, &timing, loop); });
+    bench::runInEventLoop(
+        [&](QEventLoop *loop) { driveLibrary(&services, caches, &timing, loop); });
     return timing;
 }
 
-Timing measureBaseline(Shape shape, int n)
+Timing measureBaseline(Shape shape, int n, Caches caches)
 {
     const int count = objectCount(shape, n);
     Objects objects;
@@ -254,7 +264,7 @@ Timing measureBaseline(Shape shape, int n)
         widest = std::max(widest, size_t(last - first));
     Timing timing;
     bench::runInEventLoop(
-        [&](QEventLoop *loop) { driveBaseline(&objects, &order, widest, &timing, loop); });
+        [&](QEventLoop *loop) { driveBaseline(&objects, &order, widest, caches, &timing, loop); });
     return timing;
 }
 

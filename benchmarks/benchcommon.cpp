@@ -4,6 +4,7 @@
 #include <QtCore/QCoreApplication>
 #include <QtCore/QElapsedTimer>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 
@@ -37,10 +38,30 @@ long long statusKb(const char *field)
     return result;
 }
 
+namespace {
+size_t evictionBufferBytes = 0; // resident once evictCaches() ran: left out of peakRssMb()
+} // namespace
+
+void evictCaches()
+{
+    constexpr size_t bytes = size_t(128) << 20;
+    static std::vector<unsigned char> buffer(bytes);
+    evictionBufferBytes = bytes;
+    static unsigned char round = 0;
+    ++round;
+    for (size_t i = 0; i < bytes; i += 64)
+        buffer[i] = static_cast<unsigned char>(round + i);
+    unsigned sum = 0;
+    for (size_t i = 0; i < bytes; i += 64)
+        sum += buffer[i];
+    static std::atomic<unsigned> sink; // keeps the reads
+    sink.store(sum, std::memory_order_relaxed);
+}
+
 double peakRssMb()
 {
     const long long kb = statusKb("VmHWM");
-    return kb < 0 ? -1 : double(kb) / 1024.0;
+    return kb < 0 ? -1 : (double(kb) * 1024.0 - double(evictionBufferBytes)) / (1024.0 * 1024.0);
 }
 
 QByteArray jsonEscaped(const QString &text)

@@ -43,10 +43,16 @@ void runInEventLoop(Kickoff kickoff)
 // ---------------------------------------------------------------------------------------
 // Memory.
 
+// Evicts the CPU caches: writes then reads a buffer of 128 MiB (four times the largest L3 of
+// the machines these programs run on), so that the next timed section starts with cold
+// caches, whatever size of graph it touches. Not timed itself.
+void evictCaches();
+
 // One "<field>: <n> kB" line of /proc/self/status (VmRSS, VmHWM, ...), in kB; -1 if unreadable.
 long long statusKb(const char *field);
 
-// Peak resident set size of the whole process (VmHWM) in MiB, or -1 if unreadable.
+// Peak resident set size of the whole process (VmHWM) in MiB, or -1 if unreadable; the
+// buffer of evictCaches(), once used, is left out.
 double peakRssMb();
 
 // ---------------------------------------------------------------------------------------
