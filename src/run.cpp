@@ -91,6 +91,11 @@ void Run::orphan()
     m_manager = nullptr;
     if (m_phase == Phase::Done)
         return;
+    if (m_graph.startOrder().isEmpty()) { // every service destroyed already: nothing to stop
+        const std::shared_ptr<Run> keepAlive = shared_from_this();
+        enterDone();
+        return;
+    }
     m_self = shared_from_this();
     // Not from inside the manager's destructor: from the event loop, like any stop request.
     QMetaObject::invokeMethod(
@@ -127,6 +132,12 @@ void Run::forget(QService *service)
         node.phase = NodePhase::StartFailed;
     else if (phase == NodePhase::Stopping)
         markStopped(n);
+    if (m_self && m_graph.startOrder().isEmpty()) {
+        // An orphaned run whose services are all gone: over now, even if no event loop runs.
+        const std::shared_ptr<Run> keepAlive = std::move(m_self);
+        enterDone();
+        return;
+    }
     if (!needed)
         return;
     static const char *const phaseNames[] = {

@@ -64,14 +64,22 @@ QCoro::Task<> awaitWait(HookService *s)
 {
     co_await s->manager()->wait();
 }
+// How many of the hooks below have ended, however they ended.
+int s_hooksEnded = 0;
+struct CountsItsEnd {
+    ~CountsItsEnd() { ++s_hooksEnded; }
+};
+
 QCoro::Task<> suspendThenAwaitStart(HookService *s)
 {
+    const CountsItsEnd counter;
     ServiceManager *manager = s->manager();
     co_await QCoro::sleepFor(1ms);
     co_await manager->start();
 }
 QCoro::Task<> suspendThenAwaitWait(HookService *s)
 {
+    const CountsItsEnd counter;
     ServiceManager *manager = s->manager();
     co_await QCoro::sleepFor(1ms);
     co_await manager->wait();
@@ -140,6 +148,7 @@ private Q_SLOTS:
     void serviceDestroyedWhileNeededFailsTheRun();
     void serviceDestroyedAfterItsRunIsHarmless();
     void managerDestroyedWhileRunningStopsTheGraph();
+    void managerThenServicesDestroyedLeaveNothingBehind();
     void callsFromAnotherThread();
     void hookAwaitingItsOwnManagerIsRefused_data();
     void hookAwaitingItsOwnManagerIsRefused();
@@ -295,6 +304,24 @@ void tst_Misuse::managerDestroyedWhileRunningStopsTheGraph()
     runBlocking(other.stop());
 }
 
+// The same without an event loop in between: nothing is left to stop, nothing leaks
+// (LeakSanitizer checks that in the ASan build) and the waiting caller still gets its error.
+void tst_Misuse::managerThenServicesDestroyedLeaveNothingBehind()
+{
+    auto a = std::make_unique<ScriptedService>(u"a"_s);
+    auto root = std::make_unique<ScriptedService>(u"root"_s);
+    root->deps = {a.get()};
+    auto manager = std::make_unique<ServiceManager>(root.get());
+    runBlocking(manager->start());
+    QCoro::Task<> waiting = manager->wait();
+    manager.reset();
+    root.reset();
+    a.reset();
+    const std::optional<Error> destroyed = expectError(std::move(waiting));
+    QVERIFY(destroyed);
+    QCOMPARE(destroyed->message(), u"stop failed: the ServiceManager was destroyed"_s);
+}
+
 void tst_Misuse::callsFromAnotherThread()
 {
     ScriptedService root(u"root"_s);
@@ -382,12 +409,15 @@ void tst_Misuse::hookAwaitingItsManagerAfterSuspendingIsBounded()
     ServiceManager manager(&svc);
     if (!inStart)
         runBlocking(manager.start());
+    const int ended = s_hooksEnded;
     const std::optional<Error> error = expectError(inStart ? manager.start() : manager.stop());
     QVERIFY(error);
     QCOMPARE(error->primary().service, u"svc"_s);
     QVERIFY2(error->primary().message.startsWith(u"timed out after 100 ms"_s),
              qPrintable(error->message()));
     QCOMPARE(manager.state(), State::Failed);
+    // The abandoned hook is released once the run is over: its wait returns, and it ends.
+    QTRY_COMPARE(s_hooksEnded, ended + 1);
 }
 
 void tst_Misuse::requestStopFromTaskOrHook_data()
