@@ -175,6 +175,8 @@ Report runScenario(const Scenario &scenario)
                              else if (state == State::Stopping)
                                  p->checkAfterStopped(i, "began stopping");
                          });
+        QObject::connect(raw[size_t(i)], &QService::errorOccurred, raw[size_t(i)],
+                         [p = probe.get(), i] { ++p->record(p->cycle(), i).errorSignals; });
     }
     probe->setServices(raw);
 
@@ -187,6 +189,8 @@ Report runScenario(const Scenario &scenario)
                                      qPrintable(stateName(state)));
                          p->cycleRun(p->cycle()).managerStates.append(state);
                      });
+    QObject::connect(manager.get(), &ServiceManager::errorOccurred, manager.get(),
+                     [p = probe.get()] { ++p->cycleRun(p->cycle()).managerErrorSignals; });
 
     std::vector<CycleOutcomes> outcomes(scenario.cycles.size());
     std::vector<QList<Failure>> finals(scenario.cycles.size());

@@ -2,6 +2,7 @@
 
 #include <QtCore/QMetaEnum>
 
+#include <algorithm>
 #include <map>
 
 namespace QLifecycle::Property {
@@ -120,6 +121,13 @@ void checkServiceHistory(Probe &probe, int c, int s, const QList<Failure> &final
         stopTimedOut |=
             failure.phase == Phase::Stop && failure.message.startsWith(QLatin1String("timed out"));
     }
+    const int failures = int(std::count_if(final.begin(), final.end(),
+                                           [&](const Failure &f) { return f.service == name; }));
+    if (run.errorSignals != failures)
+        probe.violation(QStringLiteral("%1: %2 errorOccurred signal(s) for %3 failure(s)")
+                            .arg(name)
+                            .arg(run.errorSignals)
+                            .arg(failures));
     const QList<State> &seq = run.states;
     auto bad = [&](const QString &why) {
         probe.violation(
@@ -181,6 +189,11 @@ void checkCycle(Probe &probe, int c, const QList<Failure> &final, const CycleOut
         checkServiceHistory(probe, c, s, final);
 
     const CycleRun &run = probe.runs()[size_t(c)];
+    if (run.managerErrorSignals != final.size())
+        probe.violation(
+            QStringLiteral("the manager emitted errorOccurred %1 time(s) for %2 failure(s)")
+                .arg(run.managerErrorSignals)
+                .arg(final.size()));
     const QList<State> &m = run.managerStates;
     const State last = m.isEmpty() ? State::Stopped : m.last();
     const bool shapeOk =

@@ -34,15 +34,13 @@ struct ServiceRun {
     int stopReturns = 0;
     std::vector<Expected> fired;
     int refusedTasks = 0;
+    int errorSignals = 0; // QService::errorOccurred
 };
 
 struct CycleRun {
     std::vector<ServiceRun> services;
     QList<QService::State> managerStates;
-    bool startThrew = false, secondStartThrew = false, waitThrew = false, stopThrew = false;
-    QList<Failure> startError, secondStartError, waitError, stopError;
-    QStringList otherExceptions; // anything but QLifecycle::Error out of the manager
-    bool ended = false;          // the driver finished this cycle
+    int managerErrorSignals = 0; // ServiceManager::errorOccurred
 };
 
 // The shared state of one scenario's run.

@@ -11,11 +11,15 @@
 #include "scenario.h"
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QDateTime>
 #include <QtCore/QElapsedTimer>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 using namespace QLifecycle::Property;
 
@@ -64,6 +68,30 @@ bool parse(int argc, char **argv, Options &options)
     return options.graphs > 0 && options.maxServices > 0;
 }
 
+// The last resort against a hang that no timer can see (a busy loop on the event loop's
+// thread): names the graph and ends the process when one graph takes more than two minutes.
+constexpr qint64 WatchdogLimitMs = 120000;
+std::atomic<quint64> s_watchedSeed{0};
+std::atomic<qint64> s_watchedSince{0};
+
+void startWatchdog(const char *program)
+{
+    std::thread([program] {
+        for (;;) {
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+            const qint64 since = s_watchedSince.load();
+            if (since && QDateTime::currentMSecsSinceEpoch() - since > WatchdogLimitMs) {
+                const unsigned long long seed = s_watchedSeed.load();
+                printf("HANG: seed %llu ran for more than %lld s\nreplay: %s --seed %llu "
+                       "--graphs 1\n",
+                       seed, WatchdogLimitMs / 1000, program, seed);
+                fflush(stdout);
+                std::_Exit(1);
+            }
+        }
+    }).detach();
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -79,6 +107,7 @@ int main(int argc, char **argv)
            (unsigned long long)options.seed);
     fflush(stdout);
 
+    startWatchdog(argv[0]);
     QElapsedTimer clock;
     clock.start();
     qint64 services = 0, cycles = 0, faults = 0, failedGraphs = 0, run = 0;
@@ -89,6 +118,8 @@ int main(int argc, char **argv)
         scenario.seed = seed;
         if (options.describe)
             printf("seed %llu:\n%s\n", (unsigned long long)seed, qPrintable(scenario.describe()));
+        s_watchedSeed = seed;
+        s_watchedSince = QDateTime::currentMSecsSinceEpoch();
         const Report report = runScenario(scenario);
         ++run;
         services += scenario.size();
