@@ -145,7 +145,7 @@ std::vector<bench::Check> checkTargets(const std::vector<CaseResult> &results)
             auto growth = [&](const Timing CaseResult::*timing) {
                 return totalMs(large->*timing) / totalMs(small->*timing);
             };
-            auto figures = [&](const Timing CaseResult::*timing) {
+            auto figures = [&](const Timing CaseResult::*timing) -> QByteArray { // not a builder
                 return "x" + QByteArray::number(growth(timing), 'f', 2) + " (" +
                        QByteArray::number(totalMs(small->*timing), 'f', 3) + " ms -> " +
                        QByteArray::number(totalMs(large->*timing), 'f', 3) + " ms)";
