@@ -63,6 +63,7 @@ int ApplicationRunner::exec()
         // The loop was ended by exit() behind our back: still stop gracefully before returning.
         qCInfo(lcManager) << "event loop ended with code" << loopCode << "before the graph stopped";
         m_quitRequested = true;
+        m_loopEnded = true; // finish() must not queue an exit() for the application's next loop
         m_manager->requestStop();
         while (!m_finished && m_manager && m_manager->state() != State::Stopped &&
                m_manager->state() != State::Failed)
@@ -107,6 +108,8 @@ void ApplicationRunner::finish(int exitCode)
         return;
     m_finished = true;
     m_exitCode = exitCode;
+    if (m_loopEnded)
+        return;
     // Queued: exit() before exec() would be lost (QT-NOTES 2.8).
     QMetaObject::invokeMethod(
         QCoreApplication::instance(), [exitCode] { QCoreApplication::exit(exitCode); },

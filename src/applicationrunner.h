@@ -35,6 +35,7 @@ private:
     int m_exitCode = 0;
     bool m_quitRequested = false;
     bool m_finished = false;
+    bool m_loopEnded = false; // exec() returned before the graph stopped
 
     friend QCoro::Task<> startGraph(QPointer<ApplicationRunner> runner);
 };
