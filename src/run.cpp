@@ -121,6 +121,12 @@ void Run::forget(QService *service)
                         phase == NodePhase::Stopping ||
                         (phase == NodePhase::Idle && m_phase == Phase::Starting && !m_aborting);
     const QString name = service->name();
+    if (phase == NodePhase::Starting || phase == NodePhase::Running ||
+        phase == NodePhase::Stopping) {
+        // Its tasks must not run on with a destroyed service: cancelled now, awaited by nobody.
+        if (const auto &tasks = QServicePrivate::get(service)->tasks)
+            tasks->cancelEverythingNow();
+    }
     if (phase == NodePhase::Starting || phase == NodePhase::Stopping)
         settle(n); // whatever its hook does from now on is ignored
     if (phase == NodePhase::Running || phase == NodePhase::Stopping) {

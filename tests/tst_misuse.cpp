@@ -33,6 +33,19 @@ QCoro::Task<> hangUntilReleased(HookService *)
     co_await s_gate->sleep(-1ms);
 }
 
+// A daemon task that sleeps in a cancellable wait of its service, again and again.
+QCoro::Task<> sleepForever(HookService *s)
+{
+    for (;;)
+        co_await s->sleepFor(5ms);
+}
+QFuture<void> s_daemon;
+QCoro::Task<> startSleeper(HookService *s)
+{
+    s_daemon = s->addTask(sleepForever(s), {.name = u"sleeper"_s, .daemon = true});
+    co_return;
+}
+
 // The message of the LifecycleError that a (ready) task throws; empty if it throws nothing.
 QCoro::Task<> captureMisuse(QCoro::Task<> task, QString *message)
 {
@@ -156,6 +169,24 @@ void tst_Misuse::serviceDestroyedAfterItsRunIsHarmless()
     root.deps = {};
     runBlocking(manager.start());
     runBlocking(manager.stop());
+}
+
+// Its tasks are cancelled at once: none resumes later with the service gone.
+void tst_Misuse::serviceDestroyedWhileRunningCancelsItsTasks()
+{
+    auto *leaf = new HookService(u"leaf"_s);
+    leaf->onStart = startSleeper;
+    HookService root(u"root"_s);
+    root.deps = {leaf};
+    ServiceManager manager(&root);
+    runBlocking(manager.start());
+    QVERIFY(s_daemon.isRunning());
+    delete leaf;
+    QVERIFY(s_daemon.isCanceled());
+    const std::optional<Error> error = expectError(manager.wait());
+    QVERIFY(error);
+    QCOMPARE(error->message(), u"leaf: crashed: destroyed while Running; the graph is stopped"_s);
+    QCOMPARE(root.state(), State::Stopped);
 }
 
 void tst_Misuse::managerDestroyedWhileRunningStopsTheGraph()

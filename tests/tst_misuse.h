@@ -61,6 +61,7 @@ private Q_SLOTS:
     void serviceDestroyedWhileNeededFailsTheRun_data();
     void serviceDestroyedWhileNeededFailsTheRun();
     void serviceDestroyedAfterItsRunIsHarmless();
+    void serviceDestroyedWhileRunningCancelsItsTasks();
     void managerDestroyedWhileRunningStopsTheGraph();
     void managerThenServicesDestroyedLeaveNothingBehind();
     void callsFromAnotherThread();
