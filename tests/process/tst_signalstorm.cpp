@@ -29,7 +29,6 @@
 #include <atomic>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <random>
 #include <thread>
 
