@@ -65,21 +65,30 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
     static std::atomic<quint64> lastStamp{0}; // managers on other threads build their own graphs
     const quint64 stamp = ++lastStamp;
     DependencyGraph graph;
-    std::vector<Dependencies> stagesOf;
-    auto idOf = [stamp](QService *service) {
-        const QServicePrivate *d = QServicePrivate::get(service);
-        return d->graphStamp == stamp ? d->graphNode : -1;
-    };
+
+    // Every non-empty stage of every service, flat: the stages of service i are
+    // stageEnd[firstStage[i] .. firstStage[i + 1]), and a stage's members are the ids in
+    // memberIds from the previous stage's end to its own. A member's id is filled in as soon
+    // as it is known (when it is listed after its first visit, or when it is visited), so the
+    // edges need no second look at any service.
+    std::vector<int> memberIds, stageEnd, firstStage;
 
     // Pass 1, depth-first in declaration order (an explicit stack, no recursion): services are
     // numbered as a reader meets them, so services ready at the same moment start in that order.
-    std::vector<QService *> todo{root};
+    struct Pending {
+        QService *service;
+        int slot; // where its id goes in memberIds; -1 for the root
+    };
+    std::vector<Pending> todo{{root, -1}};
     while (!todo.empty()) {
-        QService *service = todo.back();
+        const Pending pending = todo.back();
         todo.pop_back();
-        if (idOf(service) >= 0)
-            continue;
+        QService *service = pending.service;
         QServicePrivate *d = QServicePrivate::get(service);
+        if (d->graphStamp == stamp) { // visited already, through another dependent
+            memberIds[size_t(pending.slot)] = d->graphNode;
+            continue;
+        }
         // Owned by an active run of another manager, or by a run still stopping in the
         // background after its manager was destroyed.
         if (const std::shared_ptr<Run> owner = d->run.lock();
@@ -91,7 +100,10 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
         const int id = int(graph.m_services.size());
         d->graphStamp = stamp;
         d->graphNode = id;
+        if (pending.slot >= 0)
+            memberIds[size_t(pending.slot)] = id;
         graph.m_services.push_back(service);
+        firstStage.push_back(int(stageEnd.size()));
         Dependencies stages;
         try {
             stages = QServicePrivate::dependenciesOf(service);
@@ -101,6 +113,7 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
                        describeException(std::current_exception()),
                    std::current_exception());
         }
+        const size_t firstSlot = memberIds.size();
         for (qsizetype k = 0; k < stages.size(); ++k) {
             for (QService *dependency : stages[k].services()) {
                 if (!dependency)
@@ -113,27 +126,32 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
                            QStringLiteral("lists %1 more than once").arg(dependency->name()));
                 listed->listedStamp = stamp;
                 listed->listedBy = id;
+                memberIds.push_back(listed->graphStamp == stamp ? listed->graphNode : -1);
             }
+            if (!stages[k].services().isEmpty()) // an empty group is harmless
+                stageEnd.push_back(int(memberIds.size()));
         }
+        // The members not visited yet, pushed last first so that they are visited in
+        // declaration order (empty stages have no slots: the slots follow the members).
+        size_t slot = memberIds.size();
         for (auto stage = stages.crbegin(); stage != stages.crend(); ++stage)
             for (auto it = stage->services().crbegin(); it != stage->services().crend(); ++it)
-                if (idOf(*it) < 0)
-                    todo.push_back(*it);
-        stagesOf.push_back(std::move(stages));
+                if (memberIds[--slot] < 0)
+                    todo.push_back({*it, int(slot)});
+        Q_ASSERT(slot == firstSlot);
     }
+    const int serviceCount = int(graph.m_services.size());
+    firstStage.push_back(int(stageEnd.size()));
 
     // Pass 2: the edges. A stage waits for the previous stage's anchor: its only service, or a
     // barrier standing for its whole group; the service waits for its last stage's anchor.
     std::vector<std::pair<int, int>> edges; // (node, prerequisite)
-    const int serviceCount = int(graph.m_services.size());
+    edges.reserve(memberIds.size() + size_t(serviceCount));
     for (int current = 0; current < serviceCount; ++current) {
         int previousAnchor = -1;
-        for (const Stage &stage : stagesOf[size_t(current)]) {
-            if (stage.services().isEmpty())
-                continue; // an empty group is harmless
-            std::vector<int> members;
-            for (QService *dependency : stage.services())
-                members.push_back(idOf(dependency));
+        for (int k = firstStage[size_t(current)]; k < firstStage[size_t(current) + 1]; ++k) {
+            const int *begin = memberIds.data() + (k == 0 ? 0 : stageEnd[size_t(k) - 1]);
+            const std::span<const int> members(begin, memberIds.data() + stageEnd[size_t(k)]);
             if (previousAnchor >= 0)
                 for (int member : members)
                     edges.emplace_back(member, previousAnchor);
