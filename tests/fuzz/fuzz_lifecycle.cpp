@@ -32,8 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const quint8 *data, size_t size)
     const Scenario scenario = generate(choices, {.maxServices = 40, .maxCycles = 3});
     const Report report = runScenario(scenario);
     if (!report.violations.isEmpty()) {
-        fprintf(stderr, "fuzz_lifecycle: %lld violation(s)\n",
-                (long long)report.violations.size());
+        fprintf(stderr, "fuzz_lifecycle: %lld violation(s)\n", (long long)report.violations.size());
         for (const QString &violation : report.violations)
             fprintf(stderr, "  %s\n", qPrintable(violation));
         fprintf(stderr, "scenario:\n%s\n", qPrintable(scenario.describe()));

@@ -2,9 +2,10 @@
 // process, is stopped by SIGTERM, SIGINT or by itself, and its stdout log is checked for the
 // exact start and stop orders; its exit code for the failure and second-signal cases.
 
+#include "processoutput.h"
+
 #include <QtCore/QDeadlineTimer>
 #include <QtCore/QProcess>
-#include <QtCore/QRegularExpression>
 #include <QtTest/QTest>
 
 #include <algorithm>
@@ -72,29 +73,26 @@ public:
 
     int exitCode() const { return m_process.exitCode(); }
     QProcess::ExitStatus exitStatus() const { return m_process.exitStatus(); }
-    QString standardError() const { return m_stderr; }
+    QString standardError() const { return m_output.standardError(); }
     // Everything the process printed, for failure messages.
     QString dump() const
     {
-        return u"stdout:\n"_s + m_lines.join(u'\n') + u"\nstderr:\n"_s + m_stderr;
+        return u"stdout:\n"_s + m_output.lines().join(u'\n') + u"\nstderr:\n"_s +
+               m_output.standardError();
     }
 
     // True when a stdout line starts with `text`.
-    bool hasLine(const QString &text) const
-    {
-        return std::any_of(m_lines.cbegin(), m_lines.cend(),
-                           [&](const QString &line) { return line.startsWith(text); });
-    }
+    bool hasLine(const QString &text) const { return m_output.hasLine(text); }
     // The position of "service state" among all transitions logged, or -1.
     qsizetype indexOf(const QString &service, const QString &state) const
     {
-        return m_transitions.indexOf(service + u' ' + state);
+        return m_output.transitions().indexOf(service + u' ' + state);
     }
     // Every state `service` went through, in order.
     QStringList historyOf(const QString &service) const
     {
         QStringList states;
-        for (const QString &transition : m_transitions) {
+        for (const QString &transition : m_output.transitions()) {
             if (transition.startsWith(service + u' '))
                 states.append(transition.mid(service.size() + 1));
         }
@@ -102,28 +100,10 @@ public:
     }
 
 private:
-    void readOutput()
-    {
-        // Transition lines look like "[  101 ms] Database  Running  (started in 80 ms)".
-        static const QRegularExpression transition(u"^\\[\\s*\\d+ ms\\] (\\w+)\\s+(\\w+)"_s);
-        m_pending += QString::fromUtf8(m_process.readAllStandardOutput());
-        m_stderr += QString::fromUtf8(m_process.readAllStandardError());
-        qsizetype end;
-        while ((end = m_pending.indexOf(u'\n')) >= 0) {
-            const QString line = m_pending.left(end);
-            m_pending.remove(0, end + 1);
-            m_lines.append(line);
-            const QRegularExpressionMatch match = transition.match(line);
-            if (match.hasMatch())
-                m_transitions.append(match.captured(1) + u' ' + match.captured(2));
-        }
-    }
+    void readOutput() { m_output.read(m_process); }
 
     QProcess m_process;
-    QString m_pending;
-    QStringList m_lines;
-    QStringList m_transitions; // "Database Running", in the order they were logged
-    QString m_stderr;
+    ProcessOutput m_output{consoleTransitionPattern()};
 };
 
 } // namespace

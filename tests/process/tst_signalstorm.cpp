@@ -16,6 +16,8 @@
 // them dashboards), QLIFECYCLE_STORM_ONLY (replay one run), QLIFECYCLE_STORM_JOBS (processes at a
 // time, default 4), QLIFECYCLE_STORM_DEADLINE_MS (per run, default 60000).
 
+#include "processoutput.h"
+
 #include <QtCore/QDeadlineTimer>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QHash>
@@ -59,7 +61,7 @@ Program console()
 {
     Program p{u"console"_s,
               QString::fromUtf8(CONSOLE_EXAMPLE),
-              QRegularExpression(u"^\\[\\s*\\d+ ms\\] (\\w+)\\s+(\\w+)"_s),
+              consoleTransitionPattern(),
               {u"Config"_s, u"Database"_s, u"Cache"_s, u"Metrics"_s, u"Search"_s, u"Api"_s},
               {},
               {u"summary:"_s}};
@@ -102,7 +104,7 @@ class Child
 {
 public:
     Child(const Program &program, const QStringList &arguments, const QDeadlineTimer &deadline)
-        : m_program(program), m_deadline(deadline)
+        : m_program(program), m_deadline(deadline), m_output(program.transition)
     {
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
         environment.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
@@ -150,42 +152,24 @@ public:
         return done && m_process.state() == QProcess::NotRunning;
     }
 
-    const QStringList &lines() const { return m_lines; }
-    const QStringList &transitions() const { return m_transitions; } // "Database Running"
+    const QStringList &lines() const { return m_output.lines(); }
+    const QStringList &transitions() const { return m_output.transitions(); }
     qsizetype transitionCount(const QString &state) const
     {
-        return std::count_if(m_transitions.cbegin(), m_transitions.cend(),
+        return std::count_if(transitions().cbegin(), transitions().cend(),
                              [&](const QString &t) { return t.endsWith(u' ' + state); });
     }
-    bool hasLine(const QString &prefix) const
-    {
-        return std::any_of(m_lines.cbegin(), m_lines.cend(),
-                           [&](const QString &l) { return l.startsWith(prefix); });
-    }
+    bool hasLine(const QString &prefix) const { return m_output.hasLine(prefix); }
     QProcess &process() { return m_process; }
-    QString standardError() const { return m_stderr; }
+    QString standardError() const { return m_output.standardError(); }
 
 private:
-    void read()
-    {
-        m_pending += QString::fromUtf8(m_process.readAllStandardOutput());
-        m_stderr += QString::fromUtf8(m_process.readAllStandardError());
-        qsizetype end;
-        while ((end = m_pending.indexOf(u'\n')) >= 0) {
-            const QString line = m_pending.left(end);
-            m_pending.remove(0, end + 1);
-            m_lines.append(line);
-            const QRegularExpressionMatch match = m_program.transition.match(line);
-            if (match.hasMatch())
-                m_transitions.append(match.captured(1) + u' ' + match.captured(2));
-        }
-    }
+    void read() { m_output.read(m_process); }
 
     const Program &m_program;
     QDeadlineTimer m_deadline;
     QProcess m_process;
-    QString m_pending, m_stderr;
-    QStringList m_lines, m_transitions;
+    ProcessOutput m_output;
 };
 
 struct Outcome {

@@ -55,17 +55,6 @@ QCoro::Task<> capture(QCoro::Task<> task, Outcome *outcome, QStringList *others)
     }
 }
 
-struct Pause {
-    milliseconds delay;
-    bool await_ready() const noexcept { return delay.count() <= 0; }
-    void await_suspend(std::coroutine_handle<> handle) const
-    {
-        QTimer::singleShot(delay, Qt::PreciseTimer, QCoreApplication::instance(),
-                           [handle] { handle.resume(); });
-    }
-    void await_resume() const noexcept {}
-};
-
 QCoro::Task<> driveCycle(ServiceManager *manager, const Cycle &cycle, CycleOutcomes *out)
 {
     QCoro::Task<> first = manager->start();
@@ -93,7 +82,7 @@ QCoro::Task<> driveCycle(ServiceManager *manager, const Cycle &cycle, CycleOutco
     }
     stopTimer.reset();
     if (manager->state() == State::Running) {
-        co_await Pause{milliseconds(cycle.holdMs)}; // crashes may stop the graph meanwhile
+        co_await PreciseSleep{milliseconds(cycle.holdMs)}; // crashes may stop the graph meanwhile
         if (cycle.stopByWait) {
             manager->requestStop();
             out->waited = true;

@@ -31,18 +31,6 @@ QString stateName(QService::State state)
     return QString::fromLatin1(QMetaEnum::fromType<QService::State>().valueToKey(int(state)));
 }
 
-// A wait that ignores cancellation, on a precise timer: code that does not cooperate.
-struct PreciseSleep {
-    milliseconds delay;
-    bool await_ready() const noexcept { return delay.count() <= 0; }
-    void await_suspend(std::coroutine_handle<> handle) const
-    {
-        QTimer::singleShot(delay, Qt::PreciseTimer, QCoreApplication::instance(),
-                           [handle] { handle.resume(); });
-    }
-    void await_resume() const noexcept {}
-};
-
 // Counts a thread-pool callable or an adopted future's producer until it is destroyed.
 class ExternalWork
 {

@@ -9,12 +9,30 @@
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
 
+#include <QtCore/QCoreApplication>
+#include <QtCore/QTimer>
+
 #include <atomic>
+#include <chrono>
+#include <coroutine>
 #include <memory>
 #include <optional>
 #include <vector>
 
 namespace QLifecycle::Property {
+
+// A wait that ignores cancellation, on a precise timer: code that does not cooperate, and the
+// driver's pauses between lifecycle calls.
+struct PreciseSleep {
+    std::chrono::milliseconds delay;
+    bool await_ready() const noexcept { return delay.count() <= 0; }
+    void await_suspend(std::coroutine_handle<> handle) const
+    {
+        QTimer::singleShot(delay, Qt::PreciseTimer, QCoreApplication::instance(),
+                           [handle] { handle.resume(); });
+    }
+    void await_resume() const noexcept {}
+};
 
 // A failure the manager must report: the service saw its fault fire.
 struct Expected {
