@@ -228,11 +228,40 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
         refuse(first, QStringLiteral("cycle: ") + names.join(QStringLiteral(" -> ")));
     }
 
-    graph.m_startOrder.reserve(n);
-    for (int node : order)
-        if (QService *service = graph.service(node))
-            graph.m_startOrder.append(service);
+    graph.m_positionOf.assign(size_t(n), -1);
+    graph.m_ordered.reserve(size_t(serviceCount));
+    for (int node : order) {
+        if (graph.service(node)) {
+            graph.m_positionOf[size_t(node)] = int(graph.m_ordered.size());
+            graph.m_ordered.push_back(graph.service(node));
+        }
+    }
+    graph.m_liveServices = serviceCount;
     return graph;
+}
+
+const QList<QService *> &DependencyGraph::startOrder() const
+{
+    if (m_startOrderStale) {
+        m_startOrder.clear();
+        m_startOrder.reserve(m_liveServices);
+        for (QService *service : m_ordered)
+            if (service)
+                m_startOrder.append(service);
+        m_startOrderStale = false;
+    }
+    return m_startOrder;
+}
+
+void DependencyGraph::forget(int node)
+{
+    const int position = m_positionOf[size_t(node)];
+    if (position < 0 || !m_ordered[size_t(position)])
+        return;
+    m_ordered[size_t(position)] = nullptr;
+    m_services[size_t(node)] = nullptr;
+    --m_liveServices;
+    m_startOrderStale = true;
 }
 
 } // namespace QLifecycle

@@ -2,6 +2,7 @@
 
 #include <QtCore/QList>
 
+#include <algorithm>
 #include <span>
 #include <vector>
 
@@ -39,14 +40,21 @@ public:
     {
         return slice(m_dependentStart, m_dependents, node);
     }
-    // Every service in a valid start order (dependencies first, ties in declaration order).
-    const QList<QService *> &startOrder() const { return m_startOrder; }
-    // A service that is being destroyed: its node becomes a barrier (no service).
-    void forget(int node)
+    // Every service in a valid start order (dependencies first, ties in declaration order),
+    // without the services forgotten since.
+    const QList<QService *> &startOrder() const;
+    // How many services startOrder() lists, in O(1).
+    int serviceCount() const { return m_liveServices; }
+    // The node of `service`, or -1 if it is not (or no longer) in this graph.
+    int nodeOf(const QService *service, int hint) const
     {
-        m_startOrder.removeOne(m_services[size_t(node)]);
-        m_services[size_t(node)] = nullptr;
+        if (hint >= 0 && hint < size() && m_services[size_t(hint)] == service)
+            return hint;
+        const auto it = std::find(m_services.begin(), m_services.end(), service);
+        return service && it != m_services.end() ? int(it - m_services.begin()) : -1;
     }
+    // A service that is being destroyed: its node becomes a barrier (no service). O(1).
+    void forget(int node);
 
 private:
     static std::span<const int> slice(const std::vector<int> &start, const std::vector<int> &items,
@@ -59,7 +67,11 @@ private:
     std::vector<QService *> m_services;
     std::vector<int> m_prereqStart, m_prereqs;       // compressed rows: node -> prerequisites
     std::vector<int> m_dependentStart, m_dependents; // compressed rows: node -> dependents
-    QList<QService *> m_startOrder;
+    std::vector<QService *> m_ordered; // the start order; nullptr where a service was forgotten
+    std::vector<int> m_positionOf;     // node -> its position in m_ordered, -1 for a barrier
+    int m_liveServices = 0;
+    mutable QList<QService *> m_startOrder; // m_ordered without the holes, made on demand
+    mutable bool m_startOrderStale = true;
 };
 
 } // namespace QLifecycle

@@ -52,7 +52,7 @@ Run::~Run() = default;
 
 void Run::begin()
 {
-    m_serviceCount = int(m_graph.startOrder().size());
+    m_serviceCount = m_graph.serviceCount();
     for (int n = 0; n < m_graph.size(); ++n) {
         m_nodes[size_t(n)].waitingFor = int(m_graph.prerequisites(n).size());
         if (QService *service = m_graph.service(n)) {
@@ -91,7 +91,7 @@ void Run::orphan()
     m_manager = nullptr;
     if (m_phase == Phase::Done)
         return;
-    if (m_graph.startOrder().isEmpty()) { // every service destroyed already: nothing to stop
+    if (m_graph.serviceCount() == 0) { // every service destroyed already: nothing to stop
         const std::shared_ptr<Run> keepAlive = shared_from_this();
         enterDone();
         return;
@@ -109,10 +109,8 @@ void Run::orphan()
 
 void Run::forget(QService *service)
 {
-    int n = 0;
-    while (n < m_graph.size() && m_graph.service(n) != service)
-        ++n;
-    if (n == m_graph.size() || m_phase == Phase::Done)
+    const int n = m_graph.nodeOf(service, QServicePrivate::get(service)->graphNode);
+    if (n < 0 || m_phase == Phase::Done)
         return;
     Node &node = m_nodes[size_t(n)];
     const NodePhase phase = node.phase;
@@ -138,7 +136,7 @@ void Run::forget(QService *service)
         node.phase = NodePhase::StartFailed;
     else if (phase == NodePhase::Stopping)
         markStopped(n);
-    if (m_self && m_graph.startOrder().isEmpty()) {
+    if (m_self && m_graph.serviceCount() == 0) {
         // An orphaned run whose services are all gone: over now, even if no event loop runs.
         const std::shared_ptr<Run> keepAlive = std::move(m_self);
         enterDone();

@@ -139,7 +139,7 @@ QList<QService *> ServiceManager::services() const
 
 int ServiceManager::serviceCount() const
 {
-    return d->run ? int(d->run->graph().startOrder().size()) : 0;
+    return d->run ? d->run->graph().serviceCount() : 0;
 }
 
 double ServiceManager::progress() const
