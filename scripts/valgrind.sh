@@ -18,6 +18,7 @@
 # Logs: BUILD_DIR/valgrind/<program>.log
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh valgrind
 
 update=1
 if [ "${1:-}" = --no-build ]; then

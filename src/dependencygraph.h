@@ -2,7 +2,6 @@
 
 #include <QtCore/QList>
 
-#include <algorithm>
 #include <span>
 #include <vector>
 
@@ -45,13 +44,11 @@ public:
     const QList<QService *> &startOrder() const;
     // How many services startOrder() lists, in O(1).
     int serviceCount() const { return m_liveServices; }
-    // The node of `service`, or -1 if it is not (or no longer) in this graph.
-    int nodeOf(const QService *service, int hint) const
+    // The node of `service` (which this graph's build numbered `node`), or -1 if it is no
+    // longer in this graph.
+    int nodeOf(const QService *service, int node) const
     {
-        if (hint >= 0 && hint < size() && m_services[size_t(hint)] == service)
-            return hint;
-        const auto it = std::find(m_services.begin(), m_services.end(), service);
-        return service && it != m_services.end() ? int(it - m_services.begin()) : -1;
+        return node >= 0 && node < size() && m_services[size_t(node)] == service ? node : -1;
     }
     // A service that is being destroyed: its node becomes a barrier (no service). O(1).
     void forget(int node);
