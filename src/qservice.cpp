@@ -1,6 +1,7 @@
 #include <QLifecycle/qservice.h>
 #include <QLifecycle/servicemanager.h>
 
+#include "emitqueue.h"
 #include "logging.h"
 #include "qservice_p.h"
 #include "run.h"
@@ -31,6 +32,7 @@ void QService::connectNotify(const QMetaMethod &signal)
 
 QService::~QService()
 {
+    detail::EmitQueue::forget(this); // nothing queued for it may reach it now
     const std::shared_ptr<Run> run = d->run.lock();
     if (!run || run->phase() == Run::Phase::Done)
         return;
@@ -148,7 +150,7 @@ const std::shared_ptr<detail::TaskSet> &QServicePrivate::tasksFor(const QService
 {
     QServicePrivate *d = service->d.get();
     if (!d->tasks)
-        d->tasks = std::make_shared<detail::TaskSet>(const_cast<QService *>(service));
+        d->tasks = std::make_shared<detail::TaskSet>(const_cast<QService *>(service), d->run);
     return d->tasks;
 }
 
@@ -156,9 +158,9 @@ void QServicePrivate::beginStart(QService *service)
 {
     service->d->failure.reset();
     service->d->tasks.reset(); // a fresh set is made when the first task or wait needs one
-    setTaskCounts(service, 0, 0);
-    service->m_errorString = QString();
-    setState(service, QService::State::Starting);
+    detail::EmitQueue::serviceTaskCounts(service, 0, 0);
+    detail::EmitQueue::serviceErrorString(service, QString());
+    detail::EmitQueue::serviceState(service, QService::State::Starting);
 }
 
 void QServicePrivate::setState(QService *service, QService::State state)
@@ -172,9 +174,11 @@ void QServicePrivate::fail(QService *service, const Failure &failure)
 {
     if (!service->d->failure)
         service->d->failure = failure; // the first failure of a run is the one to show
-    Q_EMIT
-    service->errorOccurred(failure.phase, failure.message, QService::QPrivateSignal());
-    service->m_errorString = service->d->failure->reason();
+    detail::EmitQueue::call(service, [service, phase = failure.phase, message = failure.message] {
+        Q_EMIT
+        service->errorOccurred(phase, message, QService::QPrivateSignal());
+    });
+    detail::EmitQueue::serviceErrorString(service, service->d->failure->reason());
 }
 
 QDebug operator<<(QDebug debug, const QService *service)

@@ -36,18 +36,27 @@ public:
 
     // The service's task set, made on first use (waits register with it even before a start).
     static const std::shared_ptr<detail::TaskSet> &tasksFor(const QService *service);
-    // Begins a run: fresh per-run data, then Starting.
+    // Begins a run: fresh per-run data now; Starting, a cleared error and zero task counts are
+    // queued for the outside world (EmitQueue).
     static void beginStart(QService *service);
     static void setState(QService *service, QService::State state);
-    // Records a failure: errorOccurred now, errorString now; the caller sets the state.
+    // Records a failure now (the first of a run is the one shown); errorOccurred and the error
+    // string are queued. The caller sets the state.
     static void fail(QService *service, const Failure &failure);
     static void setStartDuration(QService *service, qint64 ms) { service->m_startDurationMs = ms; }
     static void setStopDuration(QService *service, qint64 ms) { service->m_stopDurationMs = ms; }
+    static void setErrorString(QService *service, const QString &text)
+    {
+        service->m_errorString = text;
+    }
+    // The three counts change together: their signals are emitted once all three are set.
     static void setTaskCounts(QService *service, int total, int finished)
     {
+        Qt::beginPropertyUpdateGroup();
         service->m_taskCount = total;
         service->m_finishedTaskCount = finished;
         service->m_pendingTaskCount = total - finished;
+        Qt::endPropertyUpdateGroup();
     }
 
     // The manager of the run that owns the service while that run is active, else nullptr.

@@ -2,14 +2,18 @@
 
 #include <QLifecycle/servicemanager.h>
 
+#include "emitqueue.h"
 #include "logging.h"
 #include "qservice_p.h"
 #include "servicemanager_p.h"
 
 #include <QtCore/QMetaObject>
+#include <QtCore/QThread>
 #include <QtCore/QTimer>
 
 namespace QLifecycle {
+
+using detail::EmitQueue;
 
 namespace {
 // How long advance() may keep the event loop busy before it yields a turn, so that a large
@@ -18,10 +22,16 @@ constexpr qint64 SliceMs = 8;
 constexpr int StepsBetweenClockChecks = 128;
 
 thread_local Run::HookScope *t_hook = nullptr;
+
+int currentLoopLevel()
+{
+    return QThread::currentThread()->loopLevel();
+}
 } // namespace
 
 Run::HookScope::HookScope(const Run *run, QService *service, bool starting)
-    : m_run(run), m_service(service), m_starting(starting), m_previous(t_hook)
+    : m_run(run), m_service(service), m_starting(starting), m_loopLevel(currentLoopLevel()),
+      m_previous(t_hook)
 {
     t_hook = this;
 }
@@ -33,8 +43,11 @@ Run::HookScope::~HookScope()
 
 QService *Run::hookInProgress(const Run *run, bool *starting)
 {
+    if (!run || !t_hook)
+        return nullptr;
+    const int level = currentLoopLevel();
     for (const HookScope *scope = t_hook; scope; scope = scope->m_previous) {
-        if (run && scope->m_run == run) {
+        if (scope->m_run == run && scope->m_loopLevel == level) {
             if (starting)
                 *starting = scope->m_starting;
             return scope->m_service;
@@ -46,6 +59,7 @@ QService *Run::hookInProgress(const Run *run, bool *starting)
 Run::Run(ServiceManager *manager, DependencyGraph graph)
     : m_manager(manager), m_graph(std::move(graph)), m_nodes(size_t(m_graph.size()))
 {
+    m_clock.start();
 }
 
 Run::~Run() = default;
@@ -76,16 +90,19 @@ void Run::requestStop()
     m_stopRequested = true;
     if (m_phase == Phase::Starting) {
         abortStart();
-        // Starts in flight that wait cooperatively are cancelled (their waits throw Cancelled).
+        // Starts in flight that wait cooperatively are cancelled (their waits throw Cancelled),
+        // including a start() whose first steps have not run yet.
         for (int n = 0; n < m_graph.size(); ++n) {
             if (m_nodes[size_t(n)].phase != NodePhase::Starting)
                 continue;
-            if (const auto &tasks = QServicePrivate::get(m_graph.service(n))->tasks)
-                tasks->cancelStart();
+            QService *service = m_graph.service(n);
+            EmitQueue::call(service,
+                            [tasks = QServicePrivate::tasksFor(service)] { tasks->cancelStart(); });
         }
     }
     advance();
 }
+
 void Run::orphan()
 {
     m_manager = nullptr;
@@ -94,6 +111,7 @@ void Run::orphan()
     if (m_graph.serviceCount() == 0) { // every service destroyed already: nothing to stop
         const std::shared_ptr<Run> keepAlive = shared_from_this();
         enterDone();
+        EmitQueue::flush();
         return;
     }
     m_self = shared_from_this();
@@ -112,115 +130,119 @@ void Run::forget(QService *service)
     const int n = m_graph.nodeOf(service, QServicePrivate::get(service)->graphNode);
     if (n < 0 || m_phase == Phase::Done)
         return;
-    Node &node = m_nodes[size_t(n)];
-    const NodePhase phase = node.phase;
-    // Needed: it runs, or the start still counts on it.
-    const bool needed = phase == NodePhase::Starting || phase == NodePhase::Running ||
-                        phase == NodePhase::Stopping ||
-                        (phase == NodePhase::Idle && m_phase == Phase::Starting && !m_aborting);
-    const QString name = service->name();
-    if (phase == NodePhase::Starting || phase == NodePhase::Running ||
-        phase == NodePhase::Stopping) {
+    const std::shared_ptr<Run> keepAlive = shared_from_this();
+    {
+        // Cancelling its tasks runs their clean-up code: what that shows is applied once this
+        // bookkeeping is complete.
+        const EmitQueue::Hold hold;
+        Node &node = m_nodes[size_t(n)];
+        const NodePhase phase = node.phase;
+        // Needed: it runs, or the start still counts on it.
+        const bool needed = phase == NodePhase::Starting || phase == NodePhase::Running ||
+                            phase == NodePhase::Stopping ||
+                            (phase == NodePhase::Idle && m_phase == Phase::Starting && !m_aborting);
+        const QString name = service->name();
+        if (phase == NodePhase::Starting || phase == NodePhase::Stopping)
+            settle(n); // whatever its hook does from now on is ignored
+        if (phase == NodePhase::Running || phase == NodePhase::Stopping) {
+            --m_runningServices;
+            publishProgress();
+        }
+        m_graph.forget(n); // from now on the node is a barrier: stopping it calls nothing
+        if (phase == NodePhase::Starting)
+            node.phase = NodePhase::StartFailed;
+        else if (phase == NodePhase::Stopping)
+            markStopped(n);
+        if (m_self && m_graph.serviceCount() == 0) {
+            // An orphaned run whose services are all gone: over now, even without an event loop.
+            m_self.reset();
+            enterDone();
+        } else if (needed) {
+            static const char *const phaseNames[] = {
+                "before it started", "while Starting", "while Running", "", "while Stopping", ""};
+            const Failure failure{name,
+                                  QLifecycle::Phase::Run,
+                                  QStringLiteral("destroyed %1; the graph is stopped")
+                                      .arg(QLatin1String(phaseNames[int(phase)])),
+                                  {}};
+            m_failures.append(failure);
+            qCWarning(lcManager).noquote() << failure.toString();
+            if (m_manager) {
+                EmitQueue::managerErrorString(m_manager, Error(m_failures).message());
+                EmitQueue::call(m_manager, [manager = m_manager.data(), failure] {
+                    ServiceManagerPrivate::emitErrorOccurred(manager, nullptr, failure.phase,
+                                                             failure.message);
+                });
+            }
+            m_stopRequested = true;
+            if (m_phase == Phase::Starting)
+                abortStart();
+            // Not from inside the service's destructor: from the event loop.
+            QMetaObject::invokeMethod(
+                &m_context,
+                [weak = weak_from_this()] {
+                    if (const std::shared_ptr<Run> self = weak.lock())
+                        self->advance();
+                },
+                Qt::QueuedConnection);
+        }
         // Its tasks must not run on with a destroyed service: cancelled now, awaited by nobody.
-        if (const auto &tasks = QServicePrivate::get(service)->tasks)
-            tasks->cancelEverythingNow();
+        if (phase == NodePhase::Starting || phase == NodePhase::Running ||
+            phase == NodePhase::Stopping) {
+            if (const auto &tasks = QServicePrivate::get(service)->tasks)
+                tasks->cancelEverythingNow();
+        }
     }
-    if (phase == NodePhase::Starting || phase == NodePhase::Stopping)
-        settle(n); // whatever its hook does from now on is ignored
-    if (phase == NodePhase::Running || phase == NodePhase::Stopping) {
-        --m_runningServices;
-        publishProgress();
-    }
-    m_graph.forget(n); // from now on the node is a barrier: stopping it calls nothing
-    if (phase == NodePhase::Starting)
-        node.phase = NodePhase::StartFailed;
-    else if (phase == NodePhase::Stopping)
-        markStopped(n);
-    if (m_self && m_graph.serviceCount() == 0) {
-        // An orphaned run whose services are all gone: over now, even if no event loop runs.
-        const std::shared_ptr<Run> keepAlive = std::move(m_self);
-        enterDone();
-        return;
-    }
-    if (!needed)
-        return;
-    static const char *const phaseNames[] = {
-        "before it started", "while Starting", "while Running", "", "while Stopping", ""};
-    const Failure failure{name,
-                          QLifecycle::Phase::Run,
-                          QStringLiteral("destroyed %1; the graph is stopped")
-                              .arg(QLatin1String(phaseNames[int(phase)])),
-                          {}};
-    m_failures.append(failure);
-    qCWarning(lcManager).noquote() << failure.toString();
-    if (m_manager) {
-        ServiceManagerPrivate::setErrorString(m_manager, Error(m_failures).message());
-        ServiceManagerPrivate::emitErrorOccurred(m_manager, nullptr, failure.phase,
-                                                 failure.message);
-    }
-    m_stopRequested = true;
-    if (m_phase == Phase::Starting)
-        abortStart();
-    // Not from inside the service's destructor: from the event loop.
-    QMetaObject::invokeMethod(
-        &m_context,
-        [weak = weak_from_this()] {
-            if (const std::shared_ptr<Run> self = weak.lock())
-                self->advance();
-        },
-        Qt::QueuedConnection);
+    EmitQueue::flush();
 }
 
 void Run::crash(QService *service, const QString &message, std::exception_ptr cause)
 {
     if (m_phase == Phase::Done)
         return;
-    for (int n = 0; n < m_graph.size(); ++n) {
-        if (m_graph.service(n) != service)
-            continue;
-        const NodePhase phase = m_nodes[size_t(n)].phase;
-        if (phase != NodePhase::Starting && phase != NodePhase::Running &&
-            phase != NodePhase::Stopping)
-            return; // a crash reported after the service left its run is not this run's
-        recordFailure(n, QLifecycle::Phase::Run, message, std::move(cause));
-        m_stopRequested = true;
-        if (m_phase == Phase::Starting)
-            abortStart();
-        advance();
+    const int n = m_graph.nodeOf(service, QServicePrivate::get(service)->graphNode);
+    if (n < 0)
         return;
-    }
+    const NodePhase phase = m_nodes[size_t(n)].phase;
+    if (phase != NodePhase::Starting && phase != NodePhase::Running && phase != NodePhase::Stopping)
+        return; // a crash reported after the service left its run is not this run's
+    recordFailure(n, QLifecycle::Phase::Run, message, std::move(cause));
+    m_stopRequested = true;
+    if (m_phase == Phase::Starting)
+        abortStart();
+    advance();
 }
 
 void Run::markRunning(int n)
 {
     m_nodes[size_t(n)].phase = NodePhase::Running;
     ++m_running;
-    if (QService *service = m_graph.service(n)) {
-        ++m_runningServices;
-        publishProgress();
-        QServicePrivate::setState(service, QService::State::Running);
-    }
     for (int dependent : m_graph.dependents(n))
         if (--m_nodes[size_t(dependent)].waitingFor == 0)
             m_ready.push_back(dependent);
+    if (QService *service = m_graph.service(n)) {
+        ++m_runningServices;
+        publishProgress();
+        EmitQueue::serviceState(service, QService::State::Running);
+    }
 }
 
 void Run::markStopped(int n)
 {
     m_nodes[size_t(n)].phase = NodePhase::Stopped;
-    if (QService *service = m_graph.service(n)) {
-        --m_runningServices;
-        publishProgress();
-        const bool failed = QServicePrivate::get(service)->failure.has_value();
-        QServicePrivate::setState(service,
-                                  failed ? QService::State::Failed : QService::State::Stopped);
-    }
     // Release this node's lease on each prerequisite, mirror order (last declared first).
     const std::span<const int> prerequisites = m_graph.prerequisites(n);
     for (auto it = prerequisites.rbegin(); it != prerequisites.rend(); ++it) {
         Node &prerequisite = m_nodes[size_t(*it)];
         if (prerequisite.phase == NodePhase::Running && --prerequisite.leases == 0)
             m_ready.push_back(*it);
+    }
+    if (QService *service = m_graph.service(n)) {
+        --m_runningServices;
+        publishProgress();
+        const bool failed = QServicePrivate::get(service)->failure.has_value();
+        EmitQueue::serviceState(service,
+                                failed ? QService::State::Failed : QService::State::Stopped);
     }
 }
 
@@ -234,8 +256,10 @@ void Run::recordFailure(int n, QLifecycle::Phase phase, const QString &message,
         qCWarning(lcManager).noquote() << failure.toString();
     QServicePrivate::fail(service, failure);
     if (m_manager) {
-        ServiceManagerPrivate::setErrorString(m_manager, Error(m_failures).message());
-        ServiceManagerPrivate::emitErrorOccurred(m_manager, service, phase, message);
+        EmitQueue::managerErrorString(m_manager, Error(m_failures).message());
+        EmitQueue::call(m_manager, [manager = m_manager.data(), service, phase, message] {
+            ServiceManagerPrivate::emitErrorOccurred(manager, service, phase, message);
+        });
     }
 }
 
@@ -270,19 +294,24 @@ void Run::enterStopping()
 void Run::enterDone()
 {
     m_phase = Phase::Done;
+    if (m_deadlineTimer)
+        m_deadlineTimer->stop();
     // Ownership of the services ends with this phase change (QServicePrivate::run).
     for (int n = 0; n < m_graph.size(); ++n)
         if (m_nodes[size_t(n)].phase == NodePhase::Running && m_graph.service(n))
             qCCritical(lcManager).noquote()
                 << m_graph.service(n)->name() << "left running: please report this";
     if (m_manager)
-        ServiceManagerPrivate::setErrorString(m_manager,
-                                              failed() ? Error(m_failures).message() : QString());
+        EmitQueue::managerErrorString(m_manager,
+                                      failed() ? Error(m_failures).message() : QString());
     setManagerState(failed() ? QService::State::Failed : QService::State::Stopped);
     qCDebug(lcManager) << "run ended" << (failed() ? "with failures" : "cleanly");
-    m_started.fire();
-    m_done.fire();
-    m_self.reset(); // an orphaned run: advance() holds it until this step returns
+    // Those who await the run resume after everything above has been shown.
+    EmitQueue::call(nullptr, [self = shared_from_this()] {
+        self->m_started.fire();
+        self->m_done.fire();
+    });
+    m_self.reset(); // an orphaned run: the queued call above holds it until it is applied
 }
 
 void Run::markBusy(int n)
@@ -307,7 +336,7 @@ void Run::markIdle(int n)
 void Run::publishProgress()
 {
     if (m_manager)
-        ServiceManagerPrivate::setProgress(
+        EmitQueue::managerProgress(
             m_manager, m_serviceCount ? double(m_runningServices) / m_serviceCount : 0.0);
 }
 
@@ -339,39 +368,55 @@ void Run::publishBusyNamesLater()
 void Run::setManagerState(QService::State state)
 {
     if (m_manager)
-        ServiceManagerPrivate::setState(m_manager, state);
+        EmitQueue::managerState(m_manager, state);
 }
 
-// Runs the scheduler until nothing more can happen now. Re-entrant calls (from a slot
-// connected to a state change, or from an operation that completed synchronously) return at
-// once: the outer call picks up whatever they changed.
+// Runs the scheduler until nothing more can happen now. Each step updates the bookkeeping
+// only; what it shows is applied after it (EmitQueue::flush()), and a hook it launches is
+// called after that. Foreign code runs only there, so a call back into the run from it (a
+// slot, a nested event loop) may run a nested advance() safely: this loop then finds the
+// work done. A hook that completes at once is recorded without a nested advance(), so the
+// stack stays flat however deep the graph.
 void Run::advance()
 {
-    if (m_advancing)
-        return;
     const std::shared_ptr<Run> keepAlive = shared_from_this();
-    m_advancing = true;
+    EmitQueue::flush();
     QElapsedTimer slice;
     slice.start();
     int steps = 0;
     while (advanceStep()) {
-        if (++steps % StepsBetweenClockChecks == 0 && slice.elapsed() >= SliceMs && m_manager) {
-            if (!m_resumePosted) {
-                m_resumePosted = true;
-                QMetaObject::invokeMethod(
-                    m_manager,
-                    [weak = weak_from_this()] {
-                        if (std::shared_ptr<Run> self = weak.lock()) {
-                            self->m_resumePosted = false;
-                            self->advance();
-                        }
-                    },
-                    Qt::QueuedConnection);
-            }
+        const PendingHook hook = std::exchange(m_pendingHook, PendingHook());
+        EmitQueue::flush();
+        if (hook.node >= 0) {
+            // Should the hook spin a nested event loop before its first suspension, the
+            // services ready after it are launched from inside that loop.
+            if (!m_ready.empty())
+                postResume();
+            callPendingHook(hook);
+        }
+        EmitQueue::flush();
+        if (++steps % StepsBetweenClockChecks == 0 && slice.elapsed() >= SliceMs) {
+            postResume(); // yield a turn of the event loop, then go on
             break;
         }
     }
-    m_advancing = false;
+}
+
+// One advance() from the event loop, unless one is already queued.
+void Run::postResume()
+{
+    if (m_resumePosted)
+        return;
+    m_resumePosted = true;
+    QMetaObject::invokeMethod(
+        &m_context,
+        [weak = weak_from_this()] {
+            if (std::shared_ptr<Run> self = weak.lock()) {
+                self->m_resumePosted = false;
+                self->advance();
+            }
+        },
+        Qt::QueuedConnection);
 }
 
 // One scheduling decision; false when there is nothing to do until an operation completes.
@@ -380,10 +425,13 @@ bool Run::advanceStep()
     if (!m_ready.empty()) {
         const int n = m_ready.front();
         m_ready.pop_front();
+        bool callHook = false;
         if (m_phase == Phase::Starting)
-            launchStart(n);
+            callHook = prepareStart(n);
         else if (m_phase == Phase::Stopping)
-            launchStop(n);
+            callHook = prepareStop(n);
+        if (callHook)
+            m_pendingHook = {n, m_nodes[size_t(n)].generation, m_phase == Phase::Starting};
         return true;
     }
     switch (m_phase) {
@@ -396,7 +444,7 @@ bool Run::advanceStep()
         } else if (m_running == m_graph.size()) {
             m_phase = Phase::Running;
             setManagerState(QService::State::Running);
-            m_started.fire();
+            EmitQueue::call(nullptr, [self = shared_from_this()] { self->m_started.fire(); });
             return true;
         }
         return false;

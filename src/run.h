@@ -28,6 +28,12 @@ class ServiceManager;
 // whatever the depth of the graph, and makes every decision in one place (advance()).
 // Late completions of abandoned operations (timeouts, a run replaced by a newer one) are
 // recognised by a per-node generation and ignored.
+//
+// Re-entrancy (docs/lifecycle.md, "Re-entrancy and nested event loops"): the bookkeeping never
+// runs foreign code. What the outside world sees (states, signals, wake-ups) is queued in the
+// EmitQueue and applied once the bookkeeping of a step is complete; hooks are called only at
+// those points too. Foreign code may therefore re-enter the scheduler at any time, from a slot
+// or from a nested event loop, and the schedule (deadlines included) goes on inside it.
 class Run : public std::enable_shared_from_this<Run>
 {
 public:
@@ -52,7 +58,8 @@ public:
     Phase phase() const { return m_phase; }
     ServiceManager *manager() const { return m_manager; }
     // The service whose start() or stop() of `run` runs on this thread now (up to its first
-    // suspension), else nullptr; `starting` tells which hook.
+    // suspension, and not from an event loop that hook spins), else nullptr; `starting` tells
+    // which hook.
     static QService *hookInProgress(const Run *run, bool *starting = nullptr);
     // Marks the code of a hook that runs now, before its first suspension.
     class HookScope
@@ -68,6 +75,7 @@ public:
         const Run *m_run;
         QService *m_service;
         bool m_starting;
+        int m_loopLevel; // code in an event loop nested since then is not the hook's own
         HookScope *m_previous;
     };
     bool failed() const { return !m_failures.isEmpty(); }
@@ -86,27 +94,39 @@ private:
         quint32 generation = 0; // bumped to disown the current operation
         int busyPrev = -1;      // the list of services starting or stopping now
         int busyNext = -1;
-        QElapsedTimer clock;
-        std::unique_ptr<QTimer> deadline;
+        qint64 begunAt = 0; // when its hook was called (ms of the run's clock)
+        qint64 dueAt = -1;  // its deadline (ms of the run's clock), -1 for none
+        qint64 timeout = 0; // the timeout that deadline stands for, for messages
+    };
+    // A hook to call once what the outside world sees of its launch has been applied.
+    struct PendingHook {
+        int node = -1;
+        quint32 generation = 0;
+        bool starting = false;
     };
 
     static QCoro::Task<> watch(QCoro::Task<> operation, std::weak_ptr<Run> run, int node,
                                quint32 generation);
     void follow(QCoro::Task<> operation, int node, quint32 generation);
     void callHook(QService *service, bool starting, int node, quint32 generation);
+    void callPendingHook(PendingHook hook);
     static QCoro::Task<> shutdown(std::shared_ptr<detail::TaskSet> tasks, QService *service,
                                   std::weak_ptr<Run> run, int node, quint32 generation);
     bool isCurrent(int node, quint32 generation) const;
-    void launchStart(int node);
-    void launchStop(int node);
+    bool prepareStart(int node);
+    bool prepareStop(int node);
     void finished(int node, quint32 generation, std::exception_ptr error);
-    void timedOut(int node, quint32 generation, std::chrono::milliseconds after);
-    void armDeadline(int node, quint32 generation, std::chrono::milliseconds timeout);
+    void complete(int node, quint32 generation, std::exception_ptr error);
+    void timedOut(int node, quint32 generation);
+    void armDeadline(int node, std::chrono::milliseconds timeout);
+    void checkDeadlines();
     void settle(int node);
+    void failStartNow(int node, const QString &message, std::exception_ptr cause);
     void markRunning(int node);
     void markStopped(int node);
     void recordFailure(int node, QLifecycle::Phase phase, const QString &message,
                        std::exception_ptr cause);
+    void abandonTasks(QService *service);
     void abortStart();
     void enterStopping();
     void enterDone();
@@ -116,6 +136,7 @@ private:
     void publishProgress();
     void publishBusyNamesLater();
     void advance();
+    void postResume();
     bool advanceStep();
 
     QPointer<ServiceManager> m_manager;
@@ -125,8 +146,8 @@ private:
     Phase m_phase = Phase::Starting;
     bool m_stopRequested = false;
     bool m_aborting = false; // no new start: a start failed or a stop was requested
-    bool m_advancing = false;
     bool m_resumePosted = false;
+    PendingHook m_pendingHook;
     int m_inFlight = 0;
     int m_running = 0;         // nodes Running, barriers included
     int m_serviceCount = 0;    // service nodes
@@ -137,6 +158,9 @@ private:
     QList<Failure> m_failures;
     std::shared_ptr<Run> m_self; // set by orphan(): the run keeps itself alive until done
     QObject m_context;           // for queued calls to this run, on its thread
+    QElapsedTimer m_clock;       // the run's time: hooks' begin and deadlines
+    std::unique_ptr<QTimer> m_deadlineTimer; // one for every deadline: the earliest
+    qint64 m_timerDueAt = -1;
     detail::OneShot m_started;
     detail::OneShot m_done;
 };

@@ -2,6 +2,7 @@
 
 #include <QLifecycle/servicemanager.h>
 
+#include "emitqueue.h"
 #include "logging.h"
 #include "qservice_p.h"
 #include "servicemanager_p.h"
@@ -11,23 +12,29 @@
 
 namespace QLifecycle {
 
+using detail::EmitQueue;
+
 // How one service's start() or stop() is launched, watched until it ends, and given up at its
 // deadline. What follows from it (which service is next) is decided in run.cpp.
 
 namespace {
-// A start that failed or was cancelled: its tasks are cancelled, not awaited (CONTRACT 3).
-void abandonTasks(QService *service)
-{
-    if (const auto &tasks = QServicePrivate::get(service)->tasks)
-        tasks->cancelEverythingNow();
-}
-
-QString timeoutMessage(std::chrono::milliseconds after, bool stopping)
+QString timeoutMessage(qint64 after, bool stopping)
 {
     return QStringLiteral("timed out after %1 ms%2")
-        .arg(after.count())
+        .arg(after)
         .arg(stopping ? QStringLiteral("; abandoned, its dependencies are stopped anyway")
                       : QString());
+}
+
+// A timeout from an override is untrusted: one that throws or is negative is refused with a
+// message naming what it returned (docs/lifecycle.md, "Timeouts").
+QString checkTimeout(std::chrono::milliseconds timeout, const char *override)
+{
+    if (timeout.count() >= 0)
+        return {};
+    return QStringLiteral("%1() returned %2 ms; a timeout cannot be negative")
+        .arg(QLatin1String(override))
+        .arg(timeout.count());
 }
 } // namespace
 
@@ -44,8 +51,9 @@ QCoro::Task<> Run::watch(QCoro::Task<> operation, std::weak_ptr<Run> run, int no
         self->finished(node, generation, error);
 }
 
-// Reports the end of a hook's coroutine to finished(). A hook that already completed (the
-// common case for trivial services) is read at once, without a second coroutine frame.
+// Reports the end of a hook's coroutine. A hook that already completed (the common case for
+// trivial services) is recorded at once, without a second coroutine frame and without a nested
+// advance(): the advance() that called it goes on.
 void Run::follow(QCoro::Task<> operation, int n, quint32 generation)
 {
     if (!operation.isReady()) {
@@ -58,12 +66,13 @@ void Run::follow(QCoro::Task<> operation, int n, quint32 generation)
     } catch (...) {
         error = std::current_exception();
     }
-    finished(n, generation, error);
+    complete(n, generation, error);
 }
 
 // Calls start() or stop() and follows it until it ends. An override that is not a coroutine
 // may also throw before returning a task. Hooks are not tasks: their first steps run outside
-// any task's context.
+// any task's context. Its deadline is already armed: a hook that spins a nested event loop
+// before its first suspension is timed out inside that loop.
 void Run::callHook(QService *service, bool starting, int n, quint32 generation)
 {
     std::exception_ptr thrown;
@@ -79,60 +88,112 @@ void Run::callHook(QService *service, bool starting, int n, quint32 generation)
         }
     }
     if (thrown)
-        finished(n, generation, thrown);
+        complete(n, generation, thrown);
     else
         follow(std::move(operation), n, generation);
 }
 
-void Run::launchStart(int n)
+// A launch whose Starting or Stopping has been shown: call its hook, unless what ran since
+// (a slot, a nested event loop) decided otherwise.
+void Run::callPendingHook(PendingHook hook)
+{
+    const int n = hook.node;
+    if (!isCurrent(n, hook.generation))
+        return; // settled meanwhile: timed out, or its service destroyed
+    QService *service = m_graph.service(n);
+    if (hook.starting) {
+        if (m_aborting) {
+            // A stop was requested before its start() began: that start is never begun.
+            settle(n);
+            m_nodes[size_t(n)].phase = NodePhase::StartFailed;
+            EmitQueue::serviceState(service, QService::State::Stopped);
+            return;
+        }
+        callHook(service, true, n, hook.generation);
+        return;
+    }
+    const std::shared_ptr<detail::TaskSet> tasks = QServicePrivate::get(service)->tasks;
+    if (tasks && tasks->hasRunningTasks()) {
+        // Cancel and await the tasks, then stop(): one operation under one deadline.
+        follow(shutdown(tasks, service, weak_from_this(), n, hook.generation), n, hook.generation);
+    } else {
+        if (tasks)
+            tasks->closeForStop(service->name() + QStringLiteral(" is stopping"));
+        if (isCurrent(n, hook.generation))
+            callHook(service, false, n, hook.generation);
+    }
+}
+
+// The bookkeeping of a start's launch. False when no hook is to be called.
+bool Run::prepareStart(int n)
 {
     if (m_aborting)
-        return; // a start that had not begun is never begun once the start is given up
+        return false; // a start that had not begun is never begun once the start is given up
     QService *service = m_graph.service(n);
     if (!service) {
         markRunning(n); // a barrier: its whole group runs
-        return;
+        return false;
     }
     Node &node = m_nodes[size_t(n)];
     node.phase = NodePhase::Starting;
     markBusy(n);
-    const quint32 generation = ++node.generation;
+    ++node.generation;
     ++m_inFlight;
-    const std::optional<std::chrono::milliseconds> timeout =
-        QServicePrivate::startTimeoutOf(service);
-    node.clock.start();
+    node.begunAt = m_clock.elapsed();
+    std::optional<std::chrono::milliseconds> timeout;
+    QString refused;
+    std::exception_ptr cause;
+    try {
+        timeout = QServicePrivate::startTimeoutOf(service);
+        if (timeout)
+            refused = checkTimeout(*timeout, "startTimeout");
+    } catch (...) {
+        cause = std::current_exception();
+        refused = QStringLiteral("startTimeout() threw: ") + describeException(cause);
+    }
     QServicePrivate::beginStart(service);
-    callHook(service, true, n, generation);
-    if (timeout && node.generation == generation)
-        armDeadline(n, generation, *timeout);
+    if (!refused.isEmpty()) {
+        failStartNow(n, refused, cause);
+        return false;
+    }
+    if (timeout)
+        armDeadline(n, *timeout);
+    return true;
 }
 
-void Run::launchStop(int n)
+// The bookkeeping of a stop's launch. False when no hook is to be called.
+bool Run::prepareStop(int n)
 {
     QService *service = m_graph.service(n);
     if (!service) {
         markStopped(n);
-        return;
+        return false;
     }
     Node &node = m_nodes[size_t(n)];
     node.phase = NodePhase::Stopping;
     markBusy(n);
-    const quint32 generation = ++node.generation;
+    ++node.generation;
     ++m_inFlight;
-    const std::chrono::milliseconds timeout = QServicePrivate::stopTimeoutOf(service);
-    node.clock.start();
-    QServicePrivate::setState(service, QService::State::Stopping);
-    const std::shared_ptr<detail::TaskSet> tasks = QServicePrivate::get(service)->tasks;
-    if (tasks && tasks->hasRunningTasks()) {
-        // Cancel and await the tasks, then stop(): one operation under one deadline.
-        follow(shutdown(tasks, service, weak_from_this(), n, generation), n, generation);
-    } else {
-        if (tasks)
-            tasks->closeForStop(service->name() + QStringLiteral(" is stopping"));
-        callHook(service, false, n, generation);
+    node.begunAt = m_clock.elapsed();
+    std::chrono::milliseconds timeout{0};
+    QString refused;
+    std::exception_ptr cause;
+    try {
+        timeout = QServicePrivate::stopTimeoutOf(service);
+        refused = checkTimeout(timeout, "gracefulShutdownTimeout");
+    } catch (...) {
+        cause = std::current_exception();
+        refused = QStringLiteral("gracefulShutdownTimeout() threw: ") + describeException(cause);
     }
-    if (node.generation == generation)
-        armDeadline(n, generation, timeout);
+    EmitQueue::serviceState(service, QService::State::Stopping);
+    if (!refused.isEmpty()) {
+        // It still has to stop (it runs): with the manager's default timeout, ending Failed.
+        recordFailure(n, QLifecycle::Phase::Stop, refused, cause);
+        timeout = m_manager ? m_manager->defaultGracefulShutdownTimeout()
+                            : std::chrono::milliseconds(10000);
+    }
+    armDeadline(n, timeout);
+    return true;
 }
 
 QCoro::Task<> Run::shutdown(std::shared_ptr<detail::TaskSet> tasks, QService *service,
@@ -153,21 +214,62 @@ QCoro::Task<> Run::shutdown(std::shared_ptr<detail::TaskSet> tasks, QService *se
 
 bool Run::isCurrent(int node, quint32 generation) const
 {
-    return m_nodes[size_t(node)].generation == generation;
+    return m_nodes[size_t(node)].generation == generation &&
+           (m_nodes[size_t(node)].phase == NodePhase::Starting ||
+            m_nodes[size_t(node)].phase == NodePhase::Stopping);
 }
 
-void Run::armDeadline(int n, quint32 generation, std::chrono::milliseconds timeout)
+// Deadlines share one timer, set for the earliest. Arming one is a comparison in the common
+// case (equal timeouts, armed in order), so that instant hooks cost no timer each.
+void Run::armDeadline(int n, std::chrono::milliseconds timeout)
 {
-    auto timer = std::make_unique<QTimer>();
-    timer->setSingleShot(true);
-    timer->setTimerType(Qt::PreciseTimer);
-    QObject::connect(timer.get(), &QTimer::timeout, timer.get(),
-                     [weak = weak_from_this(), n, generation, timeout] {
-                         if (std::shared_ptr<Run> self = weak.lock())
-                             self->timedOut(n, generation, timeout);
-                     });
-    timer->start(timeout);
-    m_nodes[size_t(n)].deadline = std::move(timer);
+    Node &node = m_nodes[size_t(n)];
+    node.timeout = timeout.count();
+    node.dueAt = node.begunAt + node.timeout;
+    if (m_timerDueAt >= 0 && m_timerDueAt <= node.dueAt)
+        return;
+    if (!m_deadlineTimer) {
+        m_deadlineTimer = std::make_unique<QTimer>();
+        m_deadlineTimer->setSingleShot(true);
+        m_deadlineTimer->setTimerType(Qt::PreciseTimer);
+        // Checked from the event loop, not inside the timer's own signal: a deadline may end the
+        // run, and the run owns the timer.
+        QObject::connect(m_deadlineTimer.get(), &QTimer::timeout, &m_context, [this] {
+            QMetaObject::invokeMethod(
+                &m_context,
+                [weak = weak_from_this()] {
+                    if (const std::shared_ptr<Run> self = weak.lock())
+                        self->checkDeadlines();
+                },
+                Qt::QueuedConnection);
+        });
+    }
+    m_timerDueAt = node.dueAt;
+    m_deadlineTimer->start(
+        std::chrono::milliseconds(std::max<qint64>(0, node.dueAt - m_clock.elapsed())));
+}
+
+void Run::checkDeadlines()
+{
+    m_timerDueAt = -1;
+    const qint64 now = m_clock.elapsed();
+    std::vector<std::pair<int, quint32>> expired;
+    qint64 next = -1;
+    for (int n = m_busyHead; n >= 0; n = m_nodes[size_t(n)].busyNext) {
+        const Node &node = m_nodes[size_t(n)];
+        if (node.dueAt < 0)
+            continue;
+        if (node.dueAt <= now)
+            expired.emplace_back(n, node.generation);
+        else if (next < 0 || node.dueAt < next)
+            next = node.dueAt;
+    }
+    if (next >= 0 && m_deadlineTimer) {
+        m_timerDueAt = next;
+        m_deadlineTimer->start(std::chrono::milliseconds(next - now));
+    }
+    for (const auto &[n, generation] : expired)
+        timedOut(n, generation);
 }
 
 void Run::settle(int n)
@@ -176,63 +278,87 @@ void Run::settle(int n)
     markIdle(n);
     ++node.generation; // whatever the operation does from now on is ignored
     --m_inFlight;
-    if (node.deadline) // possibly from inside its own timeout(): delete it later
-        node.deadline.release()->deleteLater();
+    node.dueAt = -1;
+}
+
+// A start that failed before its hook was called (an override refused): no hook, no stop().
+void Run::failStartNow(int n, const QString &message, std::exception_ptr cause)
+{
+    QService *service = m_graph.service(n);
+    settle(n);
+    m_nodes[size_t(n)].phase = NodePhase::StartFailed;
+    recordFailure(n, QLifecycle::Phase::Start, message, std::move(cause));
+    EmitQueue::serviceState(service, QService::State::Failed);
+    abortStart();
+}
+
+// A failed or cancelled start: its tasks are cancelled, not awaited (docs/lifecycle.md,
+// "Failures"). Cancelling runs their clean-up code: after this step's bookkeeping.
+void Run::abandonTasks(QService *service)
+{
+    if (const std::shared_ptr<detail::TaskSet> &tasks = QServicePrivate::get(service)->tasks)
+        EmitQueue::call(service, [tasks] { tasks->cancelEverythingNow(); });
 }
 
 void Run::finished(int n, quint32 generation, std::exception_ptr error)
 {
+    complete(n, generation, std::move(error));
+    advance();
+}
+
+void Run::complete(int n, quint32 generation, std::exception_ptr error)
+{
     Node &node = m_nodes[size_t(n)];
     QService *service = m_graph.service(n);
-    if (generation != node.generation) {
+    if (!isCurrent(n, generation)) {
         qCDebug(lcManager).noquote() << (service ? service->name() : QStringLiteral("a service"))
                                      << "finished an abandoned operation";
         return;
     }
     settle(n);
-    const qint64 elapsed = node.clock.elapsed();
+    const qint64 elapsed = m_clock.elapsed() - node.begunAt;
     if (node.phase == NodePhase::Starting) {
-        QServicePrivate::setStartDuration(service, elapsed);
+        EmitQueue::serviceDuration(service, true, elapsed);
         if (error && m_stopRequested && detail::isCancellation(error)) {
             // Cancelled by the stop request: not a failure, and it takes no lease.
             node.phase = NodePhase::StartFailed;
             abandonTasks(service);
-            QServicePrivate::setState(service, QService::State::Stopped);
+            EmitQueue::serviceState(service, QService::State::Stopped);
         } else if (error) {
             node.phase = NodePhase::StartFailed;
             abandonTasks(service);
             recordFailure(n, QLifecycle::Phase::Start, describeException(error), error);
-            QServicePrivate::setState(service, QService::State::Failed);
+            EmitQueue::serviceState(service, QService::State::Failed);
             abortStart();
         } else {
             markRunning(n);
         }
     } else if (node.phase == NodePhase::Stopping) {
-        QServicePrivate::setStopDuration(service, elapsed);
+        EmitQueue::serviceDuration(service, false, elapsed);
         if (error)
             recordFailure(n, QLifecycle::Phase::Stop, describeException(error), error);
         markStopped(n);
     }
-    advance();
 }
 
-void Run::timedOut(int n, quint32 generation, std::chrono::milliseconds after)
+void Run::timedOut(int n, quint32 generation)
 {
-    Node &node = m_nodes[size_t(n)];
-    if (generation != node.generation)
+    if (!isCurrent(n, generation))
         return;
+    Node &node = m_nodes[size_t(n)];
     QService *service = m_graph.service(n);
+    const qint64 after = node.timeout;
     settle(n);
-    const qint64 elapsed = node.clock.elapsed();
+    const qint64 elapsed = m_clock.elapsed() - node.begunAt;
     if (node.phase == NodePhase::Starting) {
-        QServicePrivate::setStartDuration(service, elapsed);
+        EmitQueue::serviceDuration(service, true, elapsed);
         node.phase = NodePhase::StartFailed;
         abandonTasks(service);
         recordFailure(n, QLifecycle::Phase::Start, timeoutMessage(after, false), {});
-        QServicePrivate::setState(service, QService::State::Failed);
+        EmitQueue::serviceState(service, QService::State::Failed);
         abortStart();
     } else if (node.phase == NodePhase::Stopping) {
-        QServicePrivate::setStopDuration(service, elapsed);
+        EmitQueue::serviceDuration(service, false, elapsed);
         QString message = timeoutMessage(after, true);
         const auto &tasks = QServicePrivate::get(service)->tasks;
         if (tasks && tasks->hasRunningTasks()) {

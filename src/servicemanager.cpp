@@ -2,6 +2,7 @@
 
 #include "applicationrunner.h"
 #include "dependencygraph.h"
+#include "emitqueue.h"
 #include "logging.h"
 #include "qservice_p.h"
 #include "run.h"
@@ -63,6 +64,7 @@ ServiceManager::ServiceManager(QService *root, QObject *parent)
 
 ServiceManager::~ServiceManager()
 {
+    detail::EmitQueue::forget(this); // nothing queued for it may reach it now
     if (d->run && d->run->phase() != Run::Phase::Done) {
         qCWarning(lcManager).noquote()
             << "ServiceManager of" << (d->root ? d->root->name() : QStringLiteral("(no root)"))
@@ -189,6 +191,13 @@ std::chrono::milliseconds ServiceManager::defaultGracefulShutdownTimeout() const
 
 void ServiceManager::setDefaultGracefulShutdownTimeout(std::chrono::milliseconds timeout)
 {
+    if (timeout.count() < 0) {
+        qCWarning(lcManager).noquote()
+            << "ServiceManager of" << (d->root ? d->root->name() : QStringLiteral("(no root)"))
+            << ": refused a negative graceful shutdown timeout of" << timeout.count()
+            << "ms; it stays" << d->defaultStopTimeout.count() << "ms";
+        return;
+    }
     d->defaultStopTimeout = timeout;
 }
 
@@ -199,6 +208,15 @@ std::optional<std::chrono::milliseconds> ServiceManager::defaultStartTimeout() c
 
 void ServiceManager::setDefaultStartTimeout(std::optional<std::chrono::milliseconds> timeout)
 {
+    if (timeout && timeout->count() < 0) {
+        qCWarning(lcManager).noquote()
+            << "ServiceManager of" << (d->root ? d->root->name() : QStringLiteral("(no root)"))
+            << ": refused a negative start timeout of" << timeout->count() << "ms; it stays"
+            << (d->defaultStartTimeout
+                    ? QString::number(d->defaultStartTimeout->count()) + QStringLiteral(" ms")
+                    : QStringLiteral("none"));
+        return;
+    }
     d->defaultStartTimeout = timeout;
 }
 

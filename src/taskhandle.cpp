@@ -8,7 +8,9 @@
 #include "servicemanager_p.h"
 #include "taskset.h"
 
+#include <QtCore/QCoreApplication>
 #include <QtCore/QMetaEnum>
+#include <QtCore/QMutex>
 #include <QtCore/QThread>
 
 #include <cxxabi.h>
@@ -33,6 +35,39 @@ void warnRefused(const QService *service, const QString &what)
         << "(tasks may be added only while the service is Starting or Running)";
 }
 
+namespace {
+// Reports from worker threads, and the application's end. ~QCoreApplication deletes the events
+// still queued while it holds the lock of the event queue; a report deleted then would destroy
+// a task record and a promise, whose destructors post events themselves: a self-deadlock. So,
+// when the application begins to be destroyed (its post routines), the reports still queued
+// are deleted first, without that lock, and later ones are not queued at all.
+QBasicMutex s_reportLock;
+bool s_closing = false;
+const QCoreApplication *s_watchedApplication = nullptr;
+std::vector<std::function<void()>> *s_dropped = nullptr; // never freed: see reportBack()
+
+void closeReports()
+{
+    {
+        const QMutexLocker lock(&s_reportLock);
+        s_closing = true;
+    }
+    QCoreApplication::removePostedEvents(nullptr, QEvent::MetaCall);
+}
+
+// Called on the service's thread when a thread-pool task begins.
+void watchApplicationEnd()
+{
+    const QCoreApplication *application = QCoreApplication::instance();
+    const QMutexLocker lock(&s_reportLock);
+    if (!application || application == s_watchedApplication)
+        return;
+    s_watchedApplication = application;
+    s_closing = false;
+    qAddPostRoutine(closeReports);
+}
+} // namespace
+
 TaskHandle TaskHandle::begin(QService *service, TaskKind kind, const QString &name, bool daemon,
                              const QFuture<void> &future, bool suspended)
 {
@@ -51,6 +86,8 @@ TaskHandle TaskHandle::begin(QService *service, TaskKind kind, const QString &na
         warnRefused(service, label());
         return {};
     }
+    if (kind == TaskKind::Callable)
+        watchApplicationEnd();
     TaskHandle handle;
     handle.m_record = set->add(kind, name, daemon, future);
     TaskRecord *record = handle.m_record.get();
@@ -93,6 +130,21 @@ void TaskHandle::end(std::exception_ptr error, bool cancelled) const
 QObject *TaskHandle::context() const
 {
     return m_record->set->context();
+}
+
+void TaskHandle::reportBack(std::function<void()> deliver) const
+{
+    const QMutexLocker lock(&s_reportLock);
+    if (!s_closing) {
+        QMetaObject::invokeMethod(context(), std::move(deliver), Qt::QueuedConnection);
+        return;
+    }
+    // The application is being destroyed: running or destroying this report now could post
+    // events or touch objects of a thread that is going away. It is kept, unreachable from
+    // anything that runs, until the process ends.
+    if (!s_dropped)
+        s_dropped = new std::vector<std::function<void()>>();
+    s_dropped->push_back(std::move(deliver));
 }
 
 QThreadPool *TaskHandle::pool(QThreadPool *preferred) const

@@ -1,8 +1,11 @@
 #include "taskset.h"
 
+#include "emitqueue.h"
 #include "logging.h"
 #include "qservice_p.h"
 #include "run.h"
+
+#include <QtCore/QCoreApplication>
 
 namespace QLifecycle::detail {
 
@@ -75,7 +78,18 @@ TaskRecord::~TaskRecord()
         set->detach(this);
 }
 
-TaskSet::TaskSet(QService *service) : m_service(service) {}
+TaskSet::TaskSet(QService *service, std::weak_ptr<Run> run)
+    : m_service(service), m_run(std::move(run))
+{
+}
+
+// Whether this is the service's set of its current or last run. An abandoned set (its run
+// gone, or the service started again since) shows nothing and reports nothing: abandoned work
+// is inert (docs/lifecycle.md, "Re-entrancy and nested event loops").
+bool TaskSet::isCurrent() const
+{
+    return m_service && QServicePrivate::get(m_service)->tasks.get() == this;
+}
 
 TaskSet::~TaskSet() = default;
 
@@ -108,6 +122,7 @@ std::shared_ptr<TaskRecord> TaskSet::add(TaskKind kind, const QString &name, boo
     publishCounts();
     qCDebug(lcTask).noquote() << m_service->name() << "task started:" << record->displayName()
                               << (daemon ? "(daemon)" : "");
+    EmitQueue::flush();
     return record;
 }
 
@@ -120,6 +135,8 @@ void TaskSet::detach(TaskRecord *record)
     publishCounts();
     if (record->inStep && --m_stepRemaining == 0 && m_step)
         m_step->fire();
+    if (!QCoreApplication::closingDown())
+        EmitQueue::flush();
 }
 
 void TaskSet::ended(TaskRecord *record, std::exception_ptr error, bool cancelled)
@@ -130,6 +147,8 @@ void TaskSet::ended(TaskRecord *record, std::exception_ptr error, bool cancelled
     unlinkFrom(m_head, m_tail, record, &TaskRecord::prev, &TaskRecord::next);
     ++m_finished;
     publishCounts();
+    if (record->inStep && --m_stepRemaining == 0 && m_step)
+        m_step->fire(); // resumes the stop later, from the event loop
     auto serviceName = [this] {
         return m_service ? m_service->name() : QStringLiteral("(destroyed)");
     };
@@ -151,23 +170,26 @@ void TaskSet::ended(TaskRecord *record, std::exception_ptr error, bool cancelled
         qCDebug(lcTask).noquote() << serviceName() << "task ended:" << record->displayName()
                                   << (error || record->cancelled ? "(cancelled)" : "");
     }
-    if (record->inStep && --m_stepRemaining == 0 && m_step)
-        m_step->fire();
+    EmitQueue::flush();
 }
 
 void TaskSet::reportCrash(const QString &message, std::exception_ptr cause)
 {
     if (!m_service)
         return;
+    const std::shared_ptr<Run> run = m_run.lock();
+    if (!isCurrent() || !run || run != QServicePrivate::get(m_service)->run.lock()) {
+        qCDebug(lcTask).noquote() << m_service->name() + QStringLiteral(": abandoned ") + message;
+        return;
+    }
     qCWarning(lcTask).noquote() << m_service->name() + QStringLiteral(": ") + message;
-    if (const std::shared_ptr<Run> run = QServicePrivate::get(m_service)->run.lock())
-        run->crash(m_service, message, std::move(cause));
+    run->crash(m_service, message, std::move(cause));
 }
 
 void TaskSet::publishCounts()
 {
-    if (m_service)
-        QServicePrivate::setTaskCounts(m_service, m_total, m_finished);
+    if (isCurrent())
+        EmitQueue::serviceTaskCounts(m_service, m_total, m_finished);
 }
 
 void TaskSet::registerWait(WaitBase *wait, TaskRecord *owner)

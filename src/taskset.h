@@ -13,6 +13,10 @@
 #include <memory>
 #include <vector>
 
+namespace QLifecycle {
+class Run;
+}
+
 namespace QLifecycle::detail {
 
 // One background task of a service.
@@ -48,7 +52,8 @@ class TaskSet : public std::enable_shared_from_this<TaskSet>
 public:
     enum class Phase { Open, CancellingTasks, StopHook };
 
-    explicit TaskSet(QService *service);
+    // `run`: the run the service belongs to now, the only one its tasks' crashes may reach.
+    TaskSet(QService *service, std::weak_ptr<Run> run);
     ~TaskSet();
 
     QService *service() const { return m_service; }
@@ -91,7 +96,10 @@ private:
     void reportCrash(const QString &message, std::exception_ptr cause);
     void publishCounts();
 
+    bool isCurrent() const;
+
     QPointer<QService> m_service;
+    std::weak_ptr<Run> m_run;
     QObject m_context;
     Phase m_phase = Phase::Open;
     bool m_startCancelled = false;

@@ -47,6 +47,11 @@ public:
     void end(std::exception_ptr error, bool cancelled = false) const;
     // The object to queue end() to from another thread.
     QObject *context() const;
+    // Queues `deliver` to the service's thread, from a worker thread. Once the application is
+    // being destroyed nothing is queued any more, and nothing queued before is destroyed while
+    // Qt holds its event queue's lock: abandoned work that ends then is dropped, never run,
+    // and never blocks the exit.
+    void reportBack(std::function<void()> deliver) const;
     QThreadPool *pool(QThreadPool *preferred) const;
     TaskRecord *record() const { return m_record.get(); }
     std::shared_ptr<TaskRecord> shared() const { return m_record; }
@@ -184,13 +189,10 @@ public:
         }
         // Report back to the service's thread; the promise finishes there, before any state
         // changes. If that thread's objects are gone, the promise's destructor ends it.
-        QMetaObject::invokeMethod(
-            m_handle.context(),
-            [promise = m_promise, handle = m_handle, error] {
-                promise->finish();
-                handle.end(error);
-            },
-            Qt::QueuedConnection);
+        m_handle.reportBack([promise = m_promise, handle = m_handle, error] {
+            promise->finish();
+            handle.end(error);
+        });
     }
 
 private:

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <QLifecycle/qservice.h>
+
+#include <QtCore/QString>
+
+#include <functional>
+#include <vector>
+
+namespace QLifecycle {
+class ServiceManager;
+}
+
+namespace QLifecycle::detail {
+
+// What the library shows the outside world (property changes, signals, wake-ups of awaiting
+// code), queued while its bookkeeping is updated and applied afterwards, in order. A slot
+// therefore always runs at a consistent point: the bookkeeping of the event it is told about
+// is complete, and it may call anything, spin a nested event loop, or destroy a service
+// (docs/lifecycle.md, "Re-entrancy"). One queue per thread; flush() is re-entrant: a nested
+// flush (from a slot's nested event loop) goes on with the next entry.
+class EmitQueue
+{
+public:
+    enum class Kind : quint8 {
+        ServiceState,
+        ServiceStartDuration,
+        ServiceStopDuration,
+        ServiceErrorString,
+        ServiceTaskCounts,
+        ManagerState,
+        ManagerProgress,
+        ManagerErrorString,
+        Call, // anything else: rare events (failures, cancellations, wake-ups)
+    };
+    struct Entry {
+        QObject *target = nullptr;
+        Kind kind = Kind::Call;
+        int value = 0;
+        qint64 number = 0;
+        double real = 0;
+        QString text;
+        std::function<void()> function;
+    };
+
+    static void serviceState(QService *service, QService::State state);
+    static void serviceDuration(QService *service, bool start, qint64 ms);
+    static void serviceErrorString(QService *service, const QString &text);
+    static void serviceTaskCounts(QService *service, int total, int finished);
+    static void managerState(ServiceManager *manager, QService::State state);
+    static void managerProgress(ServiceManager *manager, double progress);
+    static void managerErrorString(ServiceManager *manager, const QString &text);
+    // `target`: the object the call concerns, whose destruction drops it (may be nullptr).
+    static void call(QObject *target, std::function<void()> function);
+
+    // Applies everything queued on this thread, unless a Hold is active.
+    static void flush();
+    // An object is being destroyed: what is queued for it is dropped.
+    static void forget(const QObject *target);
+
+    // Defers flush() while bookkeeping that runs foreign code (a destructor) is in progress.
+    class Hold
+    {
+    public:
+        Hold();
+        ~Hold();
+        Hold(const Hold &) = delete;
+        Hold &operator=(const Hold &) = delete;
+    };
+
+private:
+    static void push(Entry &&entry);
+    static void apply(Entry &entry);
+};
+
+} // namespace QLifecycle::detail
