@@ -138,6 +138,8 @@ private Q_SLOTS:
     void stopTimeoutFiresWhileStopSpinsNestedLoop();
     // 4: a stop requested from the Starting notification.
     void stopRequestedOnStartingCancelsCooperativeStart();
+    // Code run from a hook's nested loop (a button in a modal dialog) is not the hook.
+    void managerCallFromHookNestedLoopIsNotRefused();
     // 5: an abandoned task of run 1 throwing during run 2.
     void lateExceptionOfAbandonedTaskDoesNotFailNextRun();
     // 6: timeouts that throw.
@@ -511,6 +513,26 @@ void tst_Reentrancy::negativeStartTimeoutIsStartFailure()
     QCOMPARE(base.stopCalls, 1); // rolled back
     QCOMPARE(unsettled(manager), QStringList());
     QCOMPARE(manager.state(), State::Failed);
+}
+
+// A modal dialog in root's start() whose button waits for the graph: not the hook itself
+// awaiting its manager (which is refused), so the call is accepted and waits normally.
+void tst_Reentrancy::managerCallFromHookNestedLoopIsNotRefused()
+{
+    ReentrantService root(QStringLiteral("root"));
+    root.startLoop = 150ms;
+    ServiceManager manager(&root);
+    std::optional<QCoro::Task<>> waiting;
+    connect(&root, &QService::stateChanged, this, [&](State state) {
+        if (state == State::Starting)
+            QTimer::singleShot(20ms, &manager, [&] { waiting.emplace(manager.wait()); });
+    });
+    runBlocking(manager.start(), 3s);
+    QVERIFY(waiting.has_value()); // called from inside the nested loop
+    QVERIFY(!waiting->isReady()); // waiting for the graph, not refused
+    manager.requestStop();
+    QVERIFY_THROWS_NO_EXCEPTION(runBlocking(std::move(*waiting), 3s));
+    QCOMPARE(manager.state(), State::Stopped);
 }
 
 QTEST_GUILESS_MAIN(tst_Reentrancy)
