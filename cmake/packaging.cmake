@@ -37,7 +37,7 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
 # Where dpkg-shlibdeps finds this build's own libraries needed by another package's.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS
-    ${PROJECT_BINARY_DIR}/src ${PROJECT_BINARY_DIR}/src/testkit ${PROJECT_BINARY_DIR}/qml)
+    ${PROJECT_BINARY_DIR}/src ${PROJECT_BINARY_DIR}/testkit ${PROJECT_BINARY_DIR}/qml)
 
 set(_qlifecycle_soversion ${PROJECT_VERSION_MAJOR})
 # Descriptions: the summary line is CPACK_PACKAGE_DESCRIPTION_SUMMARY, then these lines.

@@ -1,15 +1,18 @@
 #include "qlifecycleqml.h"
 
+#include "manager/applicationmanager_p.h"
+
 namespace QLifecycle::Qml {
 
-Lifecycle::Lifecycle(QObject *parent)
-    : QObject(parent), m_manager(ServiceManager::applicationManager())
+Lifecycle::Lifecycle(QObject *parent) : QObject(parent)
 {
+    connect(ApplicationManagers::instance(), &ApplicationManagers::changed, this,
+            &Lifecycle::managerChanged);
 }
 
 ServiceManager *Lifecycle::manager() const
 {
-    return m_manager;
+    return ServiceManager::applicationManager();
 }
 
 } // namespace QLifecycle::Qml

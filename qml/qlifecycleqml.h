@@ -39,8 +39,8 @@ struct ServiceModelForeign {
     QML_NAMED_ELEMENT(ServiceModel)
 };
 
-// `Lifecycle.manager`: the manager the application runs (ServiceManager::applicationManager()),
-// reachable from any QML file without passing it around.
+// `Lifecycle.manager`: the application's manager (ServiceManager::applicationManager()),
+// reachable from any QML file without passing it around; managerChanged() follows it.
 class Lifecycle : public QObject
 {
     Q_OBJECT
@@ -54,9 +54,6 @@ public:
 
 Q_SIGNALS:
     void managerChanged();
-
-private:
-    QPointer<ServiceManager> m_manager;
 };
 
 } // namespace QLifecycle::Qml

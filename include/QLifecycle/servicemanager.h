@@ -108,10 +108,17 @@ public:
     QBindable<QStringList> bindableStoppingServices() const;
 
     /*!
-     * The manager whose run() is running, else the one made last and still alive: what a QML
-     * user interface shows when nobody told it which manager to show.
+     * The application's manager: the one set with setApplicationManager(), else the one whose
+     * run() is running, else nullptr. What a QML user interface shows when nobody told it
+     * which manager to show (`Lifecycle.manager`, which follows its changes). Any thread may
+     * call it.
      */
     static ServiceManager *applicationManager();
+    /*!
+     * Makes \a manager the application's manager (see applicationManager()), until it is
+     * destroyed or another is set; nullptr clears it.
+     */
+    static void setApplicationManager(ServiceManager *manager);
 
     /*! The stop timeout of services that do not override gracefulShutdownTimeout(). */
     std::chrono::milliseconds defaultGracefulShutdownTimeout() const;

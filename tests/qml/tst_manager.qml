@@ -24,7 +24,7 @@ TestCase {
     }
 
     function test_0_managerReachableWithoutBoilerplate() {
-        // The singleton gives the manager the application runs (here the one made last).
+        // The singleton gives the application's manager (here the one the fixture set).
         compare(Lifecycle.manager, fixture.manager)
         compare(Lifecycle.manager.root, fixture.api)
     }

@@ -29,12 +29,18 @@ public:
         m_api.deps = {{&m_db, &m_cache}};
         for (ScriptedService *service : {&m_config, &m_db, &m_cache, &m_api})
             service->onStart.delay = service->onStop.delay = 10ms;
+        ServiceManager::setApplicationManager(&m_manager); // `Lifecycle.manager` in QML
     }
 
     ServiceManager *manager() { return &m_manager; }
     QService *api() { return &m_api; }
     QService *db() { return &m_db; }
 
+    // Makes this fixture's manager the application's, or clears it.
+    Q_INVOKABLE void setApplicationManager(bool set)
+    {
+        ServiceManager::setApplicationManager(set ? &m_manager : nullptr);
+    }
     // Makes the database's next start fail (or succeed again).
     Q_INVOKABLE void setDatabaseFails(bool fails) { m_db.onStart.fail = fails; }
 

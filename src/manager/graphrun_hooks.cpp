@@ -1,11 +1,11 @@
-#include "run.h"
+#include "manager/graphrun.h"
 
 #include <QLifecycle/servicemanager.h>
 
-#include "emitqueue.h"
-#include "logging.h"
-#include "qservice_p.h"
-#include "servicemanager_p.h"
+#include "manager/servicemanager_p.h"
+#include "service/emitqueue.h"
+#include "service/logging.h"
+#include "service/qservice_p.h"
 
 #include <QtCore/QMetaObject>
 #include <QtCore/QTimer>
@@ -38,8 +38,8 @@ QString checkTimeout(std::chrono::milliseconds timeout, const char *override)
 }
 } // namespace
 
-QCoro::Task<> Run::watch(QCoro::Task<> operation, std::weak_ptr<Run> run, int node,
-                         quint32 generation)
+QCoro::Task<> GraphRun::watch(QCoro::Task<> operation, std::weak_ptr<GraphRun> run, int node,
+                              quint32 generation)
 {
     std::exception_ptr error;
     try {
@@ -47,14 +47,14 @@ QCoro::Task<> Run::watch(QCoro::Task<> operation, std::weak_ptr<Run> run, int no
     } catch (...) {
         error = std::current_exception();
     }
-    if (std::shared_ptr<Run> self = run.lock())
+    if (std::shared_ptr<GraphRun> self = run.lock())
         self->finished(node, generation, error);
 }
 
 // Reports the end of a hook's coroutine. A hook that already completed (the common case for
 // trivial services) is recorded at once, without a second coroutine frame and without a nested
 // advance(): the advance() that called it goes on.
-void Run::follow(QCoro::Task<> operation, int n, quint32 generation)
+void GraphRun::follow(QCoro::Task<> operation, int n, quint32 generation)
 {
     if (!operation.isReady()) {
         watch(std::move(operation), weak_from_this(), n, generation);
@@ -73,7 +73,7 @@ void Run::follow(QCoro::Task<> operation, int n, quint32 generation)
 // may also throw before returning a task. Hooks are not tasks: their first steps run outside
 // any task's context. Its deadline is already armed: a hook that spins a nested event loop
 // before its first suspension is timed out inside that loop.
-void Run::callHook(QService *service, bool starting, int n, quint32 generation)
+void GraphRun::callHook(QService *service, bool starting, int n, quint32 generation)
 {
     std::exception_ptr thrown;
     QCoro::Task<> operation;
@@ -95,7 +95,7 @@ void Run::callHook(QService *service, bool starting, int n, quint32 generation)
 
 // A launch whose Starting or Stopping has been shown: call its hook, unless what ran since
 // (a slot, a nested event loop) decided otherwise.
-void Run::callPendingHook(PendingHook hook)
+void GraphRun::callPendingHook(PendingHook hook)
 {
     const int n = hook.node;
     if (!isCurrent(n, hook.generation))
@@ -105,7 +105,7 @@ void Run::callPendingHook(PendingHook hook)
         if (m_aborting) {
             // A stop was requested before its start() began: that start is never begun.
             settle(n);
-            m_nodes[size_t(n)].phase = NodePhase::StartFailed;
+            m_nodes[size_t(n)].phase = NodeState::StartFailed;
             EmitQueue::serviceState(service, QService::State::Stopped);
             return;
         }
@@ -125,7 +125,7 @@ void Run::callPendingHook(PendingHook hook)
 }
 
 // The bookkeeping of a start's launch. False when no hook is to be called.
-bool Run::prepareStart(int n)
+bool GraphRun::prepareStart(int n)
 {
     if (m_aborting)
         return false; // a start that had not begun is never begun once the start is given up
@@ -135,7 +135,7 @@ bool Run::prepareStart(int n)
         return false;
     }
     Node &node = m_nodes[size_t(n)];
-    node.phase = NodePhase::Starting;
+    node.phase = NodeState::Starting;
     markBusy(n);
     ++node.generation;
     ++m_inFlight;
@@ -162,7 +162,7 @@ bool Run::prepareStart(int n)
 }
 
 // The bookkeeping of a stop's launch. False when no hook is to be called.
-bool Run::prepareStop(int n)
+bool GraphRun::prepareStop(int n)
 {
     QService *service = m_graph.service(n);
     if (!service) {
@@ -170,7 +170,7 @@ bool Run::prepareStop(int n)
         return false;
     }
     Node &node = m_nodes[size_t(n)];
-    node.phase = NodePhase::Stopping;
+    node.phase = NodeState::Stopping;
     markBusy(n);
     ++node.generation;
     ++m_inFlight;
@@ -196,11 +196,11 @@ bool Run::prepareStop(int n)
     return true;
 }
 
-QCoro::Task<> Run::shutdown(std::shared_ptr<detail::TaskSet> tasks, QService *service,
-                            std::weak_ptr<Run> run, int node, quint32 generation)
+QCoro::Task<> GraphRun::shutdown(std::shared_ptr<detail::TaskSet> tasks, QService *service,
+                                 std::weak_ptr<GraphRun> run, int node, quint32 generation)
 {
     co_await tasks->cancelAll();
-    const std::shared_ptr<Run> self = run.lock();
+    const std::shared_ptr<GraphRun> self = run.lock();
     if (!self || !self->isCurrent(node, generation))
         co_return; // abandoned at its deadline: stop() must not run behind the manager's back
     QCoro::Task<> stopping;
@@ -212,16 +212,16 @@ QCoro::Task<> Run::shutdown(std::shared_ptr<detail::TaskSet> tasks, QService *se
     co_await stopping;
 }
 
-bool Run::isCurrent(int node, quint32 generation) const
+bool GraphRun::isCurrent(int node, quint32 generation) const
 {
     return m_nodes[size_t(node)].generation == generation &&
-           (m_nodes[size_t(node)].phase == NodePhase::Starting ||
-            m_nodes[size_t(node)].phase == NodePhase::Stopping);
+           (m_nodes[size_t(node)].phase == NodeState::Starting ||
+            m_nodes[size_t(node)].phase == NodeState::Stopping);
 }
 
 // Deadlines share one timer, set for the earliest. Arming one is a comparison in the common
 // case (equal timeouts, armed in order), so that instant hooks cost no timer each.
-void Run::armDeadline(int n, std::chrono::milliseconds timeout)
+void GraphRun::armDeadline(int n, std::chrono::milliseconds timeout)
 {
     Node &node = m_nodes[size_t(n)];
     node.timeout = timeout.count();
@@ -238,7 +238,7 @@ void Run::armDeadline(int n, std::chrono::milliseconds timeout)
             QMetaObject::invokeMethod(
                 &m_context,
                 [weak = weak_from_this()] {
-                    if (const std::shared_ptr<Run> self = weak.lock())
+                    if (const std::shared_ptr<GraphRun> self = weak.lock())
                         self->checkDeadlines();
                 },
                 Qt::QueuedConnection);
@@ -249,7 +249,7 @@ void Run::armDeadline(int n, std::chrono::milliseconds timeout)
         std::chrono::milliseconds(std::max<qint64>(0, node.dueAt - m_clock.elapsed())));
 }
 
-void Run::checkDeadlines()
+void GraphRun::checkDeadlines()
 {
     m_timerDueAt = -1;
     const qint64 now = m_clock.elapsed();
@@ -272,7 +272,7 @@ void Run::checkDeadlines()
         timedOut(n, generation);
 }
 
-void Run::settle(int n)
+void GraphRun::settle(int n)
 {
     Node &node = m_nodes[size_t(n)];
     markIdle(n);
@@ -282,11 +282,11 @@ void Run::settle(int n)
 }
 
 // A start that failed before its hook was called (an override refused): no hook, no stop().
-void Run::failStartNow(int n, const QString &message, std::exception_ptr cause)
+void GraphRun::failStartNow(int n, const QString &message, std::exception_ptr cause)
 {
     QService *service = m_graph.service(n);
     settle(n);
-    m_nodes[size_t(n)].phase = NodePhase::StartFailed;
+    m_nodes[size_t(n)].phase = NodeState::StartFailed;
     recordFailure(n, QLifecycle::Phase::Start, message, std::move(cause));
     EmitQueue::serviceState(service, QService::State::Failed);
     abortStart();
@@ -294,19 +294,19 @@ void Run::failStartNow(int n, const QString &message, std::exception_ptr cause)
 
 // A failed or cancelled start: its tasks are cancelled, not awaited (docs/lifecycle.md,
 // "Failures"). Cancelling runs their clean-up code: after this step's bookkeeping.
-void Run::abandonTasks(QService *service)
+void GraphRun::abandonTasks(QService *service)
 {
     if (const std::shared_ptr<detail::TaskSet> &tasks = QServicePrivate::get(service)->tasks)
         EmitQueue::call(service, [tasks] { tasks->cancelEverythingNow(); });
 }
 
-void Run::finished(int n, quint32 generation, std::exception_ptr error)
+void GraphRun::finished(int n, quint32 generation, std::exception_ptr error)
 {
     complete(n, generation, std::move(error));
     advance();
 }
 
-void Run::complete(int n, quint32 generation, std::exception_ptr error)
+void GraphRun::complete(int n, quint32 generation, std::exception_ptr error)
 {
     Node &node = m_nodes[size_t(n)];
     QService *service = m_graph.service(n);
@@ -317,15 +317,15 @@ void Run::complete(int n, quint32 generation, std::exception_ptr error)
     }
     settle(n);
     const qint64 elapsed = m_clock.elapsed() - node.begunAt;
-    if (node.phase == NodePhase::Starting) {
+    if (node.phase == NodeState::Starting) {
         EmitQueue::serviceDuration(service, true, elapsed);
         if (error && m_stopRequested && detail::isCancellation(error)) {
             // Cancelled by the stop request: not a failure, and it takes no lease.
-            node.phase = NodePhase::StartFailed;
+            node.phase = NodeState::StartFailed;
             abandonTasks(service);
             EmitQueue::serviceState(service, QService::State::Stopped);
         } else if (error) {
-            node.phase = NodePhase::StartFailed;
+            node.phase = NodeState::StartFailed;
             abandonTasks(service);
             recordFailure(n, QLifecycle::Phase::Start, describeException(error), error);
             EmitQueue::serviceState(service, QService::State::Failed);
@@ -333,7 +333,7 @@ void Run::complete(int n, quint32 generation, std::exception_ptr error)
         } else {
             markRunning(n);
         }
-    } else if (node.phase == NodePhase::Stopping) {
+    } else if (node.phase == NodeState::Stopping) {
         EmitQueue::serviceDuration(service, false, elapsed);
         if (error)
             recordFailure(n, QLifecycle::Phase::Stop, describeException(error), error);
@@ -341,7 +341,7 @@ void Run::complete(int n, quint32 generation, std::exception_ptr error)
     }
 }
 
-void Run::timedOut(int n, quint32 generation)
+void GraphRun::timedOut(int n, quint32 generation)
 {
     if (!isCurrent(n, generation))
         return;
@@ -350,14 +350,14 @@ void Run::timedOut(int n, quint32 generation)
     const qint64 after = node.timeout;
     settle(n);
     const qint64 elapsed = m_clock.elapsed() - node.begunAt;
-    if (node.phase == NodePhase::Starting) {
+    if (node.phase == NodeState::Starting) {
         EmitQueue::serviceDuration(service, true, elapsed);
-        node.phase = NodePhase::StartFailed;
+        node.phase = NodeState::StartFailed;
         abandonTasks(service);
         recordFailure(n, QLifecycle::Phase::Start, timeoutMessage(after, false), {});
         EmitQueue::serviceState(service, QService::State::Failed);
         abortStart();
-    } else if (node.phase == NodePhase::Stopping) {
+    } else if (node.phase == NodeState::Stopping) {
         EmitQueue::serviceDuration(service, false, elapsed);
         QString message = timeoutMessage(after, true);
         const auto &tasks = QServicePrivate::get(service)->tasks;

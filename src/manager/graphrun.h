@@ -3,8 +3,9 @@
 #include <QLifecycle/error.h>
 #include <QLifecycle/qservice.h>
 
-#include "dependencygraph.h"
-#include "taskset.h"
+#include "graph/dependencygraph.h"
+#include "service/serviceowner.h"
+#include "tasks/taskset.h"
 #include <QLifecycle/detail/oneshot.h>
 
 #include <QtCore/QElapsedTimer>
@@ -34,45 +35,48 @@ class ServiceManager;
 // EmitQueue and applied once the bookkeeping of a step is complete; hooks are called only at
 // those points too. Foreign code may therefore re-enter the scheduler at any time, from a slot
 // or from a nested event loop, and the schedule (deadlines included) goes on inside it.
-class Run : public std::enable_shared_from_this<Run>
+class GraphRun : public ServiceOwner, public std::enable_shared_from_this<GraphRun>
 {
 public:
-    enum class Phase { Starting, Running, Stopping, Done };
+    enum class Stage { Starting, Running, Stopping, Done };
 
-    Run(ServiceManager *manager, DependencyGraph graph);
-    ~Run();
-    Run(const Run &) = delete;
-    Run &operator=(const Run &) = delete;
+    GraphRun(ServiceManager *manager, DependencyGraph graph);
+    ~GraphRun();
+    GraphRun(const GraphRun &) = delete;
+    GraphRun &operator=(const GraphRun &) = delete;
 
     void begin();
     void requestStop();
     // The manager is being destroyed while the graph runs: stop the graph in the background,
     // keeping this run alive until it is done.
     void orphan();
-    // A service of this run is being destroyed (QService's destructor): the run forgets it,
-    // records the failure if it was needed, and stops the graph.
-    void forget(QService *service);
+    // ServiceOwner. A service of this run is being destroyed (QService's destructor): the run
+    // forgets it, records the failure if it was needed, and stops the graph.
+    void forget(QService *service) override;
     // A crash of a running (or starting) service: recorded, then the whole graph stops.
-    void crash(QService *service, const QString &message, std::exception_ptr cause);
+    void crash(QService *service, const QString &message, std::exception_ptr cause) override;
+    bool isActive() const override { return m_stage != Stage::Done; }
+    ServiceManager *owningManager() const override { return m_manager; }
+    QThreadPool *threadPool() override;
 
-    Phase phase() const { return m_phase; }
+    Stage stage() const { return m_stage; }
     ServiceManager *manager() const { return m_manager; }
     // The service whose start() or stop() of `run` runs on this thread now (up to its first
     // suspension, and not from an event loop that hook spins), else nullptr; `starting` tells
     // which hook.
-    static QService *hookInProgress(const Run *run, bool *starting = nullptr);
+    static QService *hookInProgress(const GraphRun *run, bool *starting = nullptr);
     // Marks the code of a hook that runs now, before its first suspension.
     class HookScope
     {
     public:
-        HookScope(const Run *run, QService *service, bool starting);
+        HookScope(const GraphRun *run, QService *service, bool starting);
         ~HookScope();
         HookScope(const HookScope &) = delete;
         HookScope &operator=(const HookScope &) = delete;
 
     private:
-        friend class Run;
-        const Run *m_run;
+        friend class GraphRun;
+        const GraphRun *m_run;
         QService *m_service;
         bool m_starting;
         int m_loopLevel; // code in an event loop nested since then is not the hook's own
@@ -86,9 +90,9 @@ public:
     detail::OneShot &whenDone() { return m_done; }
 
 private:
-    enum class NodePhase : quint8 { Idle, Starting, Running, StartFailed, Stopping, Stopped };
+    enum class NodeState : quint8 { Idle, Starting, Running, StartFailed, Stopping, Stopped };
     struct Node {
-        NodePhase phase = NodePhase::Idle;
+        NodeState phase = NodeState::Idle;
         int waitingFor = 0;     // prerequisites not Running yet
         int leases = 0;         // running dependents not stopped yet
         quint32 generation = 0; // bumped to disown the current operation
@@ -105,13 +109,13 @@ private:
         bool starting = false;
     };
 
-    static QCoro::Task<> watch(QCoro::Task<> operation, std::weak_ptr<Run> run, int node,
+    static QCoro::Task<> watch(QCoro::Task<> operation, std::weak_ptr<GraphRun> run, int node,
                                quint32 generation);
     void follow(QCoro::Task<> operation, int node, quint32 generation);
     void callHook(QService *service, bool starting, int node, quint32 generation);
     void callPendingHook(PendingHook hook);
     static QCoro::Task<> shutdown(std::shared_ptr<detail::TaskSet> tasks, QService *service,
-                                  std::weak_ptr<Run> run, int node, quint32 generation);
+                                  std::weak_ptr<GraphRun> run, int node, quint32 generation);
     bool isCurrent(int node, quint32 generation) const;
     bool prepareStart(int node);
     bool prepareStop(int node);
@@ -143,7 +147,7 @@ private:
     DependencyGraph m_graph;
     std::vector<Node> m_nodes;
     std::deque<int> m_ready; // nodes to launch: starts while Starting, stops while Stopping
-    Phase m_phase = Phase::Starting;
+    Stage m_stage = Stage::Starting;
     bool m_stopRequested = false;
     bool m_aborting = false; // no new start: a start failed or a stop was requested
     bool m_resumePosted = false;
@@ -156,9 +160,9 @@ private:
     int m_busyTail = -1;
     bool m_namesPosted = false;
     QList<Failure> m_failures;
-    std::shared_ptr<Run> m_self; // set by orphan(): the run keeps itself alive until done
-    QObject m_context;           // for queued calls to this run, on its thread
-    QElapsedTimer m_clock;       // the run's time: hooks' begin and deadlines
+    std::shared_ptr<GraphRun> m_self; // set by orphan(): the run keeps itself alive until done
+    QObject m_context;                // for queued calls to this run, on its thread
+    QElapsedTimer m_clock;            // the run's time: hooks' begin and deadlines
     std::unique_ptr<QTimer> m_deadlineTimer; // one for every deadline: the earliest
     qint64 m_timerDueAt = -1;
     detail::OneShot m_started;

@@ -22,6 +22,7 @@ private Q_SLOTS:
     void restartKeepsTheRows();
     void rolesDescribeTheService();
     void managerStateProgressAndNames();
+    void applicationManagerIsTheOneSetElseTheOneRunning();
 };
 
 void tst_ServiceModel::rowsAppearInStartOrderWhenTheManagerStarts()
@@ -128,7 +129,19 @@ void tst_ServiceModel::managerStateProgressAndNames()
     runBlocking(manager.stop());
     QCOMPARE(progress, (QList<double>{0.5, 1.0, 0.5, 0.0}));
     QCOMPARE(manager.serviceCount(), 2);
-    QCOMPARE(ServiceManager::applicationManager(), &manager);
+}
+
+void tst_ServiceModel::applicationManagerIsTheOneSetElseTheOneRunning()
+{
+    ScriptedService root(QStringLiteral("root"));
+    QCOMPARE(ServiceManager::applicationManager(), nullptr); // none made is the application's
+    {
+        ServiceManager manager(&root);
+        QCOMPARE(ServiceManager::applicationManager(), nullptr);
+        ServiceManager::setApplicationManager(&manager);
+        QCOMPARE(ServiceManager::applicationManager(), &manager);
+    }
+    QCOMPARE(ServiceManager::applicationManager(), nullptr); // forgotten when destroyed
 }
 
 QTEST_GUILESS_MAIN(tst_ServiceModel)

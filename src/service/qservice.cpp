@@ -1,11 +1,10 @@
 #include <QLifecycle/qservice.h>
 #include <QLifecycle/servicemanager.h>
 
-#include "emitqueue.h"
-#include "logging.h"
-#include "qservice_p.h"
-#include "run.h"
-#include "taskset.h"
+#include "service/emitqueue.h"
+#include "service/logging.h"
+#include "service/qservice_p.h"
+#include "service/serviceowner.h"
 
 #include <QtCore/QDebug>
 #include <QtCore/QMetaEnum>
@@ -33,8 +32,8 @@ void QService::connectNotify(const QMetaMethod &signal)
 QService::~QService()
 {
     detail::EmitQueue::forget(this); // nothing queued for it may reach it now
-    const std::shared_ptr<Run> run = d->run.lock();
-    if (!run || run->phase() == Run::Phase::Done)
+    const std::shared_ptr<ServiceOwner> owner = d->owner.lock();
+    if (!owner || !owner->isActive())
         return;
     if (m_state == State::Running || m_state == State::Starting || m_state == State::Stopping) {
         qCWarning(lcService).noquote()
@@ -44,7 +43,7 @@ QService::~QService()
     }
     // The run must not call this service again: it forgets it, and stops the graph if the
     // service was needed (a failure naming it).
-    run->forget(this);
+    owner->forget(this);
 }
 
 QService::State QService::state() const
@@ -90,8 +89,8 @@ ServiceManager *QService::manager() const
 
 ServiceManager *QServicePrivate::activeManager() const
 {
-    const std::shared_ptr<Run> current = run.lock();
-    return current && current->phase() != Run::Phase::Done ? manager.data() : nullptr;
+    const std::shared_ptr<ServiceOwner> current = owner.lock();
+    return current && current->isActive() ? manager.data() : nullptr;
 }
 
 QString QService::name() const
@@ -144,14 +143,6 @@ void QService::notifyStopDuration(qint64 ms)
 {
     Q_EMIT
     stopDurationMsChanged(ms, QPrivateSignal());
-}
-
-const std::shared_ptr<detail::TaskSet> &QServicePrivate::tasksFor(const QService *service)
-{
-    QServicePrivate *d = service->d.get();
-    if (!d->tasks)
-        d->tasks = std::make_shared<detail::TaskSet>(const_cast<QService *>(service), d->run);
-    return d->tasks;
 }
 
 void QServicePrivate::beginStart(QService *service)

@@ -1,8 +1,8 @@
 #include <QLifecycle/detail/waits.h>
 #include <QLifecycle/qservice.h>
 
-#include "qservice_p.h"
-#include "taskset.h"
+#include "service/qservice_p.h"
+#include "tasks/taskset.h"
 
 #include <map>
 #include <vector>
@@ -34,7 +34,7 @@ bool WaitBase::await_ready()
         if (owner && owner->set != m_set)
             owner = nullptr;
         const bool cancelled = owner ? owner->cancelled
-                                     : m_set->phase() == TaskSet::Phase::CancellingTasks ||
+                                     : m_set->mode() == TaskSet::Mode::CancellingTasks ||
                                            (m_set->startCancelled() && m_service &&
                                             m_service->state() == QService::State::Starting);
         if (cancelled) {

@@ -14,7 +14,7 @@
 #include <vector>
 
 namespace QLifecycle {
-class Run;
+class ServiceOwner;
 }
 
 namespace QLifecycle::detail {
@@ -50,15 +50,15 @@ struct TaskRecord : std::enable_shared_from_this<TaskRecord> {
 class TaskSet : public std::enable_shared_from_this<TaskSet>
 {
 public:
-    enum class Phase { Open, CancellingTasks, StopHook };
+    enum class Mode { Open, CancellingTasks, StopHook };
 
     // `run`: the run the service belongs to now, the only one its tasks' crashes may reach.
-    TaskSet(QService *service, std::weak_ptr<Run> run);
+    TaskSet(QService *service, std::weak_ptr<ServiceOwner> run);
     ~TaskSet();
 
     QService *service() const { return m_service; }
     QObject *context() { return &m_context; }
-    Phase phase() const { return m_phase; }
+    Mode mode() const { return m_mode; }
     bool startCancelled() const { return m_startCancelled; }
     bool hasRunningTasks() const { return m_tail != nullptr; }
     QStringList runningTaskNames() const;
@@ -99,9 +99,9 @@ private:
     bool isCurrent() const;
 
     QPointer<QService> m_service;
-    std::weak_ptr<Run> m_run;
+    std::weak_ptr<ServiceOwner> m_run;
     QObject m_context;
-    Phase m_phase = Phase::Open;
+    Mode m_mode = Mode::Open;
     bool m_startCancelled = false;
     TaskRecord *m_head = nullptr;
     TaskRecord *m_tail = nullptr;

@@ -1,6 +1,6 @@
-#include "unixsignalwatcher.h"
+#include "app/unixsignalwatcher.h"
 
-#include "logging.h"
+#include "service/logging.h"
 
 #include <QtCore/QSocketNotifier>
 

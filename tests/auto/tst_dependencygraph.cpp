@@ -3,7 +3,7 @@
 
 #include <QLifecycle/QService>
 
-#include "dependencygraph.h"
+#include "graph/dependencygraph.h"
 #include <QLifecycle/testkit/eventlog.h>
 
 #include <QtTest/QTest>
@@ -52,7 +52,7 @@ private Q_SLOTS:
 void tst_DependencyGraph::singleServiceIsOneNode()
 {
     Node root(QStringLiteral("root"));
-    const DependencyGraph graph = DependencyGraph::build(&root, nullptr);
+    const DependencyGraph graph = DependencyGraph::build(&root);
     QCOMPARE(graph.size(), 1);
     QCOMPARE(graph.prerequisites(0).size(), size_t(0));
 }
@@ -62,7 +62,7 @@ void tst_DependencyGraph::stageAfterGroupGoesThroughOneBarrier()
     Node a(QStringLiteral("a")), b(QStringLiteral("b")), c(QStringLiteral("c")),
         d(QStringLiteral("d")), root(QStringLiteral("root"));
     root.deps = {{&a, &b, &c}, &d};
-    const DependencyGraph graph = DependencyGraph::build(&root, nullptr);
+    const DependencyGraph graph = DependencyGraph::build(&root);
     QCOMPARE(graph.size(), 6); // 5 services + 1 barrier for the group
     int barrier = -1;
     for (int n = 0; n < graph.size(); ++n)
@@ -86,7 +86,7 @@ void tst_DependencyGraph::sharedDependencyIsOneNode()
     x.deps = {&shared};
     y.deps = {&shared};
     root.deps = {{&x, &y}};
-    const DependencyGraph graph = DependencyGraph::build(&root, nullptr);
+    const DependencyGraph graph = DependencyGraph::build(&root);
     QCOMPARE(graph.startOrder().count(&shared), 1);
     for (int n = 0; n < graph.size(); ++n)
         if (graph.service(n) == &shared)
@@ -100,13 +100,13 @@ void tst_DependencyGraph::startOrderPutsDependenciesFirst()
     b1.deps = {&c};
     b2.deps = {&c};
     a.deps = {&b1, &b2};
-    const DependencyGraph graph = DependencyGraph::build(&a, nullptr);
+    const DependencyGraph graph = DependencyGraph::build(&a);
     QCOMPARE(namesOf(graph.startOrder()), QLifecycle::Test::names("c b1 b2 a"));
 }
 
 void tst_DependencyGraph::nullRootIsRefused()
 {
-    QVERIFY_THROWS_EXCEPTION(Error, DependencyGraph::build(nullptr, nullptr));
+    QVERIFY_THROWS_EXCEPTION(Error, DependencyGraph::build(nullptr));
 }
 
 void tst_DependencyGraph::longChainIsReadWithoutRecursion()
@@ -118,7 +118,7 @@ void tst_DependencyGraph::longChainIsReadWithoutRecursion()
         chain.push_back(std::make_unique<Node>(QString::number(i)));
     for (int i = 0; i + 1 < count; ++i)
         chain[size_t(i)]->deps = {chain[size_t(i) + 1].get()};
-    const DependencyGraph graph = DependencyGraph::build(chain.front().get(), nullptr);
+    const DependencyGraph graph = DependencyGraph::build(chain.front().get());
     QCOMPARE(graph.size(), count);
     QCOMPARE(graph.startOrder().first(), chain.back().get());
     QCOMPARE(graph.startOrder().last(), chain.front().get());
@@ -126,7 +126,7 @@ void tst_DependencyGraph::longChainIsReadWithoutRecursion()
     // A cycle through the whole chain is found and named, still without recursion.
     chain.back()->deps = {chain.front().get()};
     try {
-        DependencyGraph::build(chain.front().get(), nullptr);
+        DependencyGraph::build(chain.front().get());
         QFAIL("a cycle was not refused");
     } catch (const Error &error) {
         QVERIFY(error.message().startsWith(
@@ -146,7 +146,7 @@ void tst_DependencyGraph::wideFanOutIsReadQuickly()
     }
     Node root(QStringLiteral("root"));
     root.deps = {Stage(group)};
-    const DependencyGraph graph = DependencyGraph::build(&root, nullptr);
+    const DependencyGraph graph = DependencyGraph::build(&root);
     QCOMPARE(graph.size(), count + 2); // leaves, root, one barrier
     QCOMPARE(graph.startOrder().last(), &root);
 }

@@ -1,13 +1,24 @@
-#include "taskset.h"
+#include "tasks/taskset.h"
 
-#include "emitqueue.h"
-#include "logging.h"
-#include "qservice_p.h"
-#include "run.h"
+#include "service/emitqueue.h"
+#include "service/logging.h"
+#include "service/qservice_p.h"
+#include "service/serviceowner.h"
 
 #include <QtCore/QCoreApplication>
 
-namespace QLifecycle::detail {
+namespace QLifecycle {
+
+// Here, not in qservice.cpp: the service layer knows nothing of how tasks are kept.
+const std::shared_ptr<detail::TaskSet> &QServicePrivate::tasksFor(const QService *service)
+{
+    QServicePrivate *d = service->d.get();
+    if (!d->tasks)
+        d->tasks = std::make_shared<detail::TaskSet>(const_cast<QService *>(service), d->owner);
+    return d->tasks;
+}
+
+namespace detail {
 
 namespace {
 thread_local TaskRecord *t_current = nullptr;
@@ -78,7 +89,7 @@ TaskRecord::~TaskRecord()
         set->detach(this);
 }
 
-TaskSet::TaskSet(QService *service, std::weak_ptr<Run> run)
+TaskSet::TaskSet(QService *service, std::weak_ptr<ServiceOwner> run)
     : m_service(service), m_run(std::move(run))
 {
 }
@@ -161,7 +172,7 @@ void TaskSet::ended(TaskRecord *record, std::exception_ptr error, bool cancelled
                             .arg(record->displayName(), describeException(error)),
                         error);
         }
-    } else if (record->daemon && !record->cancelled && m_phase == Phase::Open && m_service &&
+    } else if (record->daemon && !record->cancelled && m_mode == Mode::Open && m_service &&
                m_service->state() == State::Running) {
         reportCrash(QStringLiteral("daemon task '%1' exited while the service was running")
                         .arg(record->displayName()),
@@ -177,8 +188,8 @@ void TaskSet::reportCrash(const QString &message, std::exception_ptr cause)
 {
     if (!m_service)
         return;
-    const std::shared_ptr<Run> run = m_run.lock();
-    if (!isCurrent() || !run || run != QServicePrivate::get(m_service)->run.lock()) {
+    const std::shared_ptr<ServiceOwner> run = m_run.lock();
+    if (!isCurrent() || !run || run != QServicePrivate::get(m_service)->owner.lock()) {
         qCDebug(lcTask).noquote() << m_service->name() + QStringLiteral(": abandoned ") + message;
         return;
     }
@@ -249,7 +260,7 @@ void TaskSet::cancelRecord(TaskRecord *record)
 QCoro::Task<> TaskSet::cancelAll()
 {
     const std::shared_ptr<TaskSet> self = shared_from_this();
-    m_phase = Phase::CancellingTasks;
+    m_mode = Mode::CancellingTasks;
     interruptGuards(m_service ? m_service->name() + QStringLiteral(" is stopping") : QString());
     while (m_tail) {
         m_stepRemaining = 0;
@@ -280,12 +291,12 @@ QCoro::Task<> TaskSet::cancelAll()
     }
     m_step.reset();
     wakeWaits(m_orphans); // what no task owns: guarded calls in flight, unknown contexts
-    m_phase = Phase::StopHook;
+    m_mode = Mode::StopHook;
 }
 
 void TaskSet::cancelEverythingNow()
 {
-    m_phase = Phase::CancellingTasks;
+    m_mode = Mode::CancellingTasks;
     interruptGuards(m_service ? m_service->name() + QStringLiteral(" failed to start") : QString());
     std::vector<std::shared_ptr<TaskRecord>> all; // alive while their coroutines unwind
     for (TaskRecord *record = m_tail; record; record = record->prev)
@@ -299,10 +310,10 @@ void TaskSet::cancelEverythingNow()
 
 void TaskSet::closeForStop(const QString &why)
 {
-    m_phase = Phase::CancellingTasks; // waits registered while waking these throw at once
+    m_mode = Mode::CancellingTasks; // waits registered while waking these throw at once
     interruptGuards(why);
     wakeWaits(m_orphans);
-    m_phase = Phase::StopHook;
+    m_mode = Mode::StopHook;
 }
 
 void TaskSet::cancelRefusedPrefix()
@@ -339,4 +350,5 @@ void TaskSet::interruptGuards(const QString &why)
     }
 }
 
-} // namespace QLifecycle::detail
+} // namespace detail
+} // namespace QLifecycle

@@ -2,6 +2,8 @@
 
 #include <QLifecycle/servicemanager.h>
 
+#include "service/emitqueue.h"
+
 #include <QtCore/QPointer>
 #include <QtCore/QThreadPool>
 
@@ -9,7 +11,7 @@
 
 namespace QLifecycle {
 
-class Run;
+class GraphRun;
 
 class ServiceManagerPrivate
 {
@@ -35,6 +37,34 @@ public:
         if (manager->m_stoppingServices.value() != stopping)
             manager->m_stoppingServices = stopping;
     }
+    // The same changes, queued (see EmitQueue): applied once the run's bookkeeping is complete.
+    static void queueState(ServiceManager *manager, QService::State state)
+    {
+        detail::EmitQueue::applier(
+            manager,
+            [](const detail::EmitQueue::Entry &entry) {
+                setState(static_cast<ServiceManager *>(entry.target), QService::State(entry.value));
+            },
+            int(state), 0);
+    }
+    static void queueProgress(ServiceManager *manager, double progress)
+    {
+        detail::EmitQueue::applier(
+            manager,
+            [](const detail::EmitQueue::Entry &entry) {
+                setProgress(static_cast<ServiceManager *>(entry.target), entry.real);
+            },
+            0, progress);
+    }
+    static void queueErrorString(ServiceManager *manager, const QString &text)
+    {
+        detail::EmitQueue::applier(
+            manager,
+            [](const detail::EmitQueue::Entry &entry) {
+                setErrorString(static_cast<ServiceManager *>(entry.target), entry.text);
+            },
+            0, 0, text);
+    }
     static void emitErrorOccurred(ServiceManager *manager, QService *service, Phase phase,
                                   const QString &message)
     {
@@ -51,7 +81,7 @@ public:
 
     QPointer<QService> root;
     QThreadPool *pool = nullptr;
-    std::shared_ptr<Run> run;             // the current or last run
+    std::shared_ptr<GraphRun> run;        // the current or last run
     std::optional<Error> validationError; // the last start refused before anything ran
     std::chrono::milliseconds defaultStopTimeout{10000};
     std::optional<std::chrono::milliseconds> defaultStartTimeout;

@@ -3,10 +3,10 @@
 #include <QLifecycle/qservice.h>
 #include <QLifecycle/servicemanager.h>
 
-#include "logging.h"
-#include "qservice_p.h"
-#include "servicemanager_p.h"
-#include "taskset.h"
+#include "service/logging.h"
+#include "service/qservice_p.h"
+#include "service/serviceowner.h"
+#include "tasks/taskset.h"
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QMetaEnum>
@@ -81,7 +81,7 @@ TaskHandle TaskHandle::begin(QService *service, TaskKind kind, const QString &na
     }
     const std::shared_ptr<TaskSet> &set = QServicePrivate::tasksFor(service);
     const State state = service->state();
-    if (set->phase() != TaskSet::Phase::Open ||
+    if (set->mode() != TaskSet::Mode::Open ||
         (state != State::Starting && state != State::Running)) {
         warnRefused(service, label());
         return {};
@@ -152,9 +152,10 @@ QThreadPool *TaskHandle::pool(QThreadPool *preferred) const
     if (preferred)
         return preferred;
     QService *service = m_record->set->service();
-    if (ServiceManager *manager =
-            service ? QServicePrivate::get(service)->activeManager() : nullptr)
-        return ServiceManagerPrivate::get(manager)->threadPool();
+    if (const std::shared_ptr<ServiceOwner> owner =
+            service ? QServicePrivate::get(service)->owner.lock() : nullptr;
+        owner && owner->isActive())
+        return owner->threadPool();
     return QThreadPool::globalInstance();
 }
 
@@ -173,64 +174,9 @@ std::shared_ptr<GuardRace> GuardRace::make(QService *service)
     return race;
 }
 
-namespace {
-// A child service as a task: runs its graph with a manager of its own until it stops by
-// itself (a crash if it failed) or the task is cancelled (then it is stopped first).
-QCoro::Task<> runChild(QPointer<QService> parent, std::shared_ptr<ServiceManager> manager)
-{
-    std::exception_ptr failure;
-    bool cancelled = false;
-    try {
-        co_await manager->start();
-        // Until the child's graph has stopped by itself, entirely (not just begun to stop).
-        while (parent && manager->state() != State::Stopped && manager->state() != State::Failed)
-            co_await parent->waitForSignal(manager.get(), &ServiceManager::stateChanged);
-    } catch (const Cancelled &) {
-        cancelled = true;
-    } catch (...) {
-        failure = std::current_exception();
-    }
-    if (cancelled) {
-        co_await manager->stop(); // its failures become this task's
-        throw Cancelled();
-    }
-    if (failure)
-        std::rethrow_exception(failure);
-    if (const std::optional<Error> error = manager->error())
-        throw *error;
-}
-} // namespace
-
 } // namespace QLifecycle::detail
 
 namespace QLifecycle {
-
-QFuture<void> QService::addChild(QService *child, const TaskOptions &options)
-{
-    if (!child || child == this) {
-        qCWarning(lcTask).noquote() << name() << ": addChild() needs another service, got"
-                                    << (child ? "the service itself" : "nullptr");
-        return detail::canceledFuture<void>();
-    }
-    auto promise = std::make_shared<QPromise<void>>();
-    promise->start();
-    const QFuture<void> future = promise->future();
-    const QString taskName =
-        options.name.isEmpty() ? QStringLiteral("child %1").arg(child->name()) : options.name;
-    const detail::TaskHandle handle = detail::TaskHandle::begin(
-        this, detail::TaskKind::Coroutine, taskName, options.daemon, future, false);
-    if (!handle)
-        return detail::canceledFuture<void>();
-    auto manager = std::make_shared<ServiceManager>(child);
-    manager->setDefaultGracefulShutdownTimeout(gracefulShutdownTimeout());
-    handle.record()->onCancel = [weak = std::weak_ptr<ServiceManager>(manager)] {
-        if (const std::shared_ptr<ServiceManager> m = weak.lock())
-            m->requestStop();
-    };
-    detail::ContextScope scope(handle.record()); // its first steps are the child task's
-    detail::runCoroutineTask<void>(detail::runChild(this, manager), promise, handle);
-    return future;
-}
 
 bool QService::isCancellationRequested() const
 {
@@ -240,7 +186,7 @@ bool QService::isCancellationRequested() const
     detail::TaskRecord *current = detail::currentTask();
     if (current && current->set == set)
         return current->cancelled;
-    return set->phase() != detail::TaskSet::Phase::Open || set->startCancelled();
+    return set->mode() != detail::TaskSet::Mode::Open || set->startCancelled();
 }
 
 int QService::taskCount() const

@@ -7,10 +7,6 @@
 #include <functional>
 #include <vector>
 
-namespace QLifecycle {
-class ServiceManager;
-}
-
 namespace QLifecycle::detail {
 
 // What the library shows the outside world (property changes, signals, wake-ups of awaiting
@@ -28,10 +24,8 @@ public:
         ServiceStopDuration,
         ServiceErrorString,
         ServiceTaskCounts,
-        ManagerState,
-        ManagerProgress,
-        ManagerErrorString,
-        Call, // anything else: rare events (failures, cancellations, wake-ups)
+        Applier, // a property of another layer's object, set by `applier`
+        Call,    // anything else: rare events (failures, cancellations, wake-ups)
     };
     struct Entry {
         QObject *target = nullptr;
@@ -41,15 +35,16 @@ public:
         double real = 0;
         QString text;
         std::function<void()> function;
+        void (*applier)(const Entry &entry) = nullptr;
     };
 
     static void serviceState(QService *service, QService::State state);
     static void serviceDuration(QService *service, bool start, qint64 ms);
     static void serviceErrorString(QService *service, const QString &text);
     static void serviceTaskCounts(QService *service, int total, int finished);
-    static void managerState(ServiceManager *manager, QService::State state);
-    static void managerProgress(ServiceManager *manager, double progress);
-    static void managerErrorString(ServiceManager *manager, const QString &text);
+    // Layers above this one queue their objects' changes with an applier of theirs.
+    static void applier(QObject *target, void (*apply)(const Entry &), int value, double real,
+                        const QString &text = {});
     // `target`: the object the call concerns, whose destruction drops it (may be nullptr).
     static void call(QObject *target, std::function<void()> function);
 

@@ -1,4 +1,4 @@
-#include "logging.h"
+#include "service/logging.h"
 
 namespace QLifecycle {
 Q_LOGGING_CATEGORY(lcManager, "qlifecycle.manager", QtWarningMsg)

@@ -1,7 +1,9 @@
 #include <QLifecycle/servicemanager.h>
 #include <QLifecycle/servicemodel.h>
 
-#include "qservice_p.h"
+#include "manager/graphrun.h"
+#include "manager/servicemanager_p.h"
+#include "service/qservice_p.h"
 
 #include <QtCore/QMetaEnum>
 
@@ -109,12 +111,18 @@ void ServiceModel::reload()
     m_connections.clear();
     m_rows.clear();
     m_rowOf.clear();
+    // The edges the run uses, from its graph: never dependencies() again, which could answer
+    // differently now.
+    const std::shared_ptr<GraphRun> &run = ServiceManagerPrivate::get(m_manager)->run;
     for (QService *service : services) {
         Row row{service, {}};
-        for (const Stage &stage : QServicePrivate::dependenciesOf(service))
-            for (QService *dependency : stage.services())
-                if (dependency)
-                    row.dependencies.append(dependency->name());
+        if (run) {
+            const DependencyGraph &graph = run->graph();
+            const int node = graph.nodeOf(service, QServicePrivate::get(service)->graphNode);
+            for (const int dependency : graph.declaredDependencies(node))
+                if (QService *declared = graph.service(dependency))
+                    row.dependencies.append(declared->name());
+        }
         m_rowOf.insert(service, int(m_rows.size()));
         m_rows.append(row);
         watch(service);

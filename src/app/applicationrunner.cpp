@@ -1,7 +1,10 @@
-#include "applicationrunner.h"
+#include "app/applicationrunner.h"
 
-#include "logging.h"
-#include "unixsignalwatcher.h"
+#include "manager/applicationmanager_p.h"
+#include "service/logging.h"
+#ifdef QLIFECYCLE_UNIX_SIGNALS
+#include "app/unixsignalwatcher.h"
+#endif
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QEventLoop>
@@ -48,14 +51,16 @@ int ApplicationRunner::exec()
                               << "called on its thread, by a manager living there";
         return 1;
     }
+#ifdef QLIFECYCLE_UNIX_SIGNALS
     m_signals = new UnixSignalWatcher(this);
     connect(m_signals, &UnixSignalWatcher::received, this, &ApplicationRunner::quitRequested);
+#endif
     connect(m_manager.data(), &ServiceManager::stateChanged, this,
             &ApplicationRunner::graphStateChanged);
     app->installEventFilter(this);
 
     // Start from inside the loop: a quit() that a slot calls during the start would be lost
-    // before exec() (QT-NOTES 2.8).
+    // before exec(): quit() before exec() is a no-op in Qt.
     QMetaObject::invokeMethod(
         this, [this] { startGraph(this); }, Qt::QueuedConnection);
     const int loopCode = QCoreApplication::exec();
@@ -126,6 +131,24 @@ bool ApplicationRunner::eventFilter(QObject *watched, QEvent *event)
         return true;
     }
     return QObject::eventFilter(watched, event);
+}
+
+int ServiceManager::run(RunMode mode)
+{
+    // The application's manager while it runs, unless the application set one
+    // (applicationManager()).
+    ApplicationManagers *managers = ApplicationManagers::instance();
+    ServiceManager *previous = managers->exchangeRunning(this);
+    ApplicationRunner runner(this, mode);
+    const int code = runner.exec();
+    managers->exchangeRunning(previous);
+    return code;
+}
+
+int ServiceManager::run(QService &root)
+{
+    ServiceManager manager(&root);
+    return manager.run();
 }
 
 } // namespace QLifecycle

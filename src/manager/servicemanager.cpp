@@ -1,12 +1,12 @@
 #include <QLifecycle/servicemanager.h>
 
-#include "applicationrunner.h"
-#include "dependencygraph.h"
-#include "emitqueue.h"
-#include "logging.h"
-#include "qservice_p.h"
-#include "run.h"
-#include "servicemanager_p.h"
+#include "graph/dependencygraph.h"
+#include "manager/applicationmanager_p.h"
+#include "manager/graphrun.h"
+#include "manager/servicemanager_p.h"
+#include "service/emitqueue.h"
+#include "service/logging.h"
+#include "service/qservice_p.h"
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QThread>
@@ -15,8 +15,6 @@
 namespace QLifecycle {
 
 namespace {
-QPointer<ServiceManager> s_lastMade;
-QPointer<ServiceManager> s_running; // the one in run()
 
 // requestStart(): a start nobody awaits. Its failures are in state and errorString already.
 QCoro::Task<> startDetached(QPointer<ServiceManager> manager)
@@ -46,7 +44,7 @@ void ServiceManagerPrivate::checkCaller(const ServiceManager *manager, const cha
                 .arg(QLatin1String(call), rootName));
     }
     bool starting = false;
-    if (const QService *hook = Run::hookInProgress(manager->d->run.get(), &starting)) {
+    if (const QService *hook = GraphRun::hookInProgress(manager->d->run.get(), &starting)) {
         throw LifecycleError(
             QStringLiteral("%2() called ServiceManager::%3() of its own graph (root %4), "
                            "which would wait for %1 itself; use requestStop() instead")
@@ -59,13 +57,13 @@ ServiceManager::ServiceManager(QService *root, QObject *parent)
     : QObject(parent), d(std::make_unique<ServiceManagerPrivate>())
 {
     d->root = root;
-    s_lastMade = this;
 }
 
 ServiceManager::~ServiceManager()
 {
     detail::EmitQueue::forget(this); // nothing queued for it may reach it now
-    if (d->run && d->run->phase() != Run::Phase::Done) {
+    ApplicationManagers::instance()->forget(this);
+    if (d->run && d->run->stage() != GraphRun::Stage::Done) {
         qCWarning(lcManager).noquote()
             << "ServiceManager of" << (d->root ? d->root->name() : QStringLiteral("(no root)"))
             << "destroyed before its graph stopped; the graph is stopped in the background";
@@ -169,11 +167,6 @@ QBindable<QStringList> ServiceManager::bindableStoppingServices() const
     return &m_stoppingServices;
 }
 
-ServiceManager *ServiceManager::applicationManager()
-{
-    return s_running ? s_running.data() : s_lastMade.data();
-}
-
 void ServiceManager::requestStart()
 {
     if (QThread::currentThread() != thread()) {
@@ -225,16 +218,16 @@ QCoro::Task<> ServiceManager::start()
     ServiceManagerPrivate::checkCaller(this, "start");
     const QPointer<ServiceManager> self(this);
     for (;;) {
-        const std::shared_ptr<Run> current = d->run;
-        if (!current || current->phase() == Run::Phase::Done)
+        const std::shared_ptr<GraphRun> current = d->run;
+        if (!current || current->stage() == GraphRun::Stage::Done)
             break;
-        if (current->phase() == Run::Phase::Running)
+        if (current->stage() == GraphRun::Stage::Running)
             co_return; // already running: a no-op
-        if (current->phase() == Run::Phase::Starting) {
+        if (current->stage() == GraphRun::Stage::Starting) {
             co_await current->whenStarted(); // join the start in progress
             if (!self)
                 throw destroyedError();
-            if (current->phase() == Run::Phase::Done && current->failed())
+            if (current->stage() == GraphRun::Stage::Done && current->failed())
                 throw Error(current->failures());
             co_return;
         }
@@ -246,7 +239,17 @@ QCoro::Task<> ServiceManager::start()
     // Validate before anything starts; on refusal the graph is untouched.
     std::optional<DependencyGraph> graph;
     try {
-        graph.emplace(DependencyGraph::build(d->root, this));
+        graph.emplace(DependencyGraph::build(d->root, [this](const QService *service) {
+            // A service of an active run of another manager, or of a run still stopping in
+            // the background after its manager was destroyed, is not this manager's to run.
+            const std::shared_ptr<ServiceOwner> owner = QServicePrivate::get(service)->owner.lock();
+            if (!owner || !owner->isActive() || owner->owningManager() == this)
+                return QString();
+            return owner->owningManager()
+                       ? QStringLiteral("already run by another ServiceManager")
+                       : QStringLiteral("still being stopped after its ServiceManager was "
+                                        "destroyed");
+        }));
     } catch (const Error &error) {
         qCWarning(lcManager).noquote() << "start refused:" << error.message();
         d->validationError = error;
@@ -255,7 +258,7 @@ QCoro::Task<> ServiceManager::start()
     }
     d->validationError.reset();
     ServiceManagerPrivate::setErrorString(this, QString());
-    const auto run = std::make_shared<Run>(this, std::move(*graph));
+    const auto run = std::make_shared<GraphRun>(this, std::move(*graph));
     d->run = run;
     Q_EMIT
     servicesChanged(QPrivateSignal());
@@ -263,7 +266,7 @@ QCoro::Task<> ServiceManager::start()
     co_await run->whenStarted();
     if (!self)
         throw destroyedError();
-    if (run->phase() == Run::Phase::Done && run->failed())
+    if (run->stage() == GraphRun::Stage::Done && run->failed())
         throw Error(run->failures());
 }
 
@@ -271,8 +274,8 @@ QCoro::Task<> ServiceManager::stop()
 {
     ServiceManagerPrivate::checkCaller(this, "stop");
     const QPointer<ServiceManager> self(this);
-    const std::shared_ptr<Run> run = d->run;
-    if (!run || run->phase() == Run::Phase::Done)
+    const std::shared_ptr<GraphRun> run = d->run;
+    if (!run || run->stage() == GraphRun::Stage::Done)
         co_return; // nothing runs: a no-op
     run->requestStop();
     co_await run->whenDone();
@@ -286,8 +289,8 @@ QCoro::Task<> ServiceManager::wait()
 {
     ServiceManagerPrivate::checkCaller(this, "wait");
     const QPointer<ServiceManager> self(this);
-    const std::shared_ptr<Run> run = d->run;
-    if (run && run->phase() != Run::Phase::Done) {
+    const std::shared_ptr<GraphRun> run = d->run;
+    if (run && run->stage() != GraphRun::Stage::Done) {
         co_await run->whenDone();
         if (!self)
             throw destroyedError();
@@ -304,22 +307,6 @@ void ServiceManager::requestStop()
     }
     if (d->run)
         d->run->requestStop();
-}
-
-int ServiceManager::run(RunMode mode)
-{
-    const QPointer<ServiceManager> previous = s_running;
-    s_running = this;
-    ApplicationRunner runner(this, mode);
-    const int code = runner.exec();
-    s_running = previous;
-    return code;
-}
-
-int ServiceManager::run(QService &root)
-{
-    ServiceManager manager(&root);
-    return manager.run();
 }
 
 void ServiceManager::notifyState(State state)

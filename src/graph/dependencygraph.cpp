@@ -1,10 +1,9 @@
-#include "dependencygraph.h"
+#include "graph/dependencygraph.h"
 
 #include <QLifecycle/error.h>
 #include <QLifecycle/qservice.h>
 
-#include "qservice_p.h"
-#include "run.h"
+#include "service/qservice_p.h"
 
 #include <QtCore/QStringList>
 
@@ -57,7 +56,7 @@ void transpose(const std::vector<int> &inStart, const std::vector<int> &inItems,
 
 } // namespace
 
-DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *manager)
+DependencyGraph DependencyGraph::build(QService *root, const Admission &admit)
 {
     if (!root)
         refuse(nullptr, QStringLiteral("the ServiceManager has no root service"));
@@ -89,14 +88,10 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
             memberIds[size_t(pending.slot)] = d->graphNode;
             continue;
         }
-        // Owned by an active run of another manager, or by a run still stopping in the
-        // background after its manager was destroyed.
-        if (const std::shared_ptr<Run> owner = d->run.lock();
-            owner && owner->phase() != Run::Phase::Done && owner->manager() != manager)
-            refuse(service, owner->manager()
-                                ? QStringLiteral("already run by another ServiceManager")
-                                : QStringLiteral("still being stopped after its "
-                                                 "ServiceManager was destroyed"));
+        if (admit) {
+            if (const QString refusal = admit(service); !refusal.isEmpty())
+                refuse(service, refusal);
+        }
         const int id = int(graph.m_services.size());
         d->graphStamp = stamp;
         d->graphNode = id;
@@ -168,6 +163,10 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
             edges.emplace_back(current, previousAnchor);
     }
 
+    graph.m_declared = std::move(memberIds);
+    graph.m_stageEnd = std::move(stageEnd);
+    graph.m_firstStage = std::move(firstStage);
+
     // Compressed rows in O(nodes + edges): rows by node in creation order, then two transposes
     // that sort every row and drop duplicate edges.
     const int n = graph.size();
@@ -238,6 +237,18 @@ DependencyGraph DependencyGraph::build(QService *root, const ServiceManager *man
     }
     graph.m_liveServices = serviceCount;
     return graph;
+}
+
+std::span<const int> DependencyGraph::declaredDependencies(int node) const
+{
+    if (node < 0 || size_t(node) + 1 >= m_firstStage.size())
+        return {}; // a barrier
+    const int first = m_firstStage[size_t(node)], end = m_firstStage[size_t(node) + 1];
+    if (first == end)
+        return {}; // no stage
+    const int begin = first == 0 ? 0 : m_stageEnd[size_t(first) - 1];
+    return std::span<const int>(m_declared.data() + begin,
+                                size_t(m_stageEnd[size_t(end) - 1] - begin));
 }
 
 const QList<QService *> &DependencyGraph::startOrder() const

@@ -1,7 +1,6 @@
-#include "emitqueue.h"
+#include "service/emitqueue.h"
 
-#include "qservice_p.h"
-#include "servicemanager_p.h"
+#include "service/qservice_p.h"
 
 namespace QLifecycle::detail {
 
@@ -45,19 +44,10 @@ void EmitQueue::serviceTaskCounts(QService *service, int total, int finished)
     push({service, Kind::ServiceTaskCounts, total, finished, 0, {}, {}});
 }
 
-void EmitQueue::managerState(ServiceManager *manager, QService::State state)
+void EmitQueue::applier(QObject *target, void (*apply)(const Entry &), int value, double real,
+                        const QString &text)
 {
-    push({manager, Kind::ManagerState, int(state), 0, 0, {}, {}});
-}
-
-void EmitQueue::managerProgress(ServiceManager *manager, double progress)
-{
-    push({manager, Kind::ManagerProgress, 0, 0, progress, {}, {}});
-}
-
-void EmitQueue::managerErrorString(ServiceManager *manager, const QString &text)
-{
-    push({manager, Kind::ManagerErrorString, 0, 0, 0, text, {}});
+    push({target, Kind::Applier, value, 0, real, text, {}, apply});
 }
 
 void EmitQueue::call(QObject *target, std::function<void()> function)
@@ -75,6 +65,7 @@ void EmitQueue::forget(const QObject *target)
             entry.kind = Kind::Call;
             entry.value = 0; // a call whose object is gone: skipped
             entry.function = nullptr;
+            entry.applier = nullptr;
         }
     }
 }
@@ -106,32 +97,27 @@ void EmitQueue::flush()
 
 void EmitQueue::apply(Entry &entry)
 {
-    auto *service = static_cast<QService *>(entry.target);
-    auto *manager = static_cast<ServiceManager *>(entry.target);
+    // Cast only for the kinds whose target is a service (a manager is no QService).
+    const auto service = [&entry] { return static_cast<QService *>(entry.target); };
     switch (entry.kind) {
     case Kind::ServiceState:
-        QServicePrivate::setState(service, QService::State(entry.value));
+        QServicePrivate::setState(service(), QService::State(entry.value));
         break;
     case Kind::ServiceStartDuration:
-        QServicePrivate::setStartDuration(service, entry.number);
+        QServicePrivate::setStartDuration(service(), entry.number);
         break;
     case Kind::ServiceStopDuration:
-        QServicePrivate::setStopDuration(service, entry.number);
+        QServicePrivate::setStopDuration(service(), entry.number);
         break;
     case Kind::ServiceErrorString:
-        QServicePrivate::setErrorString(service, entry.text);
+        QServicePrivate::setErrorString(service(), entry.text);
         break;
     case Kind::ServiceTaskCounts:
-        QServicePrivate::setTaskCounts(service, entry.value, int(entry.number));
+        QServicePrivate::setTaskCounts(service(), entry.value, int(entry.number));
         break;
-    case Kind::ManagerState:
-        ServiceManagerPrivate::setState(manager, QService::State(entry.value));
-        break;
-    case Kind::ManagerProgress:
-        ServiceManagerPrivate::setProgress(manager, entry.real);
-        break;
-    case Kind::ManagerErrorString:
-        ServiceManagerPrivate::setErrorString(manager, entry.text);
+    case Kind::Applier:
+        if (entry.applier)
+            entry.applier(entry);
         break;
     case Kind::Call:
         if (entry.value && entry.function)

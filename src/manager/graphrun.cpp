@@ -1,11 +1,11 @@
-#include "run.h"
+#include "manager/graphrun.h"
 
 #include <QLifecycle/servicemanager.h>
 
-#include "emitqueue.h"
-#include "logging.h"
-#include "qservice_p.h"
-#include "servicemanager_p.h"
+#include "manager/servicemanager_p.h"
+#include "service/emitqueue.h"
+#include "service/logging.h"
+#include "service/qservice_p.h"
 
 #include <QtCore/QMetaObject>
 #include <QtCore/QThread>
@@ -21,7 +21,7 @@ namespace {
 constexpr qint64 SliceMs = 8;
 constexpr int StepsBetweenClockChecks = 128;
 
-thread_local Run::HookScope *t_hook = nullptr;
+thread_local GraphRun::HookScope *t_hook = nullptr;
 
 int currentLoopLevel()
 {
@@ -29,19 +29,19 @@ int currentLoopLevel()
 }
 } // namespace
 
-Run::HookScope::HookScope(const Run *run, QService *service, bool starting)
+GraphRun::HookScope::HookScope(const GraphRun *run, QService *service, bool starting)
     : m_run(run), m_service(service), m_starting(starting), m_loopLevel(currentLoopLevel()),
       m_previous(t_hook)
 {
     t_hook = this;
 }
 
-Run::HookScope::~HookScope()
+GraphRun::HookScope::~HookScope()
 {
     t_hook = m_previous;
 }
 
-QService *Run::hookInProgress(const Run *run, bool *starting)
+QService *GraphRun::hookInProgress(const GraphRun *run, bool *starting)
 {
     if (!run || !t_hook)
         return nullptr;
@@ -56,15 +56,15 @@ QService *Run::hookInProgress(const Run *run, bool *starting)
     return nullptr;
 }
 
-Run::Run(ServiceManager *manager, DependencyGraph graph)
+GraphRun::GraphRun(ServiceManager *manager, DependencyGraph graph)
     : m_manager(manager), m_graph(std::move(graph)), m_nodes(size_t(m_graph.size()))
 {
     m_clock.start();
 }
 
-Run::~Run() = default;
+GraphRun::~GraphRun() = default;
 
-void Run::begin()
+void GraphRun::begin()
 {
     m_serviceCount = m_graph.serviceCount();
     for (int n = 0; n < m_graph.size(); ++n) {
@@ -72,7 +72,7 @@ void Run::begin()
         if (QService *service = m_graph.service(n)) {
             QServicePrivate *d = QServicePrivate::get(service);
             d->manager = m_manager;
-            d->run = weak_from_this();
+            d->owner = weak_from_this();
         }
     }
     setManagerState(QService::State::Starting);
@@ -82,18 +82,24 @@ void Run::begin()
     advance();
 }
 
-void Run::requestStop()
+QThreadPool *GraphRun::threadPool()
 {
-    if (m_phase == Phase::Done || m_stopRequested)
+    return m_manager ? ServiceManagerPrivate::get(m_manager)->threadPool()
+                     : QThreadPool::globalInstance();
+}
+
+void GraphRun::requestStop()
+{
+    if (m_stage == Stage::Done || m_stopRequested)
         return;
     qCDebug(lcManager) << "stop requested";
     m_stopRequested = true;
-    if (m_phase == Phase::Starting) {
+    if (m_stage == Stage::Starting) {
         abortStart();
         // Starts in flight that wait cooperatively are cancelled (their waits throw Cancelled),
         // including a start() whose first steps have not run yet.
         for (int n = 0; n < m_graph.size(); ++n) {
-            if (m_nodes[size_t(n)].phase != NodePhase::Starting)
+            if (m_nodes[size_t(n)].phase != NodeState::Starting)
                 continue;
             QService *service = m_graph.service(n);
             EmitQueue::call(service,
@@ -103,13 +109,13 @@ void Run::requestStop()
     advance();
 }
 
-void Run::orphan()
+void GraphRun::orphan()
 {
     m_manager = nullptr;
-    if (m_phase == Phase::Done)
+    if (m_stage == Stage::Done)
         return;
     if (m_graph.serviceCount() == 0) { // every service destroyed already: nothing to stop
-        const std::shared_ptr<Run> keepAlive = shared_from_this();
+        const std::shared_ptr<GraphRun> keepAlive = shared_from_this();
         enterDone();
         EmitQueue::flush();
         return;
@@ -119,39 +125,39 @@ void Run::orphan()
     QMetaObject::invokeMethod(
         &m_context,
         [weak = weak_from_this()] {
-            if (const std::shared_ptr<Run> self = weak.lock())
+            if (const std::shared_ptr<GraphRun> self = weak.lock())
                 self->requestStop();
         },
         Qt::QueuedConnection);
 }
 
-void Run::forget(QService *service)
+void GraphRun::forget(QService *service)
 {
     const int n = m_graph.nodeOf(service, QServicePrivate::get(service)->graphNode);
-    if (n < 0 || m_phase == Phase::Done)
+    if (n < 0 || m_stage == Stage::Done)
         return;
-    const std::shared_ptr<Run> keepAlive = shared_from_this();
+    const std::shared_ptr<GraphRun> keepAlive = shared_from_this();
     {
         // Cancelling its tasks runs their clean-up code: what that shows is applied once this
         // bookkeeping is complete.
         const EmitQueue::Hold hold;
         Node &node = m_nodes[size_t(n)];
-        const NodePhase phase = node.phase;
+        const NodeState phase = node.phase;
         // Needed: it runs, or the start still counts on it.
-        const bool needed = phase == NodePhase::Starting || phase == NodePhase::Running ||
-                            phase == NodePhase::Stopping ||
-                            (phase == NodePhase::Idle && m_phase == Phase::Starting && !m_aborting);
+        const bool needed = phase == NodeState::Starting || phase == NodeState::Running ||
+                            phase == NodeState::Stopping ||
+                            (phase == NodeState::Idle && m_stage == Stage::Starting && !m_aborting);
         const QString name = service->name();
-        if (phase == NodePhase::Starting || phase == NodePhase::Stopping)
+        if (phase == NodeState::Starting || phase == NodeState::Stopping)
             settle(n); // whatever its hook does from now on is ignored
-        if (phase == NodePhase::Running || phase == NodePhase::Stopping) {
+        if (phase == NodeState::Running || phase == NodeState::Stopping) {
             --m_runningServices;
             publishProgress();
         }
         m_graph.forget(n); // from now on the node is a barrier: stopping it calls nothing
-        if (phase == NodePhase::Starting)
-            node.phase = NodePhase::StartFailed;
-        else if (phase == NodePhase::Stopping)
+        if (phase == NodeState::Starting)
+            node.phase = NodeState::StartFailed;
+        else if (phase == NodeState::Stopping)
             markStopped(n);
         if (m_self && m_graph.serviceCount() == 0) {
             // An orphaned run whose services are all gone: over now, even without an event loop.
@@ -168,27 +174,27 @@ void Run::forget(QService *service)
             m_failures.append(failure);
             qCWarning(lcManager).noquote() << failure.toString();
             if (m_manager) {
-                EmitQueue::managerErrorString(m_manager, Error(m_failures).message());
+                ServiceManagerPrivate::queueErrorString(m_manager, Error(m_failures).message());
                 EmitQueue::call(m_manager, [manager = m_manager.data(), failure] {
                     ServiceManagerPrivate::emitErrorOccurred(manager, nullptr, failure.phase,
                                                              failure.message);
                 });
             }
             m_stopRequested = true;
-            if (m_phase == Phase::Starting)
+            if (m_stage == Stage::Starting)
                 abortStart();
             // Not from inside the service's destructor: from the event loop.
             QMetaObject::invokeMethod(
                 &m_context,
                 [weak = weak_from_this()] {
-                    if (const std::shared_ptr<Run> self = weak.lock())
+                    if (const std::shared_ptr<GraphRun> self = weak.lock())
                         self->advance();
                 },
                 Qt::QueuedConnection);
         }
         // Its tasks must not run on with a destroyed service: cancelled now, awaited by nobody.
-        if (phase == NodePhase::Starting || phase == NodePhase::Running ||
-            phase == NodePhase::Stopping) {
+        if (phase == NodeState::Starting || phase == NodeState::Running ||
+            phase == NodeState::Stopping) {
             if (const auto &tasks = QServicePrivate::get(service)->tasks)
                 tasks->cancelEverythingNow();
         }
@@ -196,26 +202,26 @@ void Run::forget(QService *service)
     EmitQueue::flush();
 }
 
-void Run::crash(QService *service, const QString &message, std::exception_ptr cause)
+void GraphRun::crash(QService *service, const QString &message, std::exception_ptr cause)
 {
-    if (m_phase == Phase::Done)
+    if (m_stage == Stage::Done)
         return;
     const int n = m_graph.nodeOf(service, QServicePrivate::get(service)->graphNode);
     if (n < 0)
         return;
-    const NodePhase phase = m_nodes[size_t(n)].phase;
-    if (phase != NodePhase::Starting && phase != NodePhase::Running && phase != NodePhase::Stopping)
+    const NodeState phase = m_nodes[size_t(n)].phase;
+    if (phase != NodeState::Starting && phase != NodeState::Running && phase != NodeState::Stopping)
         return; // a crash reported after the service left its run is not this run's
     recordFailure(n, QLifecycle::Phase::Run, message, std::move(cause));
     m_stopRequested = true;
-    if (m_phase == Phase::Starting)
+    if (m_stage == Stage::Starting)
         abortStart();
     advance();
 }
 
-void Run::markRunning(int n)
+void GraphRun::markRunning(int n)
 {
-    m_nodes[size_t(n)].phase = NodePhase::Running;
+    m_nodes[size_t(n)].phase = NodeState::Running;
     ++m_running;
     for (int dependent : m_graph.dependents(n))
         if (--m_nodes[size_t(dependent)].waitingFor == 0)
@@ -227,14 +233,14 @@ void Run::markRunning(int n)
     }
 }
 
-void Run::markStopped(int n)
+void GraphRun::markStopped(int n)
 {
-    m_nodes[size_t(n)].phase = NodePhase::Stopped;
+    m_nodes[size_t(n)].phase = NodeState::Stopped;
     // Release this node's lease on each prerequisite, mirror order (last declared first).
     const std::span<const int> prerequisites = m_graph.prerequisites(n);
     for (auto it = prerequisites.rbegin(); it != prerequisites.rend(); ++it) {
         Node &prerequisite = m_nodes[size_t(*it)];
-        if (prerequisite.phase == NodePhase::Running && --prerequisite.leases == 0)
+        if (prerequisite.phase == NodeState::Running && --prerequisite.leases == 0)
             m_ready.push_back(*it);
     }
     if (QService *service = m_graph.service(n)) {
@@ -246,8 +252,8 @@ void Run::markStopped(int n)
     }
 }
 
-void Run::recordFailure(int n, QLifecycle::Phase phase, const QString &message,
-                        std::exception_ptr cause)
+void GraphRun::recordFailure(int n, QLifecycle::Phase phase, const QString &message,
+                             std::exception_ptr cause)
 {
     QService *service = m_graph.service(n);
     const Failure failure{service->name(), phase, message, std::move(cause)};
@@ -256,14 +262,14 @@ void Run::recordFailure(int n, QLifecycle::Phase phase, const QString &message,
         qCWarning(lcManager).noquote() << failure.toString();
     QServicePrivate::fail(service, failure);
     if (m_manager) {
-        EmitQueue::managerErrorString(m_manager, Error(m_failures).message());
+        ServiceManagerPrivate::queueErrorString(m_manager, Error(m_failures).message());
         EmitQueue::call(m_manager, [manager = m_manager.data(), service, phase, message] {
             ServiceManagerPrivate::emitErrorOccurred(manager, service, phase, message);
         });
     }
 }
 
-void Run::abortStart()
+void GraphRun::abortStart()
 {
     if (m_aborting)
         return;
@@ -271,39 +277,39 @@ void Run::abortStart()
     setManagerState(QService::State::Stopping);
 }
 
-void Run::enterStopping()
+void GraphRun::enterStopping()
 {
-    m_phase = Phase::Stopping;
+    m_stage = Stage::Stopping;
     m_ready.clear(); // only never-begun starts can be left here
     setManagerState(QService::State::Stopping);
     // Leases: a running node is held by each of its running dependents. A dependent whose
     // start failed or never began holds nothing.
     for (int n = 0; n < m_graph.size(); ++n) {
-        if (m_nodes[size_t(n)].phase != NodePhase::Running)
+        if (m_nodes[size_t(n)].phase != NodeState::Running)
             continue;
         int leases = 0;
         for (int dependent : m_graph.dependents(n))
-            leases += m_nodes[size_t(dependent)].phase == NodePhase::Running ? 1 : 0;
+            leases += m_nodes[size_t(dependent)].phase == NodeState::Running ? 1 : 0;
         m_nodes[size_t(n)].leases = leases;
     }
     for (int n = m_graph.size() - 1; n >= 0; --n)
-        if (m_nodes[size_t(n)].phase == NodePhase::Running && m_nodes[size_t(n)].leases == 0)
+        if (m_nodes[size_t(n)].phase == NodeState::Running && m_nodes[size_t(n)].leases == 0)
             m_ready.push_back(n);
 }
 
-void Run::enterDone()
+void GraphRun::enterDone()
 {
-    m_phase = Phase::Done;
+    m_stage = Stage::Done;
     if (m_deadlineTimer)
         m_deadlineTimer->stop();
     // Ownership of the services ends with this phase change (QServicePrivate::run).
     for (int n = 0; n < m_graph.size(); ++n)
-        if (m_nodes[size_t(n)].phase == NodePhase::Running && m_graph.service(n))
+        if (m_nodes[size_t(n)].phase == NodeState::Running && m_graph.service(n))
             qCCritical(lcManager).noquote()
                 << m_graph.service(n)->name() << "left running: please report this";
     if (m_manager)
-        EmitQueue::managerErrorString(m_manager,
-                                      failed() ? Error(m_failures).message() : QString());
+        ServiceManagerPrivate::queueErrorString(m_manager,
+                                                failed() ? Error(m_failures).message() : QString());
     setManagerState(failed() ? QService::State::Failed : QService::State::Stopped);
     qCDebug(lcManager) << "run ended" << (failed() ? "with failures" : "cleanly");
     // Those who await the run resume after everything above has been shown.
@@ -314,7 +320,7 @@ void Run::enterDone()
     m_self.reset(); // an orphaned run: the queued call above holds it until it is applied
 }
 
-void Run::markBusy(int n)
+void GraphRun::markBusy(int n)
 {
     Node &node = m_nodes[size_t(n)];
     node.busyPrev = m_busyTail;
@@ -324,7 +330,7 @@ void Run::markBusy(int n)
     publishBusyNamesLater();
 }
 
-void Run::markIdle(int n)
+void GraphRun::markIdle(int n)
 {
     Node &node = m_nodes[size_t(n)];
     (node.busyPrev >= 0 ? m_nodes[size_t(node.busyPrev)].busyNext : m_busyHead) = node.busyNext;
@@ -333,16 +339,16 @@ void Run::markIdle(int n)
     publishBusyNamesLater();
 }
 
-void Run::publishProgress()
+void GraphRun::publishProgress()
 {
     if (m_manager)
-        EmitQueue::managerProgress(
+        ServiceManagerPrivate::queueProgress(
             m_manager, m_serviceCount ? double(m_runningServices) / m_serviceCount : 0.0);
 }
 
 // The names of the services starting and stopping, rebuilt at most once per event-loop turn:
 // with many services in flight, rebuilding them on every transition would cost O(n^2).
-void Run::publishBusyNamesLater()
+void GraphRun::publishBusyNamesLater()
 {
     if (m_namesPosted || !m_manager)
         return;
@@ -350,14 +356,14 @@ void Run::publishBusyNamesLater()
     QMetaObject::invokeMethod(
         m_manager,
         [weak = weak_from_this()] {
-            const std::shared_ptr<Run> self = weak.lock();
+            const std::shared_ptr<GraphRun> self = weak.lock();
             if (!self || !self->m_manager)
                 return;
             self->m_namesPosted = false;
             QStringList starting, stopping;
             for (int n = self->m_busyHead; n >= 0; n = self->m_nodes[size_t(n)].busyNext) {
                 QStringList &names =
-                    self->m_nodes[size_t(n)].phase == NodePhase::Starting ? starting : stopping;
+                    self->m_nodes[size_t(n)].phase == NodeState::Starting ? starting : stopping;
                 names.append(self->m_graph.service(n)->name());
             }
             ServiceManagerPrivate::setBusyNames(self->m_manager, starting, stopping);
@@ -365,10 +371,10 @@ void Run::publishBusyNamesLater()
         Qt::QueuedConnection);
 }
 
-void Run::setManagerState(QService::State state)
+void GraphRun::setManagerState(QService::State state)
 {
     if (m_manager)
-        EmitQueue::managerState(m_manager, state);
+        ServiceManagerPrivate::queueState(m_manager, state);
 }
 
 // Runs the scheduler until nothing more can happen now. Each step updates the bookkeeping
@@ -377,9 +383,9 @@ void Run::setManagerState(QService::State state)
 // slot, a nested event loop) may run a nested advance() safely: this loop then finds the
 // work done. A hook that completes at once is recorded without a nested advance(), so the
 // stack stays flat however deep the graph.
-void Run::advance()
+void GraphRun::advance()
 {
-    const std::shared_ptr<Run> keepAlive = shared_from_this();
+    const std::shared_ptr<GraphRun> keepAlive = shared_from_this();
     EmitQueue::flush();
     QElapsedTimer slice;
     slice.start();
@@ -403,7 +409,7 @@ void Run::advance()
 }
 
 // One advance() from the event loop, unless one is already queued.
-void Run::postResume()
+void GraphRun::postResume()
 {
     if (m_resumePosted)
         return;
@@ -411,7 +417,7 @@ void Run::postResume()
     QMetaObject::invokeMethod(
         &m_context,
         [weak = weak_from_this()] {
-            if (std::shared_ptr<Run> self = weak.lock()) {
+            if (std::shared_ptr<GraphRun> self = weak.lock()) {
                 self->m_resumePosted = false;
                 self->advance();
             }
@@ -420,47 +426,47 @@ void Run::postResume()
 }
 
 // One scheduling decision; false when there is nothing to do until an operation completes.
-bool Run::advanceStep()
+bool GraphRun::advanceStep()
 {
     if (!m_ready.empty()) {
         const int n = m_ready.front();
         m_ready.pop_front();
         bool callHook = false;
-        if (m_phase == Phase::Starting)
+        if (m_stage == Stage::Starting)
             callHook = prepareStart(n);
-        else if (m_phase == Phase::Stopping)
+        else if (m_stage == Stage::Stopping)
             callHook = prepareStop(n);
         if (callHook)
-            m_pendingHook = {n, m_nodes[size_t(n)].generation, m_phase == Phase::Starting};
+            m_pendingHook = {n, m_nodes[size_t(n)].generation, m_stage == Stage::Starting};
         return true;
     }
-    switch (m_phase) {
-    case Phase::Starting:
+    switch (m_stage) {
+    case Stage::Starting:
         if (m_aborting) {
             if (m_inFlight == 0) {
                 enterStopping();
                 return true;
             }
         } else if (m_running == m_graph.size()) {
-            m_phase = Phase::Running;
+            m_stage = Stage::Running;
             setManagerState(QService::State::Running);
             EmitQueue::call(nullptr, [self = shared_from_this()] { self->m_started.fire(); });
             return true;
         }
         return false;
-    case Phase::Running:
+    case Stage::Running:
         if (m_stopRequested) {
             enterStopping();
             return true;
         }
         return false;
-    case Phase::Stopping:
+    case Stage::Stopping:
         if (m_inFlight == 0) {
             enterDone();
             return true;
         }
         return false;
-    case Phase::Done:
+    case Stage::Done:
         return false;
     }
     return false;

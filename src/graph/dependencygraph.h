@@ -1,14 +1,15 @@
 #pragma once
 
 #include <QtCore/QList>
+#include <QtCore/QString>
 
+#include <functional>
 #include <span>
 #include <vector>
 
 namespace QLifecycle {
 
 class QService;
-class ServiceManager;
 
 // The dependency graph of one run, read once from the services' dependencies() and
 // validated. Pure ordering logic: no event loop, no state.
@@ -21,10 +22,14 @@ class ServiceManager;
 class DependencyGraph
 {
 public:
+    // Whether a service may be in the graph: empty, or why not (the manager's rule: not a
+    // service of another manager's active run).
+    using Admission = std::function<QString(const QService *)>;
+
     // Reads the graph below root. Throws QLifecycle::Error (phase Validate) naming the
     // services on a cycle, a null or repeated dependency, a self-dependency, a throwing
-    // dependencies(), or a service owned by a manager other than `manager`.
-    static DependencyGraph build(QService *root, const ServiceManager *manager);
+    // dependencies(), or a service that `admit` refuses.
+    static DependencyGraph build(QService *root, const Admission &admit = {});
 
     int size() const { return int(m_services.size()); }
     // The service of a node; nullptr for a barrier.
@@ -50,6 +55,9 @@ public:
     {
         return node >= 0 && node < size() && m_services[size_t(node)] == service ? node : -1;
     }
+    // The services a service node declared in dependencies(), its stages flattened in
+    // declaration order (empty for a barrier).
+    std::span<const int> declaredDependencies(int node) const;
     // A service that is being destroyed: its node becomes a barrier (no service). O(1).
     void forget(int node);
 
@@ -62,8 +70,9 @@ private:
     }
 
     std::vector<QService *> m_services;
-    std::vector<int> m_prereqStart, m_prereqs;       // compressed rows: node -> prerequisites
-    std::vector<int> m_dependentStart, m_dependents; // compressed rows: node -> dependents
+    std::vector<int> m_declared, m_stageEnd, m_firstStage; // the stages, as build() read them
+    std::vector<int> m_prereqStart, m_prereqs;             // compressed rows: node -> prerequisites
+    std::vector<int> m_dependentStart, m_dependents;       // compressed rows: node -> dependents
     std::vector<QService *> m_ordered; // the start order; nullptr where a service was forgotten
     std::vector<int> m_positionOf;     // node -> its position in m_ordered, -1 for a barrier
     int m_liveServices = 0;

@@ -10,7 +10,7 @@
 
 namespace QLifecycle {
 
-class Run;
+class ServiceOwner;
 namespace detail {
 class TaskSet;
 }
@@ -63,7 +63,7 @@ public:
     ServiceManager *activeManager() const;
 
     QPointer<ServiceManager> manager;       // the manager of the last run that included the service
-    std::weak_ptr<Run> run;                 // that run: it owns the service until it is done
+    std::weak_ptr<ServiceOwner> owner;      // that run: it owns the service until it is over
     std::shared_ptr<detail::TaskSet> tasks; // the background tasks of the current or last run
     std::optional<Failure> failure;         // the failure of the current or last run
     std::atomic<bool> nameSignalConnected{false};
