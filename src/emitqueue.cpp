@@ -106,32 +106,33 @@ void EmitQueue::flush()
 
 void EmitQueue::apply(Entry &entry)
 {
-    auto *service = static_cast<QService *>(entry.target);
-    auto *manager = static_cast<ServiceManager *>(entry.target);
+    // Cast only for the kinds whose target is a service (a manager is no QService).
+    const auto service = [&entry] { return static_cast<QService *>(entry.target); };
+    const auto manager = [&entry] { return static_cast<ServiceManager *>(entry.target); };
     switch (entry.kind) {
     case Kind::ServiceState:
-        QServicePrivate::setState(service, QService::State(entry.value));
+        QServicePrivate::setState(service(), QService::State(entry.value));
         break;
     case Kind::ServiceStartDuration:
-        QServicePrivate::setStartDuration(service, entry.number);
+        QServicePrivate::setStartDuration(service(), entry.number);
         break;
     case Kind::ServiceStopDuration:
-        QServicePrivate::setStopDuration(service, entry.number);
+        QServicePrivate::setStopDuration(service(), entry.number);
         break;
     case Kind::ServiceErrorString:
-        QServicePrivate::setErrorString(service, entry.text);
+        QServicePrivate::setErrorString(service(), entry.text);
         break;
     case Kind::ServiceTaskCounts:
-        QServicePrivate::setTaskCounts(service, entry.value, int(entry.number));
+        QServicePrivate::setTaskCounts(service(), entry.value, int(entry.number));
         break;
     case Kind::ManagerState:
-        ServiceManagerPrivate::setState(manager, QService::State(entry.value));
+        ServiceManagerPrivate::setState(manager(), QService::State(entry.value));
         break;
     case Kind::ManagerProgress:
-        ServiceManagerPrivate::setProgress(manager, entry.real);
+        ServiceManagerPrivate::setProgress(manager(), entry.real);
         break;
     case Kind::ManagerErrorString:
-        ServiceManagerPrivate::setErrorString(manager, entry.text);
+        ServiceManagerPrivate::setErrorString(manager(), entry.text);
         break;
     case Kind::Call:
         if (entry.value && entry.function)
