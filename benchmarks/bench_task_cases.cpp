@@ -90,10 +90,8 @@ namespace {
 // The library run.
 
 // A free coroutine (QT-NOTES 2.2: no capturing lambda as a coroutine).
-QCoro::Task<> sleeper(QLifecycle::QService *s)
-{
-    co_await s->sleepFor(std::chrono::hours(1));
-}
+class TaskService;
+QCoro::Task<> sleeper(TaskService *s);
 
 // Plays the owner of the adopted futures: while the stop runs, a zero-interval timer
 // finishes, in creation order, every promise whose future the service cancelled. The stop
@@ -127,6 +125,7 @@ class TaskService final : public QService
 {
     Q_OBJECT
 public:
+    using QService::sleepFor; // for sleeper(), its tasks' code
     TaskService(Kind kind, int n, Figures *figures) : m_kind(kind), m_n(n), m_figures(figures)
     {
         m_futures.reserve(size_t(n));
@@ -160,7 +159,7 @@ private:
             break;
         case Kind::Pool:
             for (int i = 0; i < m_n; ++i)
-                m_futures.push_back(addTask([](QPromise<void> &promise) { poll(promise); }));
+                m_futures.push_back(addPoolTask([](QPromise<void> &promise) { poll(promise); }));
             break;
         case Kind::Future:
             for (int i = 0; i < m_n; ++i) {
@@ -180,6 +179,11 @@ private:
     std::vector<QFuture<void>> m_futures;
     std::vector<QPromise<void>> m_promises; // Kind::Future: the benchmark's own promises
 };
+
+QCoro::Task<> sleeper(TaskService *s)
+{
+    co_await s->sleepFor(std::chrono::hours(1));
+}
 
 QCoro::Task<> driveLibrary(Kind kind, int n, Figures *figures, QEventLoop *loop)
 {

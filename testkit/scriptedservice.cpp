@@ -57,9 +57,9 @@ QCoro::Task<> ScriptedService::play(Script script, std::shared_ptr<bool> alive)
         throw std::runtime_error(script.failMessage.toStdString());
 }
 
-static QCoro::Task<> crashLater(QService *service, std::chrono::milliseconds delay)
+QCoro::Task<> ScriptedService::crashLater(std::chrono::milliseconds delay)
 {
-    co_await service->sleepFor(delay);
+    co_await sleepFor(delay);
     throw std::runtime_error("scripted crash");
 }
 
@@ -70,7 +70,7 @@ QCoro::Task<> ScriptedService::start()
     dependencyStatesAtStart = dependencyStates();
     record(QStringLiteral("start"));
     if (crashAfter)
-        addTask(crashLater(this, *crashAfter), {.name = QStringLiteral("scripted crash")});
+        addTask(crashLater(*crashAfter), {.name = QStringLiteral("scripted crash")});
     co_await play(onStart, alive);
     if (!*alive)
         co_return;

@@ -154,7 +154,7 @@ protected:
         co_await simulateStart(300ms);
         // A function run on the manager's thread pool. It checks isCanceled() between chunks
         // of work: that is how a thread-pool task takes part in a graceful stop.
-        addTask(
+        addPoolTask(
             [this](QPromise<void> &promise) {
                 while (!promise.isCanceled()) {
                     QThread::msleep(5); // one chunk of indexing

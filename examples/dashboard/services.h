@@ -164,7 +164,7 @@ protected:
     {
         // A function on the manager's thread pool takes part in the stop by checking
         // isCanceled() between chunks of work.
-        addTask(
+        addPoolTask(
             [](QPromise<void> &promise) {
                 while (!promise.isCanceled())
                     QThread::msleep(5); // one chunk of re-indexing

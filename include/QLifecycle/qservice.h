@@ -133,8 +133,40 @@ public:
     QBindable<int> bindablePendingTaskCount() const;
 
     /*!
+     * The external-call guard: runs \a call (a callable returning a QCoro::Task) only while
+     * the service is Running. The returned task throws LifecycleError at once when the service
+     * is not running, and when it stops running while the call is in flight; a call that
+     * completed first keeps its result.
+     */
+    template<typename F>
+    auto whileRunning(F &&call) -> std::invoke_result_t<F>;
+
+Q_SIGNALS:
+    /*! Emitted exactly once per transition, with the new \a state, by the library only. */
+    void stateChanged(QLifecycle::QService::State state, QPrivateSignal);
+    /*! Emitted when errorString changes. */
+    void errorStringChanged(const QString &errorString, QPrivateSignal);
+    /*! Emitted when name changes (that is, when objectName changes). */
+    void nameChanged(const QString &name, QPrivateSignal);
+    /*! Emitted at the moment a failure happens (before the state settles on Failed). */
+    void errorOccurred(QLifecycle::Phase phase, const QString &message, QPrivateSignal);
+    /*! Emitted when startDurationMs changes. */
+    void startDurationMsChanged(qint64 ms, QPrivateSignal);
+    /*! Emitted when stopDurationMs changes. */
+    void stopDurationMsChanged(qint64 ms, QPrivateSignal);
+    /*! Emitted when taskCount changes. */
+    void taskCountChanged(int count, QPrivateSignal);
+    /*! Emitted when finishedTaskCount changes. */
+    void finishedTaskCountChanged(int count, QPrivateSignal);
+    /*! Emitted when pendingTaskCount changes. */
+    void pendingTaskCountChanged(int count, QPrivateSignal);
+
+protected:
+    /*!
      * \name Background tasks
-     * Work that lives as long as the service, added while it is Starting or Running. On stop
+     * Work that lives as long as the service, added by the service's own code while it is
+     * Starting or Running (these are protected: a subclass that wants others to add tasks can
+     * say `using QService::addTask;` in its public section). On stop
      * every task is cancelled, newest first, and awaited (within the graceful shutdown
      * timeout) before stop() is called. A task's exception is a crash of the service (the
      * manager stops the whole graph) unless the code awaiting its future with waitFor()
@@ -163,15 +195,26 @@ public:
     template<typename T>
     QFuture<T> addTask(const QFuture<T> &future, const TaskOptions &options = {});
     /*!
-     * Runs a callable on a thread pool (options.pool, else the manager's pool). It may take a
-     * `QPromise<T> &` to report results and check isCanceled(); else its return value is the
-     * result. Its result and exception come back to this thread before anything else happens.
+     * Runs \a function on a thread pool (options.pool, else the manager's pool): the one way
+     * to choose another thread than the service's. It may take a `QPromise<T> &` to report
+     * results and check isCanceled(); else its return value is the result. Its result and
+     * exception come back to this thread before anything else happens.
      */
+    template<typename F>
+    auto addPoolTask(F &&function, const TaskOptions &options = {});
+    /*! \cond internal */
+    // A callable that does not return a QCoro::Task: addTask() never guesses a thread for it.
     // clang-format off (clang-format 14 cannot lay out requires-clauses)
     template<typename F>
     requires(!detail::isTask<std::decay_t<F>> && !detail::isFuture<std::decay_t<F>> &&
-             !detail::MakesTask<F>) auto addTask(F &&function, const TaskOptions &options = {});
+             !detail::MakesTask<F>) void addTask(F &&, const TaskOptions & = {})
+    {
+        static_assert(detail::isTask<F>, "addTask() runs coroutines on the service's thread "
+                                         "(a callable returning a QCoro::Task); run a callable "
+                                         "on a thread pool with addPoolTask()");
+    }
     // clang-format on
+    /*! \endcond */
     /*!
      * Starts \a child (and its dependencies) while this service runs, as a task: the child
      * stops before this service's own stop(). With options.daemon, a child that stops while
@@ -179,15 +222,6 @@ public:
      */
     QFuture<void> addChild(QService *child, const TaskOptions &options = {});
     ///@}
-
-    /*!
-     * The external-call guard: runs \a call (a callable returning a QCoro::Task) only while
-     * the service is Running. The returned task throws LifecycleError at once when the service
-     * is not running, and when it stops running while the call is in flight; a call that
-     * completed first keeps its result.
-     */
-    template<typename F>
-    auto whileRunning(F &&call) -> std::invoke_result_t<F>;
 
     /*!
      * \name Cancellable waits
@@ -220,27 +254,6 @@ public:
     bool isCancellationRequested() const;
     ///@}
 
-Q_SIGNALS:
-    /*! Emitted exactly once per transition, with the new \a state, by the library only. */
-    void stateChanged(QLifecycle::QService::State state, QPrivateSignal);
-    /*! Emitted when errorString changes. */
-    void errorStringChanged(const QString &errorString, QPrivateSignal);
-    /*! Emitted when name changes (that is, when objectName changes). */
-    void nameChanged(const QString &name, QPrivateSignal);
-    /*! Emitted at the moment a failure happens (before the state settles on Failed). */
-    void errorOccurred(QLifecycle::Phase phase, const QString &message, QPrivateSignal);
-    /*! Emitted when startDurationMs changes. */
-    void startDurationMsChanged(qint64 ms, QPrivateSignal);
-    /*! Emitted when stopDurationMs changes. */
-    void stopDurationMsChanged(qint64 ms, QPrivateSignal);
-    /*! Emitted when taskCount changes. */
-    void taskCountChanged(int count, QPrivateSignal);
-    /*! Emitted when finishedTaskCount changes. */
-    void finishedTaskCountChanged(int count, QPrivateSignal);
-    /*! Emitted when pendingTaskCount changes. */
-    void pendingTaskCountChanged(int count, QPrivateSignal);
-
-protected:
     /*!
      * Brings the service up. Every dependency is Running when it is called. May suspend
      * freely (`co_await`). An exception (or the start timeout) is a start failure: the service
@@ -274,41 +287,16 @@ protected:
      *  base implementation. */
     void connectNotify(const QMetaMethod &signal) override;
 
-private:
-    friend class QServicePrivate;
-    void notifyState(State state);
-    void notifyErrorString(const QString &errorString);
-    void notifyStartDuration(qint64 ms);
-    void notifyStopDuration(qint64 ms);
-    void notifyTaskCount(int count)
-    {
-        Q_EMIT
-        taskCountChanged(count, QPrivateSignal());
-    }
-    void notifyFinishedTaskCount(int count)
-    {
-        Q_EMIT
-        finishedTaskCountChanged(count, QPrivateSignal());
-    }
-    void notifyPendingTaskCount(int count)
-    {
-        Q_EMIT
-        pendingTaskCountChanged(count, QPrivateSignal());
-    }
+    /*! \cond internal */
+    // For services of the library that extend the private class (as KJob does).
+    QService(QServicePrivate &dd, QObject *parent);
+    /*! \endcond */
 
-    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, State, m_state, State::Stopped,
-                                         &QService::notifyState)
-    Q_OBJECT_BINDABLE_PROPERTY(QService, QString, m_errorString, &QService::notifyErrorString)
-    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, qint64, m_startDurationMs, -1,
-                                         &QService::notifyStartDuration)
-    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, qint64, m_stopDurationMs, -1,
-                                         &QService::notifyStopDuration)
-    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, int, m_taskCount, 0, &QService::notifyTaskCount)
-    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, int, m_finishedTaskCount, 0,
-                                         &QService::notifyFinishedTaskCount)
-    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, int, m_pendingTaskCount, 0,
-                                         &QService::notifyPendingTaskCount)
-    std::unique_ptr<QServicePrivate> d;
+private:
+    Q_DECLARE_PRIVATE(QService)
+    // Every property's storage is in the private class: adding one never changes the size of
+    // QService, so applications built against an earlier 0.x.y release keep working.
+    std::unique_ptr<QServicePrivate> const d_ptr;
 };
 
 /*! Shorthand for QService::State. */

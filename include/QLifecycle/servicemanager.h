@@ -205,36 +205,9 @@ Q_SIGNALS:
     void servicesChanged(QPrivateSignal);
 
 private:
-    friend class ServiceManagerPrivate;
-    void notifyState(State state);
-    void notifyErrorString(const QString &errorString);
-    void notifyProgress(double progress)
-    {
-        Q_EMIT
-        progressChanged(progress, QPrivateSignal());
-    }
-    void notifyStarting(const QStringList &names)
-    {
-        Q_EMIT
-        startingServicesChanged(names, QPrivateSignal());
-    }
-    void notifyStopping(const QStringList &names)
-    {
-        Q_EMIT
-        stoppingServicesChanged(names, QPrivateSignal());
-    }
-
-    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(ServiceManager, State, m_state, State::Stopped,
-                                         &ServiceManager::notifyState)
-    Q_OBJECT_BINDABLE_PROPERTY(ServiceManager, QString, m_errorString,
-                               &ServiceManager::notifyErrorString)
-    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(ServiceManager, double, m_progress, 0.0,
-                                         &ServiceManager::notifyProgress)
-    Q_OBJECT_BINDABLE_PROPERTY(ServiceManager, QStringList, m_startingServices,
-                               &ServiceManager::notifyStarting)
-    Q_OBJECT_BINDABLE_PROPERTY(ServiceManager, QStringList, m_stoppingServices,
-                               &ServiceManager::notifyStopping)
-    std::unique_ptr<ServiceManagerPrivate> d;
+    Q_DECLARE_PRIVATE(ServiceManager)
+    // Every property's storage is in the private class (see QService).
+    std::unique_ptr<ServiceManagerPrivate> const d_ptr;
 };
 
 } // namespace QLifecycle

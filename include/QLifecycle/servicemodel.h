@@ -7,10 +7,13 @@
 #include <QtCore/QPointer>
 #include <QtCore/QStringList>
 
+#include <memory>
+
 namespace QLifecycle {
 
 class QService;
 class ServiceManager;
+class ServiceModelPrivate;
 
 /*!
  * Every service of a ServiceManager as a list model, one row per service in start order
@@ -58,7 +61,7 @@ public:
     /*! Lists the services of \a manager (none until it has started once). */
     void setManager(ServiceManager *manager);
     /*! The number of rows. */
-    int count() const { return int(m_rows.size()); }
+    int count() const;
     /*! The service of a row, or nullptr. (Not invokable from QML on purpose: QML would take
      *  ownership of a returned object without a parent. QML uses the `service` role.) */
     QService *serviceAt(int row) const;
@@ -77,18 +80,12 @@ Q_SIGNALS:
     void countChanged();
 
 private:
-    struct Row {
-        QPointer<QService> service;
-        QStringList dependencies;
-    };
     void reload();
     void watch(QService *service);
     void changed(QService *service, const QList<int> &roles);
 
-    QPointer<ServiceManager> m_manager;
-    QList<Row> m_rows;
-    QHash<const QService *, int> m_rowOf;
-    QList<QMetaObject::Connection> m_connections;
+    Q_DECLARE_PRIVATE(ServiceModel)
+    std::unique_ptr<ServiceModelPrivate> const d_ptr;
 };
 
 } // namespace QLifecycle

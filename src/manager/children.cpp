@@ -20,7 +20,10 @@ QCoro::Task<> runChild(QPointer<QService> parent, std::shared_ptr<ServiceManager
         co_await manager->start();
         // Until the child's graph has stopped by itself, entirely (not just begun to stop).
         while (parent && manager->state() != State::Stopped && manager->state() != State::Failed)
-            co_await parent->waitForSignal(manager.get(), &ServiceManager::stateChanged);
+            co_await SignalWait<ServiceManager, decltype(&ServiceManager::stateChanged)>(
+                parent.data(), manager.get(), &ServiceManager::stateChanged,
+                std::chrono::milliseconds(-1)); // a cancellable wait of the parent's
+
     } catch (const Cancelled &) {
         cancelled = true;
     } catch (...) {

@@ -35,7 +35,7 @@ Error destroyedError()
 // with a LifecycleError naming the services involved.
 void ServiceManagerPrivate::checkCaller(const ServiceManager *manager, const char *call)
 {
-    const QService *root = manager->d->root;
+    const QService *root = manager->d_func()->root;
     const QString rootName = root ? root->name() : QStringLiteral("(no root)");
     if (QThread::currentThread() != manager->thread()) {
         throw LifecycleError(
@@ -44,7 +44,7 @@ void ServiceManagerPrivate::checkCaller(const ServiceManager *manager, const cha
                 .arg(QLatin1String(call), rootName));
     }
     bool starting = false;
-    if (const QService *hook = GraphRun::hookInProgress(manager->d->run.get(), &starting)) {
+    if (const QService *hook = GraphRun::hookInProgress(manager->d_func()->run.get(), &starting)) {
         throw LifecycleError(
             QStringLiteral("%2() called ServiceManager::%3() of its own graph (root %4), "
                            "which would wait for %1 itself; use requestStop() instead")
@@ -54,31 +54,32 @@ void ServiceManagerPrivate::checkCaller(const ServiceManager *manager, const cha
 }
 
 ServiceManager::ServiceManager(QService *root, QObject *parent)
-    : QObject(parent), d(std::make_unique<ServiceManagerPrivate>())
+    : QObject(parent), d_ptr(std::make_unique<ServiceManagerPrivate>(this))
 {
-    d->root = root;
+    d_func()->root = root;
 }
 
 ServiceManager::~ServiceManager()
 {
     detail::EmitQueue::forget(this); // nothing queued for it may reach it now
     ApplicationManagers::instance()->forget(this);
-    if (d->run && d->run->stage() != GraphRun::Stage::Done) {
+    if (d_func()->run && d_func()->run->stage() != GraphRun::Stage::Done) {
         qCWarning(lcManager).noquote()
-            << "ServiceManager of" << (d->root ? d->root->name() : QStringLiteral("(no root)"))
+            << "ServiceManager of"
+            << (d_func()->root ? d_func()->root->name() : QStringLiteral("(no root)"))
             << "destroyed before its graph stopped; the graph is stopped in the background";
-        d->run->orphan();
+        d_func()->run->orphan();
     }
     // A callable that has just ended may still hold its pool thread for an instant: give it
     // that instant before calling anything abandoned.
-    if (d->pool && !d->pool->waitForDone(50)) {
+    if (d_func()->pool && !d_func()->pool->waitForDone(50)) {
         // Abandoned callables that ignore cancellation still run. Deleting the pool would
         // wait for them, possibly forever: a reaper deletes it once they have ended. If the
         // application ends first, the pool is left to the operating system.
-        qCWarning(lcManager) << d->pool->activeThreadCount()
+        qCWarning(lcManager) << d_func()->pool->activeThreadCount()
                              << "abandoned thread-pool task(s) still running; their pool is"
                              << "deleted once they end";
-        QThreadPool *pool = std::exchange(d->pool, nullptr);
+        QThreadPool *pool = std::exchange(d_func()->pool, nullptr);
         if (QCoreApplication *app = QCoreApplication::instance()) {
             auto *reaper = new QTimer(app);
             reaper->setInterval(std::chrono::milliseconds(20));
@@ -92,7 +93,7 @@ ServiceManager::~ServiceManager()
         }
         return;
     }
-    delete d->pool;
+    delete d_func()->pool;
 }
 
 QThreadPool *ServiceManagerPrivate::threadPool()
@@ -106,65 +107,65 @@ QThreadPool *ServiceManagerPrivate::threadPool()
 
 QService *ServiceManager::root() const
 {
-    return d->root;
+    return d_func()->root;
 }
 ServiceManager::State ServiceManager::state() const
 {
-    return m_state;
+    return d_func()->state;
 }
 QBindable<ServiceManager::State> ServiceManager::bindableState() const
 {
-    return &m_state;
+    return &d_func()->state;
 }
 QString ServiceManager::errorString() const
 {
-    return m_errorString;
+    return d_func()->errorString;
 }
 QBindable<QString> ServiceManager::bindableErrorString() const
 {
-    return &m_errorString;
+    return &d_func()->errorString;
 }
 
 std::optional<Error> ServiceManager::error() const
 {
-    if (d->run && d->run->failed())
-        return Error(d->run->failures());
-    return d->validationError;
+    if (d_func()->run && d_func()->run->failed())
+        return Error(d_func()->run->failures());
+    return d_func()->validationError;
 }
 
 QList<QService *> ServiceManager::services() const
 {
-    return d->run ? d->run->graph().startOrder() : QList<QService *>();
+    return d_func()->run ? d_func()->run->graph().startOrder() : QList<QService *>();
 }
 
 int ServiceManager::serviceCount() const
 {
-    return d->run ? d->run->graph().serviceCount() : 0;
+    return d_func()->run ? d_func()->run->graph().serviceCount() : 0;
 }
 
 double ServiceManager::progress() const
 {
-    return m_progress;
+    return d_func()->progress;
 }
 QBindable<double> ServiceManager::bindableProgress() const
 {
-    return &m_progress;
+    return &d_func()->progress;
 }
 QStringList ServiceManager::startingServices() const
 {
-    return m_startingServices;
+    return d_func()->startingServices;
 }
 QBindable<QStringList> ServiceManager::bindableStartingServices() const
 {
-    return &m_startingServices;
+    return &d_func()->startingServices;
 }
 QStringList ServiceManager::stoppingServices() const
 {
-    return m_stoppingServices;
+    return d_func()->stoppingServices;
 }
 QBindable<QStringList> ServiceManager::bindableStoppingServices() const
 {
-    return &m_stoppingServices;
+    return &d_func()->stoppingServices;
 }
 
 void ServiceManager::requestStart()
@@ -179,38 +180,41 @@ void ServiceManager::requestStart()
 
 std::chrono::milliseconds ServiceManager::defaultGracefulShutdownTimeout() const
 {
-    return d->defaultStopTimeout;
+    return d_func()->defaultStopTimeout;
 }
 
 void ServiceManager::setDefaultGracefulShutdownTimeout(std::chrono::milliseconds timeout)
 {
     if (timeout.count() < 0) {
         qCWarning(lcManager).noquote()
-            << "ServiceManager of" << (d->root ? d->root->name() : QStringLiteral("(no root)"))
+            << "ServiceManager of"
+            << (d_func()->root ? d_func()->root->name() : QStringLiteral("(no root)"))
             << ": refused a negative graceful shutdown timeout of" << timeout.count()
-            << "ms; it stays" << d->defaultStopTimeout.count() << "ms";
+            << "ms; it stays" << d_func()->defaultStopTimeout.count() << "ms";
         return;
     }
-    d->defaultStopTimeout = timeout;
+    d_func()->defaultStopTimeout = timeout;
 }
 
 std::optional<std::chrono::milliseconds> ServiceManager::defaultStartTimeout() const
 {
-    return d->defaultStartTimeout;
+    return d_func()->defaultStartTimeout;
 }
 
 void ServiceManager::setDefaultStartTimeout(std::optional<std::chrono::milliseconds> timeout)
 {
     if (timeout && timeout->count() < 0) {
         qCWarning(lcManager).noquote()
-            << "ServiceManager of" << (d->root ? d->root->name() : QStringLiteral("(no root)"))
+            << "ServiceManager of"
+            << (d_func()->root ? d_func()->root->name() : QStringLiteral("(no root)"))
             << ": refused a negative start timeout of" << timeout->count() << "ms; it stays"
-            << (d->defaultStartTimeout
-                    ? QString::number(d->defaultStartTimeout->count()) + QStringLiteral(" ms")
+            << (d_func()->defaultStartTimeout
+                    ? QString::number(d_func()->defaultStartTimeout->count()) +
+                          QStringLiteral(" ms")
                     : QStringLiteral("none"));
         return;
     }
-    d->defaultStartTimeout = timeout;
+    d_func()->defaultStartTimeout = timeout;
 }
 
 QCoro::Task<> ServiceManager::start()
@@ -218,7 +222,7 @@ QCoro::Task<> ServiceManager::start()
     ServiceManagerPrivate::checkCaller(this, "start");
     const QPointer<ServiceManager> self(this);
     for (;;) {
-        const std::shared_ptr<GraphRun> current = d->run;
+        const std::shared_ptr<GraphRun> current = d_func()->run;
         if (!current || current->stage() == GraphRun::Stage::Done)
             break;
         if (current->stage() == GraphRun::Stage::Running)
@@ -239,7 +243,7 @@ QCoro::Task<> ServiceManager::start()
     // Validate before anything starts; on refusal the graph is untouched.
     std::optional<DependencyGraph> graph;
     try {
-        graph.emplace(DependencyGraph::build(d->root, [this](const QService *service) {
+        graph.emplace(DependencyGraph::build(d_func()->root, [this](const QService *service) {
             // A service of an active run of another manager, or of a run still stopping in
             // the background after its manager was destroyed, is not this manager's to run.
             const std::shared_ptr<ServiceOwner> owner = QServicePrivate::get(service)->owner.lock();
@@ -252,14 +256,14 @@ QCoro::Task<> ServiceManager::start()
         }));
     } catch (const Error &error) {
         qCWarning(lcManager).noquote() << "start refused:" << error.message();
-        d->validationError = error;
+        d_func()->validationError = error;
         ServiceManagerPrivate::setErrorString(this, error.message());
         throw;
     }
-    d->validationError.reset();
+    d_func()->validationError.reset();
     ServiceManagerPrivate::setErrorString(this, QString());
     const auto run = std::make_shared<GraphRun>(this, std::move(*graph));
-    d->run = run;
+    d_func()->run = run;
     Q_EMIT
     servicesChanged(QPrivateSignal());
     run->begin();
@@ -274,7 +278,7 @@ QCoro::Task<> ServiceManager::stop()
 {
     ServiceManagerPrivate::checkCaller(this, "stop");
     const QPointer<ServiceManager> self(this);
-    const std::shared_ptr<GraphRun> run = d->run;
+    const std::shared_ptr<GraphRun> run = d_func()->run;
     if (!run || run->stage() == GraphRun::Stage::Done)
         co_return; // nothing runs: a no-op
     run->requestStop();
@@ -289,7 +293,7 @@ QCoro::Task<> ServiceManager::wait()
 {
     ServiceManagerPrivate::checkCaller(this, "wait");
     const QPointer<ServiceManager> self(this);
-    const std::shared_ptr<GraphRun> run = d->run;
+    const std::shared_ptr<GraphRun> run = d_func()->run;
     if (run && run->stage() != GraphRun::Stage::Done) {
         co_await run->whenDone();
         if (!self)
@@ -305,20 +309,38 @@ void ServiceManager::requestStop()
         QMetaObject::invokeMethod(this, &ServiceManager::requestStop, Qt::QueuedConnection);
         return;
     }
-    if (d->run)
-        d->run->requestStop();
+    if (d_func()->run)
+        d_func()->run->requestStop();
 }
 
-void ServiceManager::notifyState(State state)
+void ServiceManagerPrivate::notifyState(QService::State value)
 {
     Q_EMIT
-    stateChanged(state, QPrivateSignal());
+    q_ptr->stateChanged(value, ServiceManager::QPrivateSignal());
 }
 
-void ServiceManager::notifyErrorString(const QString &errorString)
+void ServiceManagerPrivate::notifyErrorString(const QString &value)
 {
     Q_EMIT
-    errorStringChanged(errorString, QPrivateSignal());
+    q_ptr->errorStringChanged(value, ServiceManager::QPrivateSignal());
+}
+
+void ServiceManagerPrivate::notifyProgress(double value)
+{
+    Q_EMIT
+    q_ptr->progressChanged(value, ServiceManager::QPrivateSignal());
+}
+
+void ServiceManagerPrivate::notifyStarting(const QStringList &value)
+{
+    Q_EMIT
+    q_ptr->startingServicesChanged(value, ServiceManager::QPrivateSignal());
+}
+
+void ServiceManagerPrivate::notifyStopping(const QStringList &value)
+{
+    Q_EMIT
+    q_ptr->stoppingServicesChanged(value, ServiceManager::QPrivateSignal());
 }
 
 } // namespace QLifecycle

@@ -13,29 +13,33 @@ namespace QLifecycle {
 
 class GraphRun;
 
+// A manager's data, including the storage of its properties, and the run's access to it.
 class ServiceManagerPrivate
 {
+    Q_DECLARE_PUBLIC(ServiceManager)
 public:
-    static ServiceManagerPrivate *get(ServiceManager *manager) { return manager->d.get(); }
+    explicit ServiceManagerPrivate(ServiceManager *manager) : q_ptr(manager) {}
+
+    static ServiceManagerPrivate *get(ServiceManager *manager) { return manager->d_func(); }
     static void setState(ServiceManager *manager, QService::State state)
     {
-        manager->m_state = state;
+        get(manager)->state = state;
     }
     static void setErrorString(ServiceManager *manager, const QString &text)
     {
-        manager->m_errorString = text;
+        get(manager)->errorString = text;
     }
     static void setProgress(ServiceManager *manager, double progress)
     {
-        manager->m_progress = progress;
+        get(manager)->progress = progress;
     }
     static void setBusyNames(ServiceManager *manager, const QStringList &starting,
                              const QStringList &stopping)
     {
-        if (manager->m_startingServices.value() != starting)
-            manager->m_startingServices = starting;
-        if (manager->m_stoppingServices.value() != stopping)
-            manager->m_stoppingServices = stopping;
+        if (get(manager)->startingServices.value() != starting)
+            get(manager)->startingServices = starting;
+        if (get(manager)->stoppingServices.value() != stopping)
+            get(manager)->stoppingServices = stopping;
     }
     // The same changes, queued (see EmitQueue): applied once the run's bookkeeping is complete.
     static void queueState(ServiceManager *manager, QService::State state)
@@ -85,6 +89,33 @@ public:
     std::optional<Error> validationError; // the last start refused before anything ran
     std::chrono::milliseconds defaultStopTimeout{10000};
     std::optional<std::chrono::milliseconds> defaultStartTimeout;
+
+    ServiceManager *const q_ptr;
+    void notifyState(QService::State value);
+    void notifyErrorString(const QString &value);
+    void notifyProgress(double value);
+    void notifyStarting(const QStringList &value);
+    void notifyStopping(const QStringList &value);
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(ServiceManagerPrivate, QService::State, state,
+                                         QService::State::Stopped,
+                                         &ServiceManagerPrivate::notifyState)
+    Q_OBJECT_BINDABLE_PROPERTY(ServiceManagerPrivate, QString, errorString,
+                               &ServiceManagerPrivate::notifyErrorString)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(ServiceManagerPrivate, double, progress, 0.0,
+                                         &ServiceManagerPrivate::notifyProgress)
+    Q_OBJECT_BINDABLE_PROPERTY(ServiceManagerPrivate, QStringList, startingServices,
+                               &ServiceManagerPrivate::notifyStarting)
+    Q_OBJECT_BINDABLE_PROPERTY(ServiceManagerPrivate, QStringList, stoppingServices,
+                               &ServiceManagerPrivate::notifyStopping)
 };
+
+inline QBindingStorage *qGetBindingStorage(ServiceManagerPrivate *d)
+{
+    return d->q_ptr->bindingStorage();
+}
+inline const QBindingStorage *qGetBindingStorage(const ServiceManagerPrivate *d)
+{
+    return d->q_ptr->bindingStorage();
+}
 
 } // namespace QLifecycle

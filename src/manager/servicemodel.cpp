@@ -3,30 +3,39 @@
 
 #include "manager/graphrun.h"
 #include "manager/servicemanager_p.h"
+#include "manager/servicemodel_p.h"
 #include "service/qservice_p.h"
 
 #include <QtCore/QMetaEnum>
 
 namespace QLifecycle {
 
-ServiceModel::ServiceModel(QObject *parent) : QAbstractListModel(parent) {}
+ServiceModel::ServiceModel(QObject *parent)
+    : QAbstractListModel(parent), d_ptr(std::make_unique<ServiceModelPrivate>())
+{
+}
+
+int ServiceModel::count() const
+{
+    return int(d_func()->rows.size());
+}
 
 ServiceModel::~ServiceModel() = default;
 
 ServiceManager *ServiceModel::manager() const
 {
-    return m_manager;
+    return d_func()->manager;
 }
 
 void ServiceModel::setManager(ServiceManager *manager)
 {
-    if (m_manager == manager)
+    if (d_func()->manager == manager)
         return;
-    if (m_manager)
-        disconnect(m_manager, nullptr, this, nullptr);
-    m_manager = manager;
-    if (m_manager)
-        connect(m_manager, &ServiceManager::servicesChanged, this, &ServiceModel::reload);
+    if (d_func()->manager)
+        disconnect(d_func()->manager, nullptr, this, nullptr);
+    d_func()->manager = manager;
+    if (d_func()->manager)
+        connect(d_func()->manager, &ServiceManager::servicesChanged, this, &ServiceModel::reload);
     reload();
     Q_EMIT
     managerChanged();
@@ -34,19 +43,20 @@ void ServiceModel::setManager(ServiceManager *manager)
 
 QService *ServiceModel::serviceAt(int row) const
 {
-    return row >= 0 && row < m_rows.size() ? m_rows.at(row).service.data() : nullptr;
+    return row >= 0 && row < d_func()->rows.size() ? d_func()->rows.at(row).service.data()
+                                                   : nullptr;
 }
 
 int ServiceModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(m_rows.size());
+    return parent.isValid() ? 0 : int(d_func()->rows.size());
 }
 
 QVariant ServiceModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const Row &row = m_rows.at(index.row());
+    const ServiceModelPrivate::Row &row = d_func()->rows.at(index.row());
     const QService *service = row.service;
     if (!service)
         return {};
@@ -94,28 +104,29 @@ QHash<int, QByteArray> ServiceModel::roleNames() const
 
 void ServiceModel::reload()
 {
-    const QList<QService *> services = m_manager ? m_manager->services() : QList<QService *>();
+    const QList<QService *> services =
+        d_func()->manager ? d_func()->manager->services() : QList<QService *>();
     QList<QService *> current;
-    for (const Row &row : std::as_const(m_rows))
+    for (const ServiceModelPrivate::Row &row : std::as_const(d_func()->rows))
         current.append(row.service);
     if (current == services)
         return; // restarting the same graph keeps the rows
 
-    const bool wasEmpty = m_rows.isEmpty();
+    const bool wasEmpty = d_func()->rows.isEmpty();
     if (wasEmpty)
         beginInsertRows(QModelIndex(), 0, int(services.size()) - 1);
     else
         beginResetModel();
-    for (const QMetaObject::Connection &connection : std::as_const(m_connections))
+    for (const QMetaObject::Connection &connection : std::as_const(d_func()->connections))
         disconnect(connection);
-    m_connections.clear();
-    m_rows.clear();
-    m_rowOf.clear();
+    d_func()->connections.clear();
+    d_func()->rows.clear();
+    d_func()->rowOf.clear();
     // The edges the run uses, from its graph: never dependencies() again, which could answer
     // differently now.
-    const std::shared_ptr<GraphRun> &run = ServiceManagerPrivate::get(m_manager)->run;
+    const std::shared_ptr<GraphRun> &run = ServiceManagerPrivate::get(d_func()->manager)->run;
     for (QService *service : services) {
-        Row row{service, {}};
+        ServiceModelPrivate::Row row{service, {}};
         if (run) {
             const DependencyGraph &graph = run->graph();
             const int node = graph.nodeOf(service, QServicePrivate::get(service)->graphNode);
@@ -123,8 +134,8 @@ void ServiceModel::reload()
                 if (QService *declared = graph.service(dependency))
                     row.dependencies.append(declared->name());
         }
-        m_rowOf.insert(service, int(m_rows.size()));
-        m_rows.append(row);
+        d_func()->rowOf.insert(service, int(d_func()->rows.size()));
+        d_func()->rows.append(row);
         watch(service);
     }
     if (wasEmpty)
@@ -138,7 +149,7 @@ void ServiceModel::reload()
 void ServiceModel::watch(QService *service)
 {
     auto on = [this, service](auto signal, QList<int> roles) {
-        m_connections.append(
+        d_func()->connections.append(
             connect(service, signal, this, [this, service, roles] { changed(service, roles); }));
     };
     on(&QService::stateChanged, {StateRole, StateNameRole});
@@ -152,7 +163,7 @@ void ServiceModel::watch(QService *service)
 
 void ServiceModel::changed(QService *service, const QList<int> &roles)
 {
-    const int row = m_rowOf.value(service, -1);
+    const int row = d_func()->rowOf.value(service, -1);
     if (row < 0)
         return;
     const QModelIndex at = index(row);

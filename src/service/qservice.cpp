@@ -13,14 +13,16 @@ using namespace std::chrono_literals;
 
 namespace QLifecycle {
 
-QService::QService(QObject *parent) : QObject(parent), d(std::make_unique<QServicePrivate>()) {}
+QService::QService(QObject *parent) : QService(*new QServicePrivate(this), parent) {}
+
+QService::QService(QServicePrivate &dd, QObject *parent) : QObject(parent), d_ptr(&dd) {}
 
 void QService::connectNotify(const QMetaMethod &signal)
 {
     // Relay objectNameChanged only once someone listens: a connection per service would cost
     // memory and time in graphs of many services.
     if (signal == QMetaMethod::fromSignal(&QService::nameChanged) &&
-        !d->nameSignalConnected.exchange(true)) {
+        !d_func()->nameSignalConnected.exchange(true)) {
         connect(this, &QObject::objectNameChanged, this, [this] {
             Q_EMIT
             nameChanged(name(), QPrivateSignal());
@@ -32,13 +34,13 @@ void QService::connectNotify(const QMetaMethod &signal)
 QService::~QService()
 {
     detail::EmitQueue::forget(this); // nothing queued for it may reach it now
-    const std::shared_ptr<ServiceOwner> owner = d->owner.lock();
+    const std::shared_ptr<ServiceOwner> owner = d_func()->owner.lock();
     if (!owner || !owner->isActive())
         return;
-    if (m_state == State::Running || m_state == State::Starting || m_state == State::Stopping) {
+    const State state = d_func()->state;
+    if (state == State::Running || state == State::Starting || state == State::Stopping) {
         qCWarning(lcService).noquote()
-            << name() << "destroyed while"
-            << QMetaEnum::fromType<State>().valueToKey(int(m_state.value()))
+            << name() << "destroyed while" << QMetaEnum::fromType<State>().valueToKey(int(state))
             << "- stop the ServiceManager before destroying its services";
     }
     // The run must not call this service again: it forgets it, and stops the graph if the
@@ -48,43 +50,43 @@ QService::~QService()
 
 QService::State QService::state() const
 {
-    return m_state;
+    return d_func()->state;
 }
 QBindable<QService::State> QService::bindableState() const
 {
-    return &m_state;
+    return &d_func()->state;
 }
 QString QService::errorString() const
 {
-    return m_errorString;
+    return d_func()->errorString;
 }
 QBindable<QString> QService::bindableErrorString() const
 {
-    return &m_errorString;
+    return &d_func()->errorString;
 }
 std::optional<Failure> QService::failure() const
 {
-    return d->failure;
+    return d_func()->failure;
 }
 qint64 QService::startDurationMs() const
 {
-    return m_startDurationMs;
+    return d_func()->startDurationMs;
 }
 QBindable<qint64> QService::bindableStartDurationMs() const
 {
-    return &m_startDurationMs;
+    return &d_func()->startDurationMs;
 }
 qint64 QService::stopDurationMs() const
 {
-    return m_stopDurationMs;
+    return d_func()->stopDurationMs;
 }
 QBindable<qint64> QService::bindableStopDurationMs() const
 {
-    return &m_stopDurationMs;
+    return &d_func()->stopDurationMs;
 }
 ServiceManager *QService::manager() const
 {
-    return d->activeManager();
+    return d_func()->activeManager();
 }
 
 ServiceManager *QServicePrivate::activeManager() const
@@ -114,41 +116,56 @@ Dependencies QService::dependencies() const
 
 std::chrono::milliseconds QService::gracefulShutdownTimeout() const
 {
-    const ServiceManager *manager = d->activeManager();
+    const ServiceManager *manager = d_func()->activeManager();
     return manager ? manager->defaultGracefulShutdownTimeout() : std::chrono::milliseconds(10s);
 }
 
 std::optional<std::chrono::milliseconds> QService::startTimeout() const
 {
-    const ServiceManager *manager = d->activeManager();
+    const ServiceManager *manager = d_func()->activeManager();
     return manager ? manager->defaultStartTimeout() : std::nullopt;
 }
 
-void QService::notifyState(State state)
+void QServicePrivate::notifyState(QService::State value)
 {
     Q_EMIT
-    stateChanged(state, QPrivateSignal());
+    q_ptr->stateChanged(value, QService::QPrivateSignal());
 }
-void QService::notifyErrorString(const QString &errorString)
+void QServicePrivate::notifyErrorString(const QString &value)
 {
     Q_EMIT
-    errorStringChanged(errorString, QPrivateSignal());
+    q_ptr->errorStringChanged(value, QService::QPrivateSignal());
 }
-void QService::notifyStartDuration(qint64 ms)
+void QServicePrivate::notifyStartDuration(qint64 value)
 {
     Q_EMIT
-    startDurationMsChanged(ms, QPrivateSignal());
+    q_ptr->startDurationMsChanged(value, QService::QPrivateSignal());
 }
-void QService::notifyStopDuration(qint64 ms)
+void QServicePrivate::notifyStopDuration(qint64 value)
 {
     Q_EMIT
-    stopDurationMsChanged(ms, QPrivateSignal());
+    q_ptr->stopDurationMsChanged(value, QService::QPrivateSignal());
+}
+void QServicePrivate::notifyTaskCount(int value)
+{
+    Q_EMIT
+    q_ptr->taskCountChanged(value, QService::QPrivateSignal());
+}
+void QServicePrivate::notifyFinishedTaskCount(int value)
+{
+    Q_EMIT
+    q_ptr->finishedTaskCountChanged(value, QService::QPrivateSignal());
+}
+void QServicePrivate::notifyPendingTaskCount(int value)
+{
+    Q_EMIT
+    q_ptr->pendingTaskCountChanged(value, QService::QPrivateSignal());
 }
 
 void QServicePrivate::beginStart(QService *service)
 {
-    service->d->failure.reset();
-    service->d->tasks.reset(); // a fresh set is made when the first task or wait needs one
+    get(service)->failure.reset();
+    get(service)->tasks.reset(); // a fresh set is made when the first task or wait needs one
     detail::EmitQueue::serviceTaskCounts(service, 0, 0);
     detail::EmitQueue::serviceErrorString(service, QString());
     detail::EmitQueue::serviceState(service, QService::State::Starting);
@@ -158,18 +175,18 @@ void QServicePrivate::setState(QService *service, QService::State state)
 {
     qCDebug(lcService).noquote() << service->name() << "->"
                                  << QMetaEnum::fromType<QService::State>().valueToKey(int(state));
-    service->m_state = state;
+    get(service)->state = state;
 }
 
 void QServicePrivate::fail(QService *service, const Failure &failure)
 {
-    if (!service->d->failure)
-        service->d->failure = failure; // the first failure of a run is the one to show
+    if (!get(service)->failure)
+        get(service)->failure = failure; // the first failure of a run is the one to show
     detail::EmitQueue::call(service, [service, phase = failure.phase, message = failure.message] {
         Q_EMIT
         service->errorOccurred(phase, message, QService::QPrivateSignal());
     });
-    detail::EmitQueue::serviceErrorString(service, service->d->failure->reason());
+    detail::EmitQueue::serviceErrorString(service, get(service)->failure->reason());
 }
 
 QDebug operator<<(QDebug debug, const QService *service)

@@ -15,12 +15,18 @@ namespace detail {
 class TaskSet;
 }
 
-// The manager's access to a service: the protected hooks and the state it alone may change.
+// A service's data, including the storage of its properties (qtimer_p.h does the same: the
+// public class's size never changes), and the manager's access to it: the protected hooks and
+// the state it alone may change.
 class QServicePrivate
 {
+    Q_DECLARE_PUBLIC(QService)
 public:
-    static QServicePrivate *get(QService *service) { return service->d.get(); }
-    static const QServicePrivate *get(const QService *service) { return service->d.get(); }
+    explicit QServicePrivate(QService *service) : q_ptr(service) {}
+    virtual ~QServicePrivate() = default;
+
+    static QServicePrivate *get(QService *service) { return service->d_func(); }
+    static const QServicePrivate *get(const QService *service) { return service->d_func(); }
 
     static QCoro::Task<> callStart(QService *service) { return service->start(); }
     static QCoro::Task<> callStop(QService *service) { return service->stop(); }
@@ -43,19 +49,23 @@ public:
     // Records a failure now (the first of a run is the one shown); errorOccurred and the error
     // string are queued. The caller sets the state.
     static void fail(QService *service, const Failure &failure);
-    static void setStartDuration(QService *service, qint64 ms) { service->m_startDurationMs = ms; }
-    static void setStopDuration(QService *service, qint64 ms) { service->m_stopDurationMs = ms; }
+    static void setStartDuration(QService *service, qint64 ms)
+    {
+        get(service)->startDurationMs = ms;
+    }
+    static void setStopDuration(QService *service, qint64 ms) { get(service)->stopDurationMs = ms; }
     static void setErrorString(QService *service, const QString &text)
     {
-        service->m_errorString = text;
+        get(service)->errorString = text;
     }
     // The three counts change together: their signals are emitted once all three are set.
     static void setTaskCounts(QService *service, int total, int finished)
     {
+        QServicePrivate *d = get(service);
         Qt::beginPropertyUpdateGroup();
-        service->m_taskCount = total;
-        service->m_finishedTaskCount = finished;
-        service->m_pendingTaskCount = total - finished;
+        d->taskCount = total;
+        d->finishedTaskCount = finished;
+        d->pendingTaskCount = total - finished;
         Qt::endPropertyUpdateGroup();
     }
 
@@ -68,6 +78,32 @@ public:
     std::optional<Failure> failure;         // the failure of the current or last run
     std::atomic<bool> nameSignalConnected{false};
 
+    QService *const q_ptr;
+
+    // The emitters of the properties below (the signals are QService's).
+    void notifyState(QService::State value);
+    void notifyErrorString(const QString &value);
+    void notifyStartDuration(qint64 value);
+    void notifyStopDuration(qint64 value);
+    void notifyTaskCount(int value);
+    void notifyFinishedTaskCount(int value);
+    void notifyPendingTaskCount(int value);
+
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QServicePrivate, QService::State, state,
+                                         QService::State::Stopped, &QServicePrivate::notifyState)
+    Q_OBJECT_BINDABLE_PROPERTY(QServicePrivate, QString, errorString,
+                               &QServicePrivate::notifyErrorString)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QServicePrivate, qint64, startDurationMs, -1,
+                                         &QServicePrivate::notifyStartDuration)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QServicePrivate, qint64, stopDurationMs, -1,
+                                         &QServicePrivate::notifyStopDuration)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QServicePrivate, int, taskCount, 0,
+                                         &QServicePrivate::notifyTaskCount)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QServicePrivate, int, finishedTaskCount, 0,
+                                         &QServicePrivate::notifyFinishedTaskCount)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QServicePrivate, int, pendingTaskCount, 0,
+                                         &QServicePrivate::notifyPendingTaskCount)
+
     // Scratch space of DependencyGraph::build, valid while graphStamp is the current build's
     // stamp: the node id, and which service last listed this one (duplicate check). Cheaper
     // than hash tables for graphs of 100 000 services.
@@ -76,5 +112,15 @@ public:
     quint64 listedStamp = 0;
     int listedBy = -1;
 };
+
+// The properties above live here, their bindings in the service's own binding storage.
+inline QBindingStorage *qGetBindingStorage(QServicePrivate *d)
+{
+    return d->q_ptr->bindingStorage();
+}
+inline const QBindingStorage *qGetBindingStorage(const QServicePrivate *d)
+{
+    return d->q_ptr->bindingStorage();
+}
 
 } // namespace QLifecycle

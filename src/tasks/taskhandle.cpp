@@ -180,7 +180,7 @@ namespace QLifecycle {
 
 bool QService::isCancellationRequested() const
 {
-    const std::shared_ptr<detail::TaskSet> &set = d->tasks;
+    const std::shared_ptr<detail::TaskSet> &set = d_func()->tasks;
     if (!set)
         return false;
     detail::TaskRecord *current = detail::currentTask();
@@ -191,27 +191,27 @@ bool QService::isCancellationRequested() const
 
 int QService::taskCount() const
 {
-    return m_taskCount;
+    return d_func()->taskCount;
 }
 QBindable<int> QService::bindableTaskCount() const
 {
-    return &m_taskCount;
+    return &d_func()->taskCount;
 }
 int QService::finishedTaskCount() const
 {
-    return m_finishedTaskCount;
+    return d_func()->finishedTaskCount;
 }
 QBindable<int> QService::bindableFinishedTaskCount() const
 {
-    return &m_finishedTaskCount;
+    return &d_func()->finishedTaskCount;
 }
 int QService::pendingTaskCount() const
 {
-    return m_pendingTaskCount;
+    return d_func()->pendingTaskCount;
 }
 QBindable<int> QService::bindablePendingTaskCount() const
 {
-    return &m_pendingTaskCount;
+    return &d_func()->pendingTaskCount;
 }
 
 } // namespace QLifecycle

@@ -12,7 +12,7 @@ namespace QLifecycle {
 // Here, not in qservice.cpp: the service layer knows nothing of how tasks are kept.
 const std::shared_ptr<detail::TaskSet> &QServicePrivate::tasksFor(const QService *service)
 {
-    QServicePrivate *d = service->d.get();
+    QServicePrivate *d = const_cast<QServicePrivate *>(QServicePrivate::get(service));
     if (!d->tasks)
         d->tasks = std::make_shared<detail::TaskSet>(const_cast<QService *>(service), d->owner);
     return d->tasks;

@@ -249,7 +249,7 @@ void tst_Misuse::callsFromAnotherThread()
         captureMisuse(manager.start(), &start); // ready at once: they throw before suspending
         captureMisuse(manager.stop(), &stop);
         captureMisuse(manager.wait(), &wait);
-        task = root.addTask([] { return 1; });
+        task = root.addPoolTask([] { return 1; });
         manager.requestStop(); // these two are queued to the manager's thread
         manager.requestStart();
     }).join();

@@ -24,6 +24,11 @@ public:
     using Hook = QCoro::Task<> (*)(HookService *);
     explicit HookService(const QString &name) { setObjectName(name); }
 
+    // The service's own API, open to the hook functions that act as its code.
+    using QService::addPoolTask;
+    using QService::addTask;
+    using QService::sleepFor;
+
     Hook onStart = nullptr;
     Hook onStop = nullptr;
     Dependencies deps;

@@ -98,7 +98,7 @@ QCoro::Task<> adoptedFutureThrowsNonStd(HookService *s)
 }
 QCoro::Task<> callableThrowsNonStd(HookService *s)
 {
-    s->addTask([] { throw 42; }, {.name = u"odd callable"_s});
+    s->addPoolTask([] { throw 42; }, {.name = u"odd callable"_s});
     co_return;
 }
 

@@ -75,7 +75,7 @@ protected:
     QCoro::Task<> start() override
     {
         if (stubbornTask) {
-            stubbornFuture = addTask(
+            stubbornFuture = addPoolTask(
                 [task = stubbornTask] {
                     task->entered = true;
                     task->release.acquire(); // ignores cancellation

@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-QCoro::Task<> sleepForever(QService *service, bool *cleanedUp, int *wokenBy)
+QCoro::Task<> sleepForever(WorkerService *service, bool *cleanedUp, int *wokenBy)
 {
     SetOnExit flag(cleanedUp); // RAII clean-up that must run when the task unwinds
     try {
@@ -29,31 +29,31 @@ QCoro::Task<> sleepForever(QService *service, bool *cleanedUp, int *wokenBy)
     }
 }
 
-QCoro::Task<> waitForeverOnFuture(QService *service, QFuture<void> never, bool *cleanedUp)
+QCoro::Task<> waitForeverOnFuture(WorkerService *service, QFuture<void> never, bool *cleanedUp)
 {
     SetOnExit flag(cleanedUp); // RAII clean-up that must run when the task unwinds
     co_await service->waitFor(never);
 }
 
-QCoro::Task<> waitForeverOnSignal(QService *service, QTimer *neverFires, bool *cleanedUp)
+QCoro::Task<> waitForeverOnSignal(WorkerService *service, QTimer *neverFires, bool *cleanedUp)
 {
     SetOnExit flag(cleanedUp); // RAII clean-up that must run when the task unwinds
     co_await service->waitForSignal(neverFires, &QTimer::timeout);
 }
 
-QCoro::Task<int> answer(QService *service)
+QCoro::Task<int> answer(WorkerService *service)
 {
     co_await service->sleepFor(1ms);
     co_return 42;
 }
 
-QCoro::Task<> failLater(QService *service, QString message)
+QCoro::Task<> failLater(WorkerService *service, QString message)
 {
     co_await service->sleepFor(1ms);
     throw std::runtime_error(message.toStdString());
 }
 
-QCoro::Task<> returnSoon(QService *service)
+QCoro::Task<> returnSoon(WorkerService *service)
 {
     co_await service->sleepFor(1ms);
 }
@@ -150,12 +150,12 @@ void tst_Tasks::callableSeesCooperativeCancellation()
     std::atomic<bool> sawCancel{false};
     QFuture<int> sum;
     worker.onStart = [&](WorkerService *w) {
-        w->addTask([&iterations, &sawCancel](QPromise<void> &promise) {
+        w->addPoolTask([&iterations, &sawCancel](QPromise<void> &promise) {
             while (!promise.isCanceled())
                 ++iterations;
             sawCancel = true;
         });
-        sum = w->addTask([] { return 2 + 3; });
+        sum = w->addPoolTask([] { return 2 + 3; });
     };
     ServiceManager manager(&worker);
     runBlocking(manager.start());
@@ -204,7 +204,7 @@ void tst_Tasks::taskExceptionIsACrash()
     QCOMPARE(worker.stopCalls, 1); // it started, so its stop() still runs
 }
 
-QCoro::Task<> awaitAndHandle(QService *service, QFuture<void> failing, bool *handled)
+QCoro::Task<> awaitAndHandle(WorkerService *service, QFuture<void> failing, bool *handled)
 {
     try {
         co_await service->waitFor(failing);
@@ -248,7 +248,7 @@ void tst_Tasks::tasksRefusedBeforeStartAndWhileStopping()
     WorkerService worker(QStringLiteral("worker"));
     QTest::ignoreMessage(QtWarningMsg,
                          QRegularExpression(QStringLiteral("worker is Stopped - not running")));
-    const QFuture<int> early = worker.addTask([] { return 1; });
+    const QFuture<int> early = worker.addPoolTask([] { return 1; });
     QVERIFY(early.isCanceled());
     QVERIFY(early.isFinished());
     QFuture<void> late;

@@ -20,7 +20,7 @@ using namespace QLifecycle::Test;
 using namespace std::chrono_literals;
 
 namespace {
-QCoro::Task<> logWhenCancelled(QService *service, EventLog *log, QString name)
+QCoro::Task<> logWhenCancelled(WorkerService *service, EventLog *log, QString name)
 {
     try {
         co_await service->sleepFor(std::chrono::hours(1));
@@ -86,7 +86,7 @@ void tst_TaskShutdown::callableIgnoringCancellationIsAbandonedAtDeadline()
     stubborn.deps = {&base};
     stubborn.stopTimeout = 100ms;
     stubborn.onStart = [release, finished, running](WorkerService *w) {
-        w->addTask(
+        w->addPoolTask(
             [release, finished, running](QPromise<void> &) { // never looks at isCanceled()
                 *running = true;
                 while (!*release)
@@ -136,7 +136,8 @@ void tst_TaskShutdown::stopRequestCancelsCooperativeStart()
     QVERIFY(!manager.error());
 }
 
-QCoro::Task<> failAfterTask(QService *service, bool *cleanedUp)
+template<typename Service>
+QCoro::Task<> failAfterTask(Service *service, bool *cleanedUp)
 {
     SetOnExit cleanup(cleanedUp);
     co_await service->sleepFor(std::chrono::hours(1));
@@ -145,6 +146,7 @@ QCoro::Task<> failAfterTask(QService *service, bool *cleanedUp)
 class FailingStart : public QService
 {
 public:
+    using QService::sleepFor; // for failAfterTask(), its task's code
     bool taskCleanedUp = false;
 
 protected:
@@ -166,7 +168,7 @@ void tst_TaskShutdown::failedStartCancelsItsTasks()
     QCOMPARE(broken.state(), State::Failed);
 }
 
-QCoro::Task<> pollUntilCancelled(QService *service, int *rounds, bool *sawRequest)
+QCoro::Task<> pollUntilCancelled(WorkerService *service, int *rounds, bool *sawRequest)
 {
     while (!service->isCancellationRequested()) {
         ++*rounds;

@@ -8,13 +8,13 @@ using namespace QLifecycle::Test;
 using namespace std::chrono_literals;
 
 namespace {
-QCoro::Task<int> answerLater(QService *service)
+QCoro::Task<int> answerLater(ScriptedService *service)
 {
     co_await service->sleepFor(5ms);
     co_return 42;
 }
 
-QCoro::Task<> throwAfterSuspending(QService *service)
+QCoro::Task<> throwAfterSuspending(ScriptedService *service)
 {
     co_await service->sleepFor(1ms);
     throw std::runtime_error("thrown after a suspension");
@@ -55,13 +55,13 @@ private Q_SLOTS:
 
 void tst_TestKit::runBlockingReturnsTheResult()
 {
-    QService service;
+    ScriptedService service(QStringLiteral("service"));
     QCOMPARE(runBlocking(answerLater(&service)), 42);
 }
 
 void tst_TestKit::runBlockingRethrowsInsteadOfHanging()
 {
-    QService service;
+    ScriptedService service(QStringLiteral("service"));
     QVERIFY_THROWS_EXCEPTION(std::runtime_error, runBlocking(throwAfterSuspending(&service), 5s));
 }
 

@@ -132,7 +132,7 @@ protected:
         if (++m_starts > 1)
             co_return; // only the first run has work to abandon
         if (m_kind == Kind::Callable) {
-            addTask(
+            addPoolTask(
                 [ended = std::make_shared<EndedSignal>()](QPromise<int> &promise) {
                     gate->running.release();
                     gate->release.acquire(); // never looks at isCanceled()
@@ -140,7 +140,7 @@ protected:
                 },
                 {.name = u"crunch"_s});
         } else if (m_kind == Kind::CallableThrows) {
-            addTask(
+            addPoolTask(
                 [ended = std::make_shared<EndedSignal>()]() -> int {
                     gate->running.release();
                     gate->release.acquire();

@@ -45,7 +45,7 @@ private:
     std::shared_ptr<std::atomic<int>> m_live;
 };
 
-QCoro::Task<> crashTask(QService *service, Probe *probe, int cycle, int index, int afterMs,
+QCoro::Task<> crashTask(ProbeService *service, Probe *probe, int cycle, int index, int afterMs,
                         bool nonStd, QString name)
 {
     LiveCoroutine live(probe);
@@ -61,7 +61,7 @@ QCoro::Task<> crashTask(QService *service, Probe *probe, int cycle, int index, i
     throw std::runtime_error(what.toStdString());
 }
 
-QCoro::Task<> daemonTask(QService *service, Probe *probe, int cycle, int index, int afterMs,
+QCoro::Task<> daemonTask(ProbeService *service, Probe *probe, int cycle, int index, int afterMs,
                          QString name)
 {
     LiveCoroutine live(probe);
@@ -185,7 +185,7 @@ void ProbeService::addTasks(int cycle, const Behaviour &b)
         const int before = taskCount();
         auto work = std::make_shared<ExternalWork>(probe->livePool);
         const unsigned long ms = (unsigned long)b.poolTaskMs;
-        addTask([work, ms](QPromise<void> &) { QThread::msleep(ms); }, {.name = name});
+        addPoolTask([work, ms](QPromise<void> &) { QThread::msleep(ms); }, {.name = name});
         added(before, name);
     }
     if (b.adoptedFutureMs >= 0) {

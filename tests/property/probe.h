@@ -127,6 +127,7 @@ private:
 class ProbeService : public QService
 {
 public:
+    using QService::sleepFor; // for the task functions of probe.cpp
     ProbeService(Probe *probe, int index);
     Dependencies deps;
 

@@ -15,13 +15,13 @@ using namespace std::chrono_literals;
 namespace {
 const QList<State> CleanRun{State::Starting, State::Running, State::Stopping, State::Stopped};
 
-QCoro::Task<> awaitEventThenFinish(QService *service, AsyncEvent *event)
+QCoro::Task<> awaitEventThenFinish(WorkerService *service, AsyncEvent *event)
 {
     co_await waitUntilSet(service, event);
     finishService(service); // the child's run() returned: it is done
 }
 
-QCoro::Task<> waitUntilRunning(const QService *waiter, const QService *service)
+QCoro::Task<> waitUntilRunning(const WorkerService *waiter, const WorkerService *service)
 {
     while (service->state() == State::Stopped || service->state() == State::Starting)
         co_await waiter->waitForSignal(service, &QService::stateChanged);
@@ -34,7 +34,7 @@ struct ChildRun {
 
 // run(): starts the child, awaits its start, and returns; the parent lives as long as its
 // child (as async-service's does) and is done once the child is.
-QCoro::Task<> startChildThenFinishWithIt(QService *parent, QService *child, ChildRun *run)
+QCoro::Task<> startChildThenFinishWithIt(WorkerService *parent, WorkerService *child, ChildRun *run)
 {
     run->future = parent->addChild(child);
     co_await waitUntilRunning(parent, child);
@@ -43,8 +43,8 @@ QCoro::Task<> startChildThenFinishWithIt(QService *parent, QService *child, Chil
     finishService(parent);
 }
 
-QCoro::Task<> startDaemonChildThenWait(QService *parent, QService *child, AsyncEvent *ready,
-                                       QFuture<void> *future)
+QCoro::Task<> startDaemonChildThenWait(WorkerService *parent, WorkerService *child,
+                                       AsyncEvent *ready, QFuture<void> *future)
 {
     *future = parent->addChild(child, {.name = QStringLiteral("child"), .daemon = true});
     co_await waitUntilRunning(parent, child);
@@ -57,7 +57,8 @@ struct Sleepers {
     int cancelled = 0;
 };
 
-QCoro::Task<> sleepUntilCancelled(const QService *service, const QObject *never, Sleepers *sleepers)
+QCoro::Task<> sleepUntilCancelled(const WorkerService *service, const QObject *never,
+                                  Sleepers *sleepers)
 {
     ++sleepers->running;
     try {
@@ -76,7 +77,7 @@ struct SubReport {
 
 // A separate ServiceManager for `sub`, run as a plain task of `parent`: the task owns it, so
 // when the task is cancelled it stops it before ending.
-QCoro::Task<> runSeparateManager(QService *parent, QService *sub, AsyncEvent *ready,
+QCoro::Task<> runSeparateManager(WorkerService *parent, WorkerService *sub, AsyncEvent *ready,
                                  SubReport *report)
 {
     ServiceManager subManager(sub);

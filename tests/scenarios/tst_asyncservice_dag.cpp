@@ -36,7 +36,7 @@ struct Node {
 };
 
 struct Dag {
-    QService *service = nullptr;
+    WorkerService *service = nullptr;
     bool yieldFirst = false; // each task yields once before it starts other tasks
     bool lazy = false;       // add tasks as callables: registered before their first steps run
     std::array<Node, NodeCount> nodes;
@@ -87,7 +87,7 @@ void addNodeTask(Dag *dag, int n, bool helper)
 QCoro::Task<> nodeTask(Dag *dag, int n)
 {
     Node &node = dag->nodes[size_t(n)];
-    QService *service = dag->service;
+    WorkerService *service = dag->service;
     if (dag->yieldFirst)
         co_await service->sleepFor(1ms);
     bool cancelled = false;
@@ -117,7 +117,7 @@ QCoro::Task<> nodeTask(Dag *dag, int n)
 QCoro::Task<> helperTask(Dag *dag, int n)
 {
     Node &node = dag->nodes[size_t(n)];
-    QService *service = dag->service;
+    WorkerService *service = dag->service;
     if (dag->yieldFirst)
         co_await service->sleepFor(1ms);
     bool cancelled = false;

@@ -34,7 +34,7 @@ QCoro::Task<int> sevenWhenSet(AsyncEvent *event, bool *ended)
 }
 
 // An external call that waits for `event` with the service's cancellable wait.
-QCoro::Task<int> sevenWhenSetCancellably(const QService *service, const AsyncEvent *event,
+QCoro::Task<int> sevenWhenSetCancellably(const WorkerService *service, const AsyncEvent *event,
                                          bool *ended)
 {
     SetOnExit exit(ended);
@@ -42,14 +42,14 @@ QCoro::Task<int> sevenWhenSetCancellably(const QService *service, const AsyncEve
     co_return 7;
 }
 
-QCoro::Task<> setEvent(QService *service, AsyncEvent *event)
+QCoro::Task<> setEvent(WorkerService *service, AsyncEvent *event)
 {
     co_await service->sleepFor(1ms);
     event->set();
 }
 
 // An external API coroutine that schedules a task.
-QCoro::Task<> scheduleSetEvent(QService *service, AsyncEvent *event)
+QCoro::Task<> scheduleSetEvent(WorkerService *service, AsyncEvent *event)
 {
     service->addTask(setEvent(service, event), {.name = QStringLiteral("set_done")});
     co_return;
@@ -60,7 +60,7 @@ struct WorkProbe {
     bool ended = false;
 };
 
-QCoro::Task<> gatedWork(const QService *service, const AsyncEvent *gate, WorkProbe *probe)
+QCoro::Task<> gatedWork(const WorkerService *service, const AsyncEvent *gate, WorkProbe *probe)
 {
     SetOnExit ended(&probe->ended);
     co_await waitUntilSet(service, gate);
@@ -68,7 +68,7 @@ QCoro::Task<> gatedWork(const QService *service, const AsyncEvent *gate, WorkPro
 }
 
 // A plain (not coroutine) method of a service that schedules work.
-QFuture<void> scheduleWork(QService *service, const AsyncEvent *gate, WorkProbe *probe)
+QFuture<void> scheduleWork(WorkerService *service, const AsyncEvent *gate, WorkProbe *probe)
 {
     return service->addTask(gatedWork(service, gate, probe), {.name = QStringLiteral("work")});
 }

@@ -19,13 +19,13 @@ namespace {
 const QList<State> CleanRun{State::Starting, State::Running, State::Stopping, State::Stopped};
 const QList<State> FailedRun{State::Starting, State::Running, State::Stopping, State::Failed};
 
-QCoro::Task<> awaitEventThenFinish(QService *service, AsyncEvent *event)
+QCoro::Task<> awaitEventThenFinish(WorkerService *service, AsyncEvent *event)
 {
     co_await waitUntilSet(service, event);
     finishService(service); // run() returned: the service is done
 }
 
-QCoro::Task<> loopForever(QService *service, int *iterations)
+QCoro::Task<> loopForever(WorkerService *service, int *iterations)
 {
     for (;;) {
         co_await service->sleepFor(1ms);
@@ -33,45 +33,45 @@ QCoro::Task<> loopForever(QService *service, int *iterations)
     }
 }
 
-QCoro::Task<> failAfterEvent(QService *service, AsyncEvent *event, QString message)
+QCoro::Task<> failAfterEvent(WorkerService *service, AsyncEvent *event, QString message)
 {
     co_await waitUntilSet(service, event);
     throw std::runtime_error(message.toStdString());
 }
 
-QCoro::Task<> scheduleFailingTaskAndReturn(QService *service, AsyncEvent *event)
+QCoro::Task<> scheduleFailingTaskAndReturn(WorkerService *service, AsyncEvent *event)
 {
     service->addTask(failAfterEvent(service, event, QStringLiteral("scheduled failure")),
                      {.name = QStringLiteral("failing")});
     co_return;
 }
 
-QCoro::Task<> setEventThenWait(QService *service, AsyncEvent *event)
+QCoro::Task<> setEventThenWait(WorkerService *service, AsyncEvent *event)
 {
     co_await service->sleepFor(1ms);
     event->set();
     co_await waitUntilCancelled(service);
 }
 
-QCoro::Task<> scheduleSetterThenWait(QService *service, AsyncEvent *event)
+QCoro::Task<> scheduleSetterThenWait(WorkerService *service, AsyncEvent *event)
 {
     service->addTask(setEventThenWait(service, event), {.name = QStringLiteral("setter")});
     co_await waitUntilCancelled(service);
 }
 
-QCoro::Task<> sleepThenSet(QService *service, AsyncEvent *event)
+QCoro::Task<> sleepThenSet(WorkerService *service, AsyncEvent *event)
 {
     co_await service->sleepFor(10ms);
     event->set();
 }
 
-QCoro::Task<> scheduleSleeperAndReturn(QService *service, AsyncEvent *event)
+QCoro::Task<> scheduleSleeperAndReturn(WorkerService *service, AsyncEvent *event)
 {
     service->addTask(sleepThenSet(service, event), {.name = QStringLiteral("sleep-then-set")});
     co_return;
 }
 
-QCoro::Task<> scheduleEndlessTaskAndReturn(QService *service)
+QCoro::Task<> scheduleEndlessTaskAndReturn(WorkerService *service)
 {
     service->addTask(waitUntilCancelled(service), {.name = QStringLiteral("endless")});
     co_return;
@@ -229,7 +229,7 @@ void tst_AsyncServiceLifecycle::s34_managerStateInsideAndAfterTheBlock()
     QCOMPARE(worker.manager(), nullptr); // no run owns it any more
 }
 
-static QCoro::Task<> stopInsideTheBlock(ServiceManager *manager, QService *worker,
+static QCoro::Task<> stopInsideTheBlock(ServiceManager *manager, WorkerService *worker,
                                         const QFuture<void> *work, bool *completed)
 {
     co_await manager->start();

@@ -24,7 +24,7 @@ protected:
     }
 
 private:
-    static QCoro::Task<> idle(QLifecycle::QService *self)
+    static QCoro::Task<> idle(Leaf *self)
     {
         for (;;)
             co_await self->sleepFor(std::chrono::hours(1));

@@ -35,12 +35,12 @@ struct HasStrAndRepr {
 namespace {
 enum class Kind { Coroutine, NoStrOrRepr, HasStrNotRepr, HasReprNotStr, HasStrAndRepr, Future };
 
-QCoro::Task<> completeSoon(QService *service)
+QCoro::Task<> completeSoon(WorkerService *service)
 {
     co_await service->sleepFor(1ms); // asyncio.sleep(0)
 }
 
-QCoro::Task<> runWithChildren(QService *service, int children, AsyncEvent *ready)
+QCoro::Task<> runWithChildren(WorkerService *service, int children, AsyncEvent *ready)
 {
     co_await service->sleepFor(1ms);
     for (int i = 0; i < children; ++i)
@@ -59,7 +59,8 @@ void checkCounts(const QService &service, int total, int finished, int pending)
 }
 
 // Adds one daemon task of `kind` that ends on its own while the service runs.
-void addEndingDaemon(QService *service, Kind kind, const QString &name, QPromise<void> *promise)
+void addEndingDaemon(WorkerService *service, Kind kind, const QString &name,
+                     QPromise<void> *promise)
 {
     const TaskOptions options{.name = name, .daemon = true};
     switch (kind) {
@@ -67,16 +68,16 @@ void addEndingDaemon(QService *service, Kind kind, const QString &name, QPromise
         service->addTask(completeSoon(service), options);
         break;
     case Kind::NoStrOrRepr:
-        service->addTask(naming::NoStrOrRepr{}, options);
+        service->addPoolTask(naming::NoStrOrRepr{}, options);
         break;
     case Kind::HasStrNotRepr:
-        service->addTask(naming::HasStrNotRepr{}, options);
+        service->addPoolTask(naming::HasStrNotRepr{}, options);
         break;
     case Kind::HasReprNotStr:
-        service->addTask(naming::HasReprNotStr{}, options);
+        service->addPoolTask(naming::HasReprNotStr{}, options);
         break;
     case Kind::HasStrAndRepr:
-        service->addTask(naming::HasStrAndRepr{}, options);
+        service->addPoolTask(naming::HasStrAndRepr{}, options);
         break;
     case Kind::Future:
         service->addTask(promise->future(), options);

@@ -24,7 +24,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-QCoro::Task<> sleepHundredSeconds(QService *service, bool *wokeNaturally, bool *cancelled)
+QCoro::Task<> sleepHundredSeconds(WorkerService *service, bool *wokeNaturally, bool *cancelled)
 {
     try {
         co_await service->sleepFor(100s);
@@ -35,7 +35,7 @@ QCoro::Task<> sleepHundredSeconds(QService *service, bool *wokeNaturally, bool *
     }
 }
 
-QCoro::AsyncGenerator<int> endlessCounter(QService *service)
+QCoro::AsyncGenerator<int> endlessCounter(WorkerService *service)
 {
     for (int i = 0;; ++i) {
         co_await service->sleepFor(1ms);
@@ -43,7 +43,7 @@ QCoro::AsyncGenerator<int> endlessCounter(QService *service)
     }
 }
 
-QCoro::Task<> consumeEndlessGenerator(QService *service, int *received)
+QCoro::Task<> consumeEndlessGenerator(WorkerService *service, int *received)
 {
     auto generator = endlessCounter(service);
     auto it = co_await generator.begin();
@@ -53,13 +53,13 @@ QCoro::Task<> consumeEndlessGenerator(QService *service, int *received)
     }
 }
 
-QCoro::Task<> waitWithFinally(QService *service, bool *cleanedUp)
+QCoro::Task<> waitWithFinally(WorkerService *service, bool *cleanedUp)
 {
     SetOnExit finally(cleanedUp);
     co_await waitUntilCancelled(service);
 }
 
-QCoro::Task<> waitWithAwaitingFinally(QService *service, bool *cleanedUp)
+QCoro::Task<> waitWithAwaitingFinally(WorkerService *service, bool *cleanedUp)
 {
     bool cancelled = false;
     try {
@@ -79,21 +79,21 @@ struct LateTask {
     bool ended = false;
 };
 
-QCoro::Task<> sleepThenRun(QService *service, LateTask *late)
+QCoro::Task<> sleepThenRun(WorkerService *service, LateTask *late)
 {
     SetOnExit ended(&late->ended);
     co_await service->sleepFor(1s);
     late->sleptAndRan = true;
 }
 
-QCoro::Task<> cancelSelfThenAddTask(QService *service, LateTask *late)
+QCoro::Task<> cancelSelfThenAddTask(WorkerService *service, LateTask *late)
 {
     co_await service->sleepFor(1ms); // running now
     finishService(service);          // manager.cancel()
     late->future = service->addTask(sleepThenRun(service, late));
 }
 
-QCoro::Task<> busyWhileRunning(QService *service, int *iterations)
+QCoro::Task<> busyWhileRunning(WorkerService *service, int *iterations)
 {
     do {
         co_await QCoro::sleepFor(0ms); // a checkpoint that no stop interrupts
@@ -109,7 +109,7 @@ struct CleanupReport {
     bool reachedEnd = false;
 };
 
-QCoro::Task<> cleanupAfterCancelled(QService *service, CleanupReport *report)
+QCoro::Task<> cleanupAfterCancelled(WorkerService *service, CleanupReport *report)
 {
     try {
         co_await waitUntilCancelled(service);
@@ -285,12 +285,12 @@ void tst_AsyncServiceStopping::s63_cleanupAfterCancelledRunsItsNonCancellableAwa
     QCOMPARE(manager.state(), State::Stopped);
 }
 
-static QCoro::Task<> cancelSelfThenAddCallable(QService *service, QFuture<void> *late,
+static QCoro::Task<> cancelSelfThenAddCallable(WorkerService *service, QFuture<void> *late,
                                                std::atomic<bool> *ran)
 {
     co_await service->sleepFor(1ms);
     finishService(service);
-    *late = service->addTask([ran] {
+    *late = service->addPoolTask([ran] {
         ran->store(true);
         QThread::sleep(1); // trio.sleep(1)
     });

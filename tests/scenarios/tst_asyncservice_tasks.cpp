@@ -23,7 +23,7 @@ struct ChildProbe {
 };
 
 // A child task that would fail after 1 s if nobody cancelled it.
-QCoro::Task<> failAfterOneSecond(QService *service, ChildProbe *probe)
+QCoro::Task<> failAfterOneSecond(WorkerService *service, ChildProbe *probe)
 {
     try {
         co_await service->sleepFor(1s);
@@ -38,7 +38,7 @@ QCoro::Task<> failAfterOneSecond(QService *service, ChildProbe *probe)
 enum class Ending { Return, RequestStopThenReturn, Throw };
 
 // Schedules the failing child, yields once, then ends as `ending` says.
-QCoro::Task<> spawnChildThenEnd(QService *service, ChildProbe *probe, Ending ending,
+QCoro::Task<> spawnChildThenEnd(WorkerService *service, ChildProbe *probe, Ending ending,
                                 QString message)
 {
     probe->future =
@@ -50,12 +50,12 @@ QCoro::Task<> spawnChildThenEnd(QService *service, ChildProbe *probe, Ending end
         throw std::runtime_error(message.toStdString());
 }
 
-QCoro::Task<> returnAfterEvent(QService *service, AsyncEvent *event)
+QCoro::Task<> returnAfterEvent(WorkerService *service, AsyncEvent *event)
 {
     co_await waitUntilSet(service, event);
 }
 
-QCoro::Task<> raiseValueErrorWhenCancelled(QService *service)
+QCoro::Task<> raiseValueErrorWhenCancelled(WorkerService *service)
 {
     bool cancelled = false;
     try {
@@ -74,7 +74,7 @@ QCoro::Task<> errorFunction(AsyncEvent *ready, AsyncEvent *trigger, QString mess
     throw std::invalid_argument(message.toStdString());
 }
 
-QCoro::Task<> triggerThenRaise(QService *service, AsyncEvent *ready, AsyncEvent *trigger)
+QCoro::Task<> triggerThenRaise(WorkerService *service, AsyncEvent *ready, AsyncEvent *trigger)
 {
     co_await service->sleepFor(1ms);
     service->addTask(errorFunction(ready, trigger, QStringLiteral("ValueError from error_fn")),
@@ -90,7 +90,7 @@ QCoro::Task<> failWhenSet(AsyncEvent *event, QString message)
     throw std::runtime_error(message.toStdString());
 }
 
-QCoro::Task<> sleepOneSecond(QService *service, bool *wokeNaturally, bool *cancelled)
+QCoro::Task<> sleepOneSecond(WorkerService *service, bool *wokeNaturally, bool *cancelled)
 {
     try {
         co_await service->sleepFor(1s); // the body under fail_after(1)

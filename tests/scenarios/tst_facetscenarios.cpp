@@ -13,29 +13,14 @@ using namespace QLifecycle;
 using namespace QLifecycle::Test;
 
 namespace {
-// S8's endless background task: counts how often it saw the cancellation.
-QCoro::Task<> endless(QService *service, int *cancellations)
-{
-    try {
-        for (;;)
-            co_await service->sleepFor(std::chrono::milliseconds(1));
-    } catch (const Cancelled &) {
-        ++*cancellations;
-        throw;
-    }
-}
+class WithTask;
+QCoro::Task<> endless(WithTask *service, int *cancellations);
+QCoro::Task<> raises(WithTask *service);
 
-// S9's task that raises.
-QCoro::Task<> raises(QService *service)
-{
-    co_await service->sleepFor(std::chrono::milliseconds(1));
-    throw std::runtime_error("task failed");
-}
-
-// A service whose start() adds one background task, then yields once.
 class WithTask : public QService
 {
 public:
+    using QService::sleepFor; // for its tasks' code below
     bool endlessTask = true;
     int cancellations = 0;
 
@@ -49,6 +34,27 @@ protected:
         co_await sleepFor(std::chrono::milliseconds(1));
     }
 };
+
+// S8's endless background task: counts how often it saw the cancellation.
+QCoro::Task<> endless(WithTask *service, int *cancellations)
+{
+    try {
+        for (;;)
+            co_await service->sleepFor(std::chrono::milliseconds(1));
+    } catch (const Cancelled &) {
+        ++*cancellations;
+        throw;
+    }
+}
+
+// S9's task that raises.
+QCoro::Task<> raises(WithTask *service)
+{
+    co_await service->sleepFor(std::chrono::milliseconds(1));
+    throw std::runtime_error("task failed");
+}
+
+// A service whose start() adds one background task, then yields once.
 
 bool primaryIsRuntimeError(const Error &error)
 {

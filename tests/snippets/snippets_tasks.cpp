@@ -58,9 +58,10 @@ protected:
         //    ...or a callable that returns one: the task is registered before the coroutine starts.
         addTask([this] { return crawl(m_root); }, {.name = QStringLiteral("crawl")});
 
-        // 2. A function run on a thread pool. Taking a QPromise<T>& lets it report results and
-        //    see cancellation; a function without it returns its result instead.
-        addTask(
+        // 2. A function run on a thread pool: the one call that picks another thread. Taking a
+        //    QPromise<T>& lets it report results and see cancellation; a function without it
+        //    returns its result instead.
+        addPoolTask(
             [this](QPromise<void> &promise) {
                 while (!promise.isCanceled()) {
                     QThread::msleep(5); // one chunk of work
@@ -68,7 +69,7 @@ protected:
                 }
             },
             {.name = QStringLiteral("reindex")});
-        QFuture<int> sum = addTask([] { return 2 + 3; });
+        QFuture<int> sum = addPoolTask([] { return 2 + 3; });
 
         // 3. An existing QFuture, adopted: cancelled on stop and awaited like any task.
         QFuture<Reply> reply = addTask(m_client.fetch(m_url));

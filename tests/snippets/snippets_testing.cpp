@@ -14,13 +14,13 @@ using namespace QLifecycle::Test;
 using namespace std::chrono_literals;
 
 namespace {
-QCoro::Task<int> answerLater(QService *service)
+QCoro::Task<int> answerLater(ScriptedService *service)
 {
     co_await service->sleepFor(5ms);
     co_return 42;
 }
 
-QCoro::Task<> checksInsideACoroutine(QService *service)
+QCoro::Task<> checksInsideACoroutine(ScriptedService *service)
 {
     // [snippet:testing-co-verify]
     const int answer = co_await answerLater(service);

@@ -74,7 +74,9 @@ private:
 };
 
 // Waits until `event` is set, cancellably: when `service` stops, throws Cancelled at once.
-inline QCoro::Task<> waitUntilSet(const QService *service, const AsyncEvent *event)
+// `Service`: a service type whose own API is open to the test (WorkerService).
+template<typename Service>
+QCoro::Task<> waitUntilSet(const Service *service, const AsyncEvent *event)
 {
     const QPointer<const AsyncEvent> alive(event);
     while (alive && !alive->isSet())
@@ -83,7 +85,8 @@ inline QCoro::Task<> waitUntilSet(const QService *service, const AsyncEvent *eve
 
 // Waits until `service` stops (async-service's `wait_finished()` inside a task): throws
 // Cancelled when the stop wakes it.
-inline QCoro::Task<> waitUntilCancelled(const QService *service)
+template<typename Service>
+QCoro::Task<> waitUntilCancelled(const Service *service)
 {
     for (;;)
         co_await service->sleepFor(std::chrono::hours(1));

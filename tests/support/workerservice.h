@@ -18,6 +18,15 @@ public:
         setObjectName(name);
     }
 
+    // The service's own API, open to the test's free functions that act as its code.
+    using QService::addChild;
+    using QService::addPoolTask;
+    using QService::addTask;
+    using QService::isCancellationRequested;
+    using QService::sleepFor;
+    using QService::waitFor;
+    using QService::waitForSignal;
+
     std::function<void(WorkerService *)> onStart;
     std::function<void(WorkerService *)> onStop;
     Dependencies deps;

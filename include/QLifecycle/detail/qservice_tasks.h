@@ -62,9 +62,12 @@ QFuture<T> QService::addTask(const QFuture<T> &future, const TaskOptions &option
 }
 
 template<typename F>
-requires(!detail::isTask<std::decay_t<F>> && !detail::isFuture<std::decay_t<F>> &&
-         !detail::MakesTask<F>) auto QService::addTask(F &&function, const TaskOptions &options)
+auto QService::addPoolTask(F &&function, const TaskOptions &options)
 {
+    static_assert(!detail::isTask<std::decay_t<F>> && !detail::isFuture<std::decay_t<F>> &&
+                      !detail::MakesTask<F>,
+                  "addPoolTask() runs a plain callable on a thread pool; add a coroutine or a "
+                  "QFuture with addTask()");
     using T = typename detail::PromiseArgument<F>::type;
     auto promise = std::make_shared<QPromise<T>>();
     promise->start();

@@ -22,6 +22,15 @@ class QLIFECYCLE_TEST_EXPORT ScriptedService : public QService
 {
     Q_OBJECT
 public:
+    // The service's own API, open to the test that scripts it: a test plays the service's code.
+    using QService::addChild;
+    using QService::addPoolTask;
+    using QService::addTask;
+    using QService::isCancellationRequested;
+    using QService::sleepFor;
+    using QService::waitFor;
+    using QService::waitForSignal;
+
     /*! How a hook (start() or stop()) behaves: yield, delay, hang, then throw if asked. */
     struct Script {
         std::chrono::milliseconds delay{0}; //!< Suspend this long (0: complete at once).
@@ -81,6 +90,7 @@ protected:
 
 private:
     QCoro::Task<> play(Script script, std::shared_ptr<bool> alive);
+    QCoro::Task<> crashLater(std::chrono::milliseconds delay);
     void record(const QString &what);
     QList<State> dependencyStates() const;
 
