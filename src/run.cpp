@@ -75,6 +75,12 @@ void Run::begin()
             d->run = weak_from_this();
         }
     }
+    // A slot on servicesChanged (a model filling its rows) may already stop the run or destroy
+    // a service: it runs once this run's bookkeeping is ready for it.
+    if (m_manager)
+        EmitQueue::call(m_manager, [manager = m_manager.data()] {
+            ServiceManagerPrivate::emitServicesChanged(manager);
+        });
     setManagerState(QService::State::Starting);
     for (int n = 0; n < m_graph.size(); ++n)
         if (m_nodes[size_t(n)].waitingFor == 0)
@@ -204,6 +210,13 @@ void Run::crash(QService *service, const QString &message, std::exception_ptr ca
     if (n < 0)
         return;
     const NodePhase phase = m_nodes[size_t(n)].phase;
+    if (phase == NodePhase::StartFailed) {
+        // A task of a failed start that failed too before it was cancelled (a slot spun a
+        // nested loop meanwhile): one more error of this run, nothing else changes.
+        recordFailure(n, QLifecycle::Phase::Run, message, std::move(cause));
+        advance();
+        return;
+    }
     if (phase != NodePhase::Starting && phase != NodePhase::Running && phase != NodePhase::Stopping)
         return; // a crash reported after the service left its run is not this run's
     recordFailure(n, QLifecycle::Phase::Run, message, std::move(cause));

@@ -42,6 +42,11 @@ public:
         manager->errorOccurred(service, phase, message, ServiceManager::QPrivateSignal());
     }
 
+    static void emitServicesChanged(ServiceManager *manager)
+    {
+        Q_EMIT manager->servicesChanged(ServiceManager::QPrivateSignal());
+    }
+
     // Throws LifecycleError when `call` is made from another thread than the manager's, or
     // from one of the hooks of its own run (it would wait for itself).
     static void checkCaller(const ServiceManager *manager, const char *call);
