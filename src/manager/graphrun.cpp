@@ -75,6 +75,12 @@ void GraphRun::begin()
             d->owner = weak_from_this();
         }
     }
+    // A slot on servicesChanged (a model filling its rows) may already stop the run or destroy
+    // a service: it runs once this run's bookkeeping is ready for it.
+    if (m_manager)
+        EmitQueue::call(m_manager, [manager = m_manager.data()] {
+            ServiceManagerPrivate::emitServicesChanged(manager);
+        });
     setManagerState(QService::State::Starting);
     for (int n = 0; n < m_graph.size(); ++n)
         if (m_nodes[size_t(n)].waitingFor == 0)
@@ -210,6 +216,13 @@ void GraphRun::crash(QService *service, const QString &message, std::exception_p
     if (n < 0)
         return;
     const NodeState phase = m_nodes[size_t(n)].phase;
+    if (phase == NodeState::StartFailed) {
+        // A task of a failed start that failed too before it was cancelled (a slot spun a
+        // nested loop meanwhile): one more error of this run, nothing else changes.
+        recordFailure(n, QLifecycle::Phase::Run, message, std::move(cause));
+        advance();
+        return;
+    }
     if (phase != NodeState::Starting && phase != NodeState::Running && phase != NodeState::Stopping)
         return; // a crash reported after the service left its run is not this run's
     recordFailure(n, QLifecycle::Phase::Run, message, std::move(cause));

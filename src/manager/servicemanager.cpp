@@ -264,9 +264,7 @@ QCoro::Task<> ServiceManager::start()
     ServiceManagerPrivate::setErrorString(this, QString());
     const auto run = std::make_shared<GraphRun>(this, std::move(*graph));
     d_func()->run = run;
-    Q_EMIT
-    servicesChanged(QPrivateSignal());
-    run->begin();
+    run->begin(); // emits servicesChanged first, once the run's bookkeeping is ready
     co_await run->whenStarted();
     if (!self)
         throw destroyedError();

@@ -69,6 +69,10 @@ public:
             },
             0, 0, text);
     }
+    static void emitServicesChanged(ServiceManager *manager)
+    {
+        Q_EMIT manager->servicesChanged(ServiceManager::QPrivateSignal());
+    }
     static void emitErrorOccurred(ServiceManager *manager, QService *service, Phase phase,
                                   const QString &message)
     {

@@ -1,6 +1,7 @@
 #include "checker.h"
 
 #include "invariants.h"
+#include "reentrancy.h"
 
 #include <QLifecycle/testkit/harness.h>
 
@@ -22,13 +23,15 @@ namespace {
 // ---- Qt messages -------------------------------------------------------------------------
 
 QStringList *s_trapped = nullptr;
+const Probe *s_probe = nullptr; // the scenario being run
 bool s_verbose = false;
 
 void trapMessage(QtMsgType type, const QMessageLogContext &context, const QString &message)
 {
     const bool alarming = type == QtCriticalMsg || type == QtFatalMsg ||
                           message.contains(QLatin1String("left running")) ||
-                          message.contains(QLatin1String("destroyed while")) ||
+                          (message.contains(QLatin1String("destroyed while")) &&
+                           !(s_probe && expectedDestructionMessage(*s_probe, message))) ||
                           message.contains(QLatin1String("destroyed before its graph stopped"));
     if (alarming && s_trapped)
         s_trapped->append(QStringLiteral("logged: ") + message);
@@ -55,23 +58,31 @@ QCoro::Task<> capture(QCoro::Task<> task, Outcome *outcome, QStringList *others)
     }
 }
 
-QCoro::Task<> driveCycle(ServiceManager *manager, const Cycle &cycle, CycleOutcomes *out)
+QCoro::Task<> driveCycle(ServiceManager *manager, const Cycle &cycle, CycleOutcomes *out,
+                         Probe *probe)
 {
+    const bool reentrant = probe->reentrant();
     QCoro::Task<> first = manager->start();
     std::optional<QCoro::Task<>> second;
     // Joins the start in flight, or a no-op when running. (On a Stopping graph, start() waits
     // for the stop and starts again: a run of its own, not what this cycle checks.)
     if (cycle.joinSecondStart &&
-        (manager->state() == State::Starting || manager->state() == State::Running))
+        (manager->state() == State::Starting || manager->state() == State::Running)) {
         second.emplace(manager->start());
+        out->secondStartRun = probe->cycle();
+    }
     out->joined = bool(second);
     std::unique_ptr<QTimer> stopTimer;
     if (cycle.stopRequest == StopRequest::AtOnce) {
+        probe->noteStopRequest();
         manager->requestStop();
     } else if (cycle.stopRequest == StopRequest::AfterDelay) {
         stopTimer = std::make_unique<QTimer>();
         stopTimer->setSingleShot(true);
-        QObject::connect(stopTimer.get(), &QTimer::timeout, manager, &ServiceManager::requestStop);
+        QObject::connect(stopTimer.get(), &QTimer::timeout, manager, [probe, manager] {
+            probe->noteStopRequest();
+            manager->requestStop();
+        });
         stopTimer->start(milliseconds(cycle.stopAfterMs));
     }
     QCoro::Task<> firstDone = capture(std::move(first), &out->start, &out->others);
@@ -81,22 +92,35 @@ QCoro::Task<> driveCycle(ServiceManager *manager, const Cycle &cycle, CycleOutco
         co_await secondDone;
     }
     stopTimer.reset();
+    QElapsedTimer stopping; // re-entrancy: how long the stop takes, from the request
     if (manager->state() == State::Running) {
         co_await PreciseSleep{milliseconds(cycle.holdMs)}; // crashes may stop the graph meanwhile
+        probe->restartsOpen = false; // from now on the driver stops the graph for good
         if (cycle.stopByWait) {
+            probe->noteStopRequest();
+            stopping.start();
             manager->requestStop();
             out->waited = true;
             QCoro::Task<> waited = capture(manager->wait(), &out->wait, &out->others);
             co_await waited;
+            if (reentrant)
+                checkStoppedNow(*probe, *manager, "wait()", stopping.elapsed());
         }
     }
+    probe->restartsOpen = false;
     if (!settled(manager->state())) {
+        probe->noteStopRequest();
+        stopping.start();
         QCoro::Task<> stopped = capture(manager->stop(), &out->stop, &out->others);
         co_await stopped;
+        if (reentrant)
+            checkStoppedNow(*probe, *manager, "stop()", stopping.elapsed());
     }
     if (!out->waited) { // completes at once on a stopped graph, throwing the run's error
         QCoro::Task<> waited = capture(manager->wait(), &out->wait, &out->others);
         co_await waited;
+        if (reentrant)
+            checkStoppedNow(*probe, *manager, "wait()", -1);
     }
 }
 
@@ -110,6 +134,8 @@ milliseconds cycleBound(const Scenario &scenario, int c)
         total += b.startDelayMs + b.stopDelayMs + b.startTimeoutMs + b.stopTimeoutMs + 20 +
                  std::max(0, b.crashAfterMs) + std::max(0, b.daemonReturnAfterMs) +
                  std::max(0, b.poolTaskMs) + std::max(0, b.adoptedFutureMs);
+    if (scenario.reentrancy) // restarts run the hooks again: room for a few runs
+        total += 4 * nestedLoopBudgetMs(scenario, c);
     return milliseconds(total);
 }
 
@@ -142,6 +168,7 @@ Report runScenario(const Scenario &scenario)
     auto probe = std::make_unique<Probe>(scenario);
     QStringList trapped;
     s_trapped = &trapped;
+    s_probe = probe.get();
 
     std::vector<std::unique_ptr<ProbeService>> services;
     std::vector<QService *> raw;
@@ -163,6 +190,8 @@ Report runScenario(const Scenario &scenario)
                                  p->checkBeforeRunning(i, "reached Running");
                              else if (state == State::Stopping)
                                  p->checkAfterStopped(i, "began stopping");
+                             if (p->reentrant())
+                                 checkServiceTransition(*p, i, state);
                          });
         QObject::connect(raw[size_t(i)], &QService::errorOccurred, raw[size_t(i)],
                          [p = probe.get(), i] { ++p->record(p->cycle(), i).errorSignals; });
@@ -174,63 +203,102 @@ Report runScenario(const Scenario &scenario)
     // milliseconds to stop, so this timeout expiring is a failure the checker reports (a
     // lost wake-up, say), while a machine stalled for a second or two is not.
     manager->setDefaultGracefulShutdownTimeout(std::chrono::seconds(10));
+    probe->manager = manager.get();
     QObject::connect(manager.get(), &ServiceManager::stateChanged, manager.get(),
-                     [p = probe.get()](State state) {
+                     [p = probe.get(), m = manager.get()](State state) {
                          if (s_verbose)
                              fprintf(stderr, "cycle %d: manager %s\n", p->cycle(),
                                      qPrintable(stateName(state)));
+                         if (p->reentrant())
+                             beforeManagerState(*p, state);
                          p->cycleRun(p->cycle()).managerStates.append(state);
+                         if (p->reentrant())
+                             afterManagerState(*p, *m, state);
                      });
     QObject::connect(manager.get(), &ServiceManager::errorOccurred, manager.get(),
                      [p = probe.get()] { ++p->cycleRun(p->cycle()).managerErrorSignals; });
 
+    // Re-entrancy: the slots, and a ServiceModel whose signals some of them listen to.
+    std::unique_ptr<ReentrancyRig> rig;
+    if (scenario.reentrancy)
+        rig = std::make_unique<ReentrancyRig>(*probe, *manager);
+
     std::vector<CycleOutcomes> outcomes(scenario.cycles.size());
-    std::vector<QList<Failure>> finals(scenario.cycles.size());
     for (int c = 0; c < int(scenario.cycles.size()) && !report.hung; ++c) {
         probe->setCycle(c);
         const milliseconds bound = cycleBound(scenario, c);
+        if (rig)
+            rig->beginCycle();
         try {
-            Test::runBlocking(
-                driveCycle(manager.get(), scenario.cycles[size_t(c)], &outcomes[size_t(c)]), bound);
+            Test::runBlocking(driveCycle(manager.get(), scenario.cycles[size_t(c)],
+                                         &outcomes[size_t(c)], probe.get()),
+                              bound);
         } catch (const Test::Timeout &) {
             probe->violation(
                 QStringLiteral("the cycle did not end within %1 ms").arg(bound.count()));
             report.hung = true;
             break;
         }
+        if (rig) {
+            rig->endCycle();
+            // A deletion still pending happens now, after the run (it changes nothing then).
+            QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+        }
         ++report.cycles;
-        if (const std::optional<Error> error = manager->error())
-            finals[size_t(c)] = error->failures();
-        checkCycleEnd(*probe, *manager, finals[size_t(c)]);
-        const bool last = c + 1 == int(scenario.cycles.size());
+        outcomes[size_t(c)].lastRun = probe->cycle();
+        QList<Failure> &final = probe->cycleRun(probe->cycle()).final;
+        const std::optional<Error> error = manager->error();
+        final = error ? error->failures() : QList<Failure>();
+        checkCycleEnd(*probe, *manager, final);
+        // A graph with a deleted service cannot be read again: the scenario ends here.
+        const bool last = c + 1 == int(scenario.cycles.size()) || probe->deletionRequested;
         if ((scenario.cycles[size_t(c)].quiesce || last) &&
             !quiesce(*probe, std::chrono::seconds(10))) {
             probe->violation(
                 QStringLiteral("abandoned hooks or tasks still running 10 s after the cycle"));
             report.hung = true;
         }
+        if (last)
+            break;
     }
     if (!report.hung) {
-        for (int s = 0; s < scenario.size(); ++s)
-            if (raw[size_t(s)]->pendingTaskCount() != 0)
+        for (int s = 0; s < scenario.size(); ++s) {
+            const QService *service = probe->service(s);
+            if (service && service->pendingTaskCount() != 0)
                 probe->violation(
                     QStringLiteral("s%1 counts %2 pending task(s) once everything ended")
                         .arg(s)
-                        .arg(raw[size_t(s)]->pendingTaskCount()));
-        for (int c = 0; c < report.cycles; ++c)
-            checkCycle(*probe, c, finals[size_t(c)], outcomes[size_t(c)], report);
+                        .arg(service->pendingTaskCount()));
+        }
+        for (int r = 0; r < int(probe->runs().size()); ++r) {
+            const CycleRun &run = probe->runs()[size_t(r)];
+            if (run.cycle < report.cycles)
+                checkCycle(*probe, r, run.final,
+                           outcomesOfRun(*probe, r, outcomes[size_t(run.cycle)]), report);
+        }
     }
     report.violations = probe->violations();
+    report.restarts = int(probe->runs().size() - scenario.cycles.size());
+    for (int s = 0; s < scenario.size(); ++s) {
+        if (probe->destroyedByTest(s)) {
+            ++report.deletions;
+            (void)services[size_t(s)].release(); // deleted by deleteLater() already
+        }
+    }
     if (report.hung) {
         // Suspended coroutines still point at these objects: leave them be.
+        (void)rig.release();
         (void)manager.release();
         for (auto &service : services)
             (void)service.release();
         (void)probe.release();
     } else {
+        probe->tearingDown = true;
+        rig.reset();
         manager.reset();
         services.clear();
     }
+    s_probe = nullptr;
     s_trapped = nullptr;
     report.violations += trapped;
     report.elapsedMs = clock.elapsed();

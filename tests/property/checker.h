@@ -14,6 +14,8 @@ struct Report {
     bool hung = false; // a cycle overran its time bound: the scenario's objects were leaked
     int cycles = 0;    // cycles run
     int faults = 0;    // failures the services caused and the manager had to report
+    int restarts = 0;  // re-entrancy: runs started by a slot's requestStart()
+    int deletions = 0; // re-entrancy: services a slot deleted
     qint64 elapsedMs = 0;
 };
 

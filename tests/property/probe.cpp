@@ -1,7 +1,10 @@
 #include "probe.h"
 
+#include "reentrancy.h"
+
 #include <QtCore/QCoreApplication>
 #include <QtCore/QMetaEnum>
+#include <QtCore/QPointer>
 #include <QtCore/QPromise>
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
@@ -15,10 +18,6 @@ namespace QLifecycle::Property {
 using std::chrono::milliseconds;
 
 namespace {
-
-// How much longer than its timeout a Timeout fault waits: the deadline (a precise timer armed
-// right after the hook began) always fires first.
-constexpr int TimeoutMarginMs = 10;
 
 const QString &nonStdText()
 {
@@ -45,12 +44,23 @@ private:
     std::shared_ptr<std::atomic<int>> m_live;
 };
 
+// Re-entrancy: while a nested loop runs (a slot's, or a hook's), the library may have taken a
+// decision (a timeout) that the states show only once the code it notified returns. The
+// aggregate error is checked for it in any case.
+bool stateMayLag(const Probe *probe)
+{
+    return probe->reentrant() && nestedLoopDepth() > 0;
+}
+
 QCoro::Task<> crashTask(ProbeService *service, Probe *probe, int cycle, int index, int afterMs,
                         bool nonStd, QString name)
 {
     LiveCoroutine live(probe);
+    const QPointer<QService> alive(service); // re-entrancy: a slot may delete it meanwhile
     if (afterMs > 0)
         co_await service->sleepFor(milliseconds(afterMs));
+    if (!alive)
+        co_return;
     const QString what = name + QStringLiteral(" boom");
     probe->record(cycle, index)
         .fired.push_back(
@@ -65,8 +75,11 @@ QCoro::Task<> daemonTask(ProbeService *service, Probe *probe, int cycle, int ind
                          QString name)
 {
     LiveCoroutine live(probe);
+    const QPointer<QService> alive(service);
     if (afterMs > 0)
         co_await service->sleepFor(milliseconds(afterMs));
+    if (!alive)
+        co_return;
     // Only a daemon that exits while its service runs is a crash (CONTRACT 5).
     if (service->state() == QService::State::Running)
         probe->record(cycle, index)
@@ -82,8 +95,10 @@ Probe::Probe(const Scenario &scenario)
     : m_scenario(scenario), m_runs(scenario.cycles.size()), m_before(size_t(scenario.size())),
       m_after(size_t(scenario.size()))
 {
-    for (CycleRun &run : m_runs)
-        run.services.resize(size_t(scenario.size()));
+    for (size_t c = 0; c < m_runs.size(); ++c) {
+        m_runs[c].services.resize(size_t(scenario.size()));
+        m_runs[c].cycle = int(c);
+    }
     for (int d = 0; d < scenario.size(); ++d) {
         std::vector<int> earlierStages;
         for (const StageSpec &stage : scenario.deps[size_t(d)]) {
@@ -104,14 +119,73 @@ Probe::Probe(const Scenario &scenario)
     }
 }
 
+int Probe::newRun()
+{
+    CycleRun run;
+    run.services.resize(size_t(m_scenario.size()));
+    run.cycle = m_runs[size_t(m_cycle)].cycle;
+    for (const CycleRun &other : m_runs)
+        run.restart += other.cycle == run.cycle ? 1 : 0;
+    m_runs.push_back(std::move(run));
+    m_cycle = int(m_runs.size()) - 1;
+    return m_cycle;
+}
+
+HookLoops Probe::hookLoops(int cycle, int service) const
+{
+    if (!m_scenario.reentrancy)
+        return {};
+    return m_scenario.reentrancy->hooks[size_t(m_runs[size_t(cycle)].cycle)][size_t(service)];
+}
+
+void Probe::setServices(std::vector<QService *> services)
+{
+    m_services = std::move(services);
+    m_destroyed.assign(m_services.size(), false);
+    m_destroyedByTest.assign(m_services.size(), false);
+}
+
+void Probe::serviceDestroyed(int index)
+{
+    if (m_destroyed.empty())
+        return;
+    m_destroyed[size_t(index)] = true;
+    if (!reentrant() || tearingDown)
+        return;
+    m_destroyedByTest[size_t(index)] = true;
+    ServiceRun &run = record(m_cycle, index);
+    run.destroyed = true;
+    // What the run does with it (docs/lifecycle.md, Misuse): a failure if the graph needed it,
+    // i.e. it was starting, running or stopping in this run, or not started yet while the
+    // graph was still starting. Read before ~QService tells the run.
+    const QService::State state = m_services[size_t(index)]->state();
+    const bool inRun = !run.states.isEmpty();
+    QString when;
+    if (inRun && (state == QService::State::Starting || state == QService::State::Running ||
+                  state == QService::State::Stopping))
+        when = QStringLiteral("while ") + stateName(state);
+    else if (!inRun && manager && manager->state() == QService::State::Starting)
+        when = QStringLiteral("before it started");
+    if (!when.isEmpty())
+        run.fired.push_back(
+            {Phase::Run, {}, QStringLiteral("destroyed %1; the graph is stopped").arg(when)});
+}
+
 void Probe::violation(const QString &what)
 {
-    m_violations.append(QStringLiteral("cycle %1: %2").arg(m_cycle).arg(what));
+    const CycleRun &run = m_runs[size_t(m_cycle)];
+    if (run.restart == 0)
+        m_violations.append(QStringLiteral("cycle %1: %2").arg(run.cycle).arg(what));
+    else
+        m_violations.append(
+            QStringLiteral("cycle %1 (restart %2): %3").arg(run.cycle).arg(run.restart).arg(what));
 }
 
 void Probe::checkBeforeRunning(int index, const char *when)
 {
     for (int b : before(index)) {
+        if (!service(b))
+            continue; // destroyed by the test
         const QService::State state = service(b)->state();
         if (state != QService::State::Running)
             violation(QStringLiteral("s%1 %2 while s%3, which it needs, was %4")
@@ -125,6 +199,8 @@ void Probe::checkBeforeRunning(int index, const char *when)
 void Probe::checkAfterStopped(int index, const char *when)
 {
     for (int a : after(index)) {
+        if (!service(a))
+            continue;
         const QService::State state = service(a)->state();
         if (state != QService::State::Stopped && state != QService::State::Failed)
             violation(QStringLiteral("s%1 %2 while s%3, which needs it, was %4")
@@ -138,6 +214,11 @@ void Probe::checkAfterStopped(int index, const char *when)
 ProbeService::ProbeService(Probe *probe, int index) : m_probe(probe), m_index(index)
 {
     setObjectName(QStringLiteral("s%1").arg(index));
+}
+
+ProbeService::~ProbeService()
+{
+    m_probe->serviceDestroyed(m_index);
 }
 
 QString ProbeService::token(int cycle, const char *what) const
@@ -208,15 +289,21 @@ QCoro::Task<> ProbeService::start()
     const int cycle = probe->cycle();
     const int index = m_index;
     const Behaviour b = probe->behaviour(cycle, index);
+    const int loopMs = probe->hookLoops(cycle, index).startMs;
+    const QPointer<QService> self(this); // re-entrancy: a slot may delete it
     LiveCoroutine live(probe);
     ++probe->record(cycle, index).startCalls;
     probe->checkBeforeRunning(index, "start() began");
     addTasks(cycle, b);
+    // Re-entrancy: a nested loop before the first suspension, counted in the hook's time.
+    const qint64 spun = loopMs >= 0 ? spinNestedLoop(loopMs) : 0;
+    if (!self)
+        throw Cancelled(); // destroyed inside the loop: the run ignores this hook now
 
     if (b.startFault == HookFault::Timeout) {
-        co_await PreciseSleep{milliseconds(b.startTimeoutMs + TimeoutMarginMs)};
+        co_await PreciseSleep{milliseconds(b.startTimeoutMs + TimeoutMarginMs - spun)};
         ++probe->record(cycle, index).startReturns;
-        if (probe->cycle() == cycle && state() == State::Starting)
+        if (self && probe->cycle() == cycle && state() == State::Starting && !stateMayLag(probe))
             probe->violation(QStringLiteral("s%1: start() outlived its %2 ms timeout unnoticed")
                                  .arg(index)
                                  .arg(b.startTimeoutMs));
@@ -233,6 +320,8 @@ QCoro::Task<> ProbeService::start()
             ++probe->record(cycle, index).startCancels;
             throw Cancelled();
         }
+        if (!self)
+            throw Cancelled();
     }
     ServiceRun &run = probe->record(cycle, index);
     if (b.startFault == HookFault::Throw) {
@@ -245,7 +334,7 @@ QCoro::Task<> ProbeService::start()
         throw 42;
     }
     ++run.startReturns;
-    run.startAccepted = probe->cycle() == cycle && state() == State::Starting;
+    run.startAccepted = self && probe->cycle() == cycle && state() == State::Starting;
 }
 
 QCoro::Task<> ProbeService::stop()
@@ -254,15 +343,25 @@ QCoro::Task<> ProbeService::stop()
     const int cycle = probe->cycle();
     const int index = m_index;
     const Behaviour b = probe->behaviour(cycle, index);
+    const HookLoops loops = probe->hookLoops(cycle, index);
+    const QPointer<QService> self(this);
     LiveCoroutine live(probe);
     ++probe->record(cycle, index).stopCalls;
+    if (probe->reentrant())
+        checkStopAllowed(*probe, cycle, index);
     probe->checkBeforeRunning(index, "stop() began");
     probe->checkAfterStopped(index, "stop() began");
+    const qint64 spun =
+        loops.stopMs >= 0
+            ? spinNestedLoop(loops.stopMs, {}, loops.stopDialog ? probe->manager : nullptr)
+            : 0;
+    if (!self)
+        co_return;
 
     if (b.stopFault == HookFault::Timeout) {
-        co_await PreciseSleep{milliseconds(b.stopTimeoutMs + TimeoutMarginMs)};
+        co_await PreciseSleep{milliseconds(b.stopTimeoutMs + TimeoutMarginMs - spun)};
         ++probe->record(cycle, index).stopReturns;
-        if (probe->cycle() == cycle && state() == State::Stopping)
+        if (self && probe->cycle() == cycle && state() == State::Stopping && !stateMayLag(probe))
             probe->violation(QStringLiteral("s%1: stop() outlived its %2 ms timeout unnoticed")
                                  .arg(index)
                                  .arg(b.stopTimeoutMs));
@@ -270,6 +369,8 @@ QCoro::Task<> ProbeService::stop()
     }
     if (b.stopDelayMs > 0)
         co_await sleepFor(milliseconds(b.stopDelayMs)); // not cancelled: the stop is on
+    if (!self)
+        co_return;
     ServiceRun &run = probe->record(cycle, index);
     if (b.stopFault == HookFault::Throw) {
         const QString what = token(cycle, "stop");

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <coroutine>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -34,12 +35,17 @@ struct PreciseSleep {
     void await_resume() const noexcept {}
 };
 
+// How much longer than its timeout a Timeout fault waits: the deadline (a precise timer armed
+// right after the hook began) always fires first.
+constexpr int TimeoutMarginMs = 10;
+
 // A failure the manager must report: the service saw its fault fire.
 struct Expected {
     Phase phase = Phase::Start;
     QString task;    // Run phase: the task's name; empty otherwise
     QString message; // the exact message, or its beginning when `prefix`
     bool prefix = false;
+    bool optional = false; // may also be missing (a deleted service)
 };
 
 struct ServiceRun {
@@ -52,13 +58,20 @@ struct ServiceRun {
     int stopReturns = 0;
     std::vector<Expected> fired;
     int refusedTasks = 0;
-    int errorSignals = 0; // QService::errorOccurred
+    int errorSignals = 0;   // QService::errorOccurred
+    bool destroyed = false; // re-entrancy: deleted by a slot during this run
 };
 
+// One run of the graph. Each cycle has one; with re-entrancy, a slot calling requestStart()
+// on a stopped graph adds runs to its cycle, recorded after those of every cycle.
 struct CycleRun {
     std::vector<ServiceRun> services;
     QList<QService::State> managerStates;
     int managerErrorSignals = 0; // ServiceManager::errorOccurred
+    int cycle = 0;               // the scenario cycle whose behaviours it plays
+    int restart = 0;             // 0 for the run the driver started, then 1, 2...
+    bool stopRequested = false;  // re-entrancy: the test asked for a stop during this run
+    QList<Failure> final;        // its failures, read when it ended (the last run: after it)
 };
 
 // The shared state of one scenario's run.
@@ -68,18 +81,22 @@ public:
     explicit Probe(const Scenario &scenario);
 
     const Scenario &scenario() const { return m_scenario; }
+    // The run being recorded: run c is cycle c's first; with re-entrancy, restarts append
+    // runs (newRun()). Every `cycle` argument below is such a run index.
     int cycle() const { return m_cycle; }
     void setCycle(int cycle) { m_cycle = cycle; }
+    int newRun();
     const Behaviour &behaviour(int cycle, int service) const
     {
-        return m_scenario.cycles[size_t(cycle)].behaviours[size_t(service)];
+        return m_scenario.cycles[size_t(m_runs[size_t(cycle)].cycle)].behaviours[size_t(service)];
     }
+    HookLoops hookLoops(int cycle, int service) const;
     ServiceRun &record(int cycle, int service)
     {
         return m_runs[size_t(cycle)].services[size_t(service)];
     }
     CycleRun &cycleRun(int cycle) { return m_runs[size_t(cycle)]; }
-    const std::vector<CycleRun> &runs() const { return m_runs; }
+    const std::deque<CycleRun> &runs() const { return m_runs; }
 
     // Services that must be Running while `service` starts, runs and stops: its dependencies
     // and, in each dependent's list, the services of the stages before its own.
@@ -87,8 +104,12 @@ public:
     // The reverse: services that must have stopped before `service` stops.
     const std::vector<int> &after(int service) const { return m_after[size_t(service)]; }
 
-    void setServices(std::vector<QService *> services) { m_services = std::move(services); }
-    QService *service(int index) const { return m_services[size_t(index)]; }
+    void setServices(std::vector<QService *> services);
+    // Null once destroyed.
+    QService *service(int index) const
+    {
+        return m_destroyed[size_t(index)] ? nullptr : m_services[size_t(index)];
+    }
 
     void violation(const QString &what);
     const QStringList &violations() const { return m_violations; }
@@ -101,12 +122,27 @@ public:
     int liveCoroutines = 0;
     std::shared_ptr<std::atomic<int>> livePool = std::make_shared<std::atomic<int>>(0);
 
+    // ---- re-entrancy (reentrancy.cpp) ----
+    bool reentrant() const { return m_scenario.reentrancy.has_value(); }
+    ServiceManager *manager = nullptr;
+    bool reactionsArmed = false;    // slots act only while the driver runs a cycle
+    bool restartsOpen = false;      // requestStart() may restart a stopped graph
+    bool deletionRequested = false; // a slot called deleteLater() on a service
+    bool tearingDown = false;       // the scenario's objects are being destroyed
+    // Marks the current run as one the test asked to stop.
+    void noteStopRequest() { m_runs[size_t(m_cycle)].stopRequested = true; }
+    // From ~ProbeService: a destruction while the graph needs the service is a failure of the
+    // run naming it.
+    void serviceDestroyed(int index);
+    bool destroyedByTest(int index) const { return m_destroyedByTest[size_t(index)]; }
+
 private:
     const Scenario &m_scenario;
     int m_cycle = 0;
-    std::vector<CycleRun> m_runs;
+    std::deque<CycleRun> m_runs; // stable references while runs are appended
     std::vector<std::vector<int>> m_before, m_after;
     std::vector<QService *> m_services;
+    std::vector<bool> m_destroyed, m_destroyedByTest;
     QStringList m_violations;
 };
 
@@ -129,6 +165,7 @@ class ProbeService : public QService
 public:
     using QService::sleepFor; // for the task functions of probe.cpp
     ProbeService(Probe *probe, int index);
+    ~ProbeService() override;
     Dependencies deps;
 
 protected:

@@ -1,5 +1,7 @@
 #include "scenario.h"
 
+#include "reentrancy.h"
+
 #include <QtCore/QStringList>
 
 #include <algorithm>
@@ -202,6 +204,8 @@ QString Scenario::describe() const
                     QStringLiteral("  s%1: %2").arg(i).arg(parts.join(QStringLiteral("; "))));
         }
     }
+    if (reentrancy)
+        lines.append(describeReentrancy(*this));
     return lines.join(QLatin1Char('\n'));
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -102,6 +103,55 @@ struct Cycle {
     bool quiesce = true;          // wait for abandoned operations before the next cycle
 };
 
+// The re-entrancy dimension (reentrancy.cpp), drawn from a generator of its own so that the
+// scenario above stays the same for a seed: slots connected to lifecycle signals that spin a
+// nested event loop or call the manager, and hooks that spin a nested loop before their first
+// suspension (a modal dialog in a slot or at the top of stop(), see docs/lifecycle.md).
+enum class ReactionSource : quint8 {
+    ServiceState, // QService::stateChanged of `service`, to `state` (-1: any)
+    ServiceError, // QService::errorOccurred of `service`
+    ManagerState, // ServiceManager::stateChanged, to `state` (-1: any)
+    ManagerError, // ServiceManager::errorOccurred
+    Progress,     // ServiceManager::progressChanged
+    ModelData,    // ServiceModel::dataChanged
+    ModelReset,   // ServiceModel::modelReset
+    ModelRows,    // ServiceModel::rowsInserted
+};
+
+enum class ReactionAction : quint8 {
+    Loop,         // a nested QEventLoop for loopMs
+    LoopThenStop, // a nested loop for loopMs, requestStop() from inside it half-way
+    RequestStop,  // manager.requestStop()
+    RequestStart, // manager.requestStart()
+    Delete,       // deleteLater() on service `victim` (never the root)
+};
+
+struct Reaction {
+    ReactionSource source = ReactionSource::ManagerState;
+    ReactionAction action = ReactionAction::Loop;
+    int service = -1; // the sender, for the service sources
+    int state = -1;   // the state sources: the state that triggers it, -1: any
+    int skip = 0;     // matching emissions ignored first, in each cycle
+    int times = 1;    // then it acts on this many, in each cycle
+    int loopMs = 0;
+    int victim = -1;
+};
+
+// A nested loop spun by start() or stop() before its first suspension, -1: none. With a
+// Timeout fault the hook sleeps the rest of its time afterwards.
+struct HookLoops {
+    int startMs = -1;
+    int stopMs = -1;
+    // The stop() loop is a modal dialog open well past the stop timeout, which the user closes
+    // only once the graph has stopped (or after stopMs): the stop must not wait for it.
+    bool stopDialog = false;
+};
+
+struct Reentrancy {
+    std::vector<Reaction> reactions;
+    std::vector<std::vector<HookLoops>> hooks; // per cycle, per service
+};
+
 // A dependency stage: one service, or a parallel group.
 struct StageSpec {
     std::vector<int> services;
@@ -112,6 +162,7 @@ struct Scenario {
     quint64 seed = 0;                         // for messages only
     std::vector<std::vector<StageSpec>> deps; // per service; every index is lower than its own
     std::vector<Cycle> cycles;
+    std::optional<Reentrancy> reentrancy; // see addReentrancy()
     int root() const { return int(deps.size()) - 1; }
     int size() const { return int(deps.size()); }
     // A compact description, for failure reports.

@@ -4,10 +4,17 @@
 // a failure is replayed with --seed <that seed> --graphs 1.
 //
 //   tst_property [--seed S] [--graphs N] [--max-services M] [--keep-going] [--describe]
-//                [--verbose]
-// Environment: QLIFECYCLE_PROPERTY_SEED and QLIFECYCLE_PROPERTY_GRAPHS (the options win).
+//                [--verbose] [--reentrancy]
+// Environment: QLIFECYCLE_PROPERTY_SEED, QLIFECYCLE_PROPERTY_GRAPHS and
+// QLIFECYCLE_PROPERTY_REENTRANCY=1 (the options win).
+//
+// --reentrancy adds the re-entrancy dimension (reentrancy.h): slots on the lifecycle signals
+// that spin nested event loops, request stops and starts or delete a service, and hooks that
+// spin a nested loop before their first suspension. Its choices come from a generator of their
+// own: a seed describes the same graph, behaviours and stop requests with or without it.
 
 #include "checker.h"
+#include "reentrancy.h"
 #include "scenario.h"
 
 #include <QtCore/QCoreApplication>
@@ -16,10 +23,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
+
+#include <unistd.h>
 
 using namespace QLifecycle::Property;
 
@@ -32,13 +42,14 @@ struct Options {
     bool keepGoing = false;
     bool describe = false;
     bool verbose = false;
+    bool reentrancy = false;
 };
 
 void usage(const char *program)
 {
     fprintf(stderr,
             "usage: %s [--seed S] [--graphs N] [--max-services M] [--keep-going] [--describe] "
-            "[--verbose]\n",
+            "[--verbose] [--reentrancy]\n",
             program);
 }
 
@@ -48,6 +59,8 @@ bool parse(int argc, char **argv, Options &options)
         options.seed = seed.toULongLong();
     if (const QByteArray graphs = qgetenv("QLIFECYCLE_PROPERTY_GRAPHS"); !graphs.isEmpty())
         options.graphs = graphs.toLongLong();
+    if (qEnvironmentVariableIntValue("QLIFECYCLE_PROPERTY_REENTRANCY") != 0)
+        options.reentrancy = true;
     for (int i = 1; i < argc; ++i) {
         const bool hasValue = i + 1 < argc;
         if (!strcmp(argv[i], "--seed") && hasValue)
@@ -62,6 +75,8 @@ bool parse(int argc, char **argv, Options &options)
             options.describe = true;
         else if (!strcmp(argv[i], "--verbose"))
             options.verbose = true;
+        else if (!strcmp(argv[i], "--reentrancy"))
+            options.reentrancy = true;
         else
             return false;
     }
@@ -92,6 +107,64 @@ void startWatchdog(const char *program)
     }).detach();
 }
 
+// A crash (a use-after-free in the library, say) names the graph it happened in: the handler
+// only writes the seed and the command that replays and describes it (async-signal-safe).
+const char *s_program = "tst_property";
+const char *s_replayOptions = "";
+
+void appendText(char *&out, const char *end, const char *text)
+{
+    while (*text && out < end)
+        *out++ = *text++;
+}
+
+void appendNumber(char *&out, const char *end, unsigned long long value)
+{
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = char('0' + value % 10);
+        value /= 10;
+    } while (value);
+    while (n && out < end)
+        *out++ = digits[--n];
+}
+
+void onFatalSignal(int signo)
+{
+    char text[1024];
+    char *out = text;
+    const char *end = text + sizeof text;
+    const unsigned long long seed = s_watchedSeed.load();
+    appendText(out, end, "CRASH: signal ");
+    appendNumber(out, end, (unsigned long long)signo);
+    appendText(out, end, " in seed ");
+    appendNumber(out, end, seed);
+    appendText(out, end, "\nreplay: ");
+    appendText(out, end, s_program);
+    appendText(out, end, " --seed ");
+    appendNumber(out, end, seed);
+    appendText(out, end, " --graphs 1 --describe");
+    appendText(out, end, s_replayOptions);
+    appendText(out, end, "\n");
+    fflush(stdout); // not async-signal-safe, but the process is lost anyway
+    (void)!write(STDOUT_FILENO, text, size_t(out - text));
+    std::signal(signo, SIG_DFL);
+    std::raise(signo);
+}
+
+void installCrashReport(const char *program, bool reentrancy)
+{
+    s_program = program;
+    s_replayOptions = reentrancy ? " --reentrancy" : "";
+    for (int signo : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) {
+        // Leaves a sanitizer's handler in place: its report says more.
+        struct sigaction current = {};
+        if (sigaction(signo, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
+            std::signal(signo, onFatalSignal);
+    }
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -103,21 +176,26 @@ int main(int argc, char **argv)
         return 2;
     }
     installMessageTrap(options.verbose);
-    printf("tst_property: %lld graph(s) from seed %llu\n", (long long)options.graphs,
-           (unsigned long long)options.seed);
+    printf("tst_property: %lld graph(s) from seed %llu%s\n", (long long)options.graphs,
+           (unsigned long long)options.seed, options.reentrancy ? ", with re-entrancy" : "");
     fflush(stdout);
 
     startWatchdog(argv[0]);
+    installCrashReport(argv[0], options.reentrancy);
     QElapsedTimer clock;
     clock.start();
-    qint64 services = 0, cycles = 0, faults = 0, failedGraphs = 0, run = 0;
+    qint64 services = 0, cycles = 0, faults = 0, failedGraphs = 0, run = 0, restarts = 0,
+           deletions = 0;
     for (qint64 g = 0; g < options.graphs; ++g) {
         const quint64 seed = options.seed + quint64(g);
         RandomChoices choices(seed);
         Scenario scenario = generate(choices, {.maxServices = options.maxServices});
         scenario.seed = seed;
+        if (options.reentrancy)
+            addReentrancy(scenario, seed);
         if (options.describe)
             printf("seed %llu:\n%s\n", (unsigned long long)seed, qPrintable(scenario.describe()));
+        fflush(stdout); // a crash loses nothing printed so far
         s_watchedSeed = seed;
         s_watchedSince = QDateTime::currentMSecsSinceEpoch();
         const Report report = runScenario(scenario);
@@ -125,6 +203,8 @@ int main(int argc, char **argv)
         services += scenario.size();
         cycles += report.cycles;
         faults += report.faults;
+        restarts += report.restarts;
+        deletions += report.deletions;
         if (!report.violations.isEmpty()) {
             ++failedGraphs;
             printf("FAIL: seed %llu (%d services, %zu cycles): %lld violation(s)\n",
@@ -134,8 +214,9 @@ int main(int argc, char **argv)
                 printf("  %s\n", qPrintable(report.violations.at(v)));
             if (!options.describe)
                 printf("scenario:\n%s\n", qPrintable(scenario.describe()));
-            printf("replay: %s --seed %llu --graphs 1 --max-services %d\n", argv[0],
-                   (unsigned long long)seed, options.maxServices);
+            printf("replay: %s --seed %llu --graphs 1 --max-services %d%s\n", argv[0],
+                   (unsigned long long)seed, options.maxServices,
+                   options.reentrancy ? " --reentrancy" : "");
             fflush(stdout);
             if (report.hung) // its objects are leaked and may still be resumed: stop here
                 return 1;
@@ -152,5 +233,9 @@ int main(int argc, char **argv)
            "reported as expected or not, %lld failing graph(s), %.1f s\n",
            (long long)run, (long long)services, (long long)cycles, (long long)faults,
            (long long)failedGraphs, double(clock.elapsed()) / 1000.0);
+    if (options.reentrancy)
+        printf("re-entrancy: %lld nested loop(s) spun, %lld restart(s) by a slot, %lld service(s) "
+               "deleted by a slot\n",
+               (long long)nestedLoopsSpun(), (long long)restarts, (long long)deletions);
     return failedGraphs ? 1 : 0;
 }
