@@ -280,20 +280,14 @@ private:
     void notifyErrorString(const QString &errorString);
     void notifyStartDuration(qint64 ms);
     void notifyStopDuration(qint64 ms);
-    void notifyTaskCount(int count)
-    {
-        Q_EMIT
-        taskCountChanged(count, QPrivateSignal());
-    }
+    void notifyTaskCount(int count) { Q_EMIT taskCountChanged(count, QPrivateSignal()); }
     void notifyFinishedTaskCount(int count)
     {
-        Q_EMIT
-        finishedTaskCountChanged(count, QPrivateSignal());
+        Q_EMIT finishedTaskCountChanged(count, QPrivateSignal());
     }
     void notifyPendingTaskCount(int count)
     {
-        Q_EMIT
-        pendingTaskCountChanged(count, QPrivateSignal());
+        Q_EMIT pendingTaskCountChanged(count, QPrivateSignal());
     }
 
     Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QService, State, m_state, State::Stopped,

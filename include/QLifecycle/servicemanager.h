@@ -208,20 +208,14 @@ private:
     friend class ServiceManagerPrivate;
     void notifyState(State state);
     void notifyErrorString(const QString &errorString);
-    void notifyProgress(double progress)
-    {
-        Q_EMIT
-        progressChanged(progress, QPrivateSignal());
-    }
+    void notifyProgress(double progress) { Q_EMIT progressChanged(progress, QPrivateSignal()); }
     void notifyStarting(const QStringList &names)
     {
-        Q_EMIT
-        startingServicesChanged(names, QPrivateSignal());
+        Q_EMIT startingServicesChanged(names, QPrivateSignal());
     }
     void notifyStopping(const QStringList &names)
     {
-        Q_EMIT
-        stoppingServicesChanged(names, QPrivateSignal());
+        Q_EMIT stoppingServicesChanged(names, QPrivateSignal());
     }
 
     Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(ServiceManager, State, m_state, State::Stopped,

@@ -260,8 +260,7 @@ QCoro::Task<> ServiceManager::start()
     ServiceManagerPrivate::setErrorString(this, QString());
     const auto run = std::make_shared<GraphRun>(this, std::move(*graph));
     d->run = run;
-    Q_EMIT
-    servicesChanged(QPrivateSignal());
+    Q_EMIT servicesChanged(QPrivateSignal());
     run->begin();
     co_await run->whenStarted();
     if (!self)
@@ -311,14 +310,12 @@ void ServiceManager::requestStop()
 
 void ServiceManager::notifyState(State state)
 {
-    Q_EMIT
-    stateChanged(state, QPrivateSignal());
+    Q_EMIT stateChanged(state, QPrivateSignal());
 }
 
 void ServiceManager::notifyErrorString(const QString &errorString)
 {
-    Q_EMIT
-    errorStringChanged(errorString, QPrivateSignal());
+    Q_EMIT errorStringChanged(errorString, QPrivateSignal());
 }
 
 } // namespace QLifecycle

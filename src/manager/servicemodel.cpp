@@ -28,8 +28,7 @@ void ServiceModel::setManager(ServiceManager *manager)
     if (m_manager)
         connect(m_manager, &ServiceManager::servicesChanged, this, &ServiceModel::reload);
     reload();
-    Q_EMIT
-    managerChanged();
+    Q_EMIT managerChanged();
 }
 
 QService *ServiceModel::serviceAt(int row) const
@@ -131,8 +130,7 @@ void ServiceModel::reload()
         endInsertRows();
     else
         endResetModel();
-    Q_EMIT
-    countChanged();
+    Q_EMIT countChanged();
 }
 
 void ServiceModel::watch(QService *service)
@@ -156,8 +154,7 @@ void ServiceModel::changed(QService *service, const QList<int> &roles)
     if (row < 0)
         return;
     const QModelIndex at = index(row);
-    Q_EMIT
-    dataChanged(at, at, roles);
+    Q_EMIT dataChanged(at, at, roles);
 }
 
 } // namespace QLifecycle

@@ -21,10 +21,8 @@ void QService::connectNotify(const QMetaMethod &signal)
     // memory and time in graphs of many services.
     if (signal == QMetaMethod::fromSignal(&QService::nameChanged) &&
         !d->nameSignalConnected.exchange(true)) {
-        connect(this, &QObject::objectNameChanged, this, [this] {
-            Q_EMIT
-            nameChanged(name(), QPrivateSignal());
-        });
+        connect(this, &QObject::objectNameChanged, this,
+                [this] { Q_EMIT nameChanged(name(), QPrivateSignal()); });
     }
     QObject::connectNotify(signal);
 }
@@ -126,23 +124,19 @@ std::optional<std::chrono::milliseconds> QService::startTimeout() const
 
 void QService::notifyState(State state)
 {
-    Q_EMIT
-    stateChanged(state, QPrivateSignal());
+    Q_EMIT stateChanged(state, QPrivateSignal());
 }
 void QService::notifyErrorString(const QString &errorString)
 {
-    Q_EMIT
-    errorStringChanged(errorString, QPrivateSignal());
+    Q_EMIT errorStringChanged(errorString, QPrivateSignal());
 }
 void QService::notifyStartDuration(qint64 ms)
 {
-    Q_EMIT
-    startDurationMsChanged(ms, QPrivateSignal());
+    Q_EMIT startDurationMsChanged(ms, QPrivateSignal());
 }
 void QService::notifyStopDuration(qint64 ms)
 {
-    Q_EMIT
-    stopDurationMsChanged(ms, QPrivateSignal());
+    Q_EMIT stopDurationMsChanged(ms, QPrivateSignal());
 }
 
 void QServicePrivate::beginStart(QService *service)
@@ -166,8 +160,7 @@ void QServicePrivate::fail(QService *service, const Failure &failure)
     if (!service->d->failure)
         service->d->failure = failure; // the first failure of a run is the one to show
     detail::EmitQueue::call(service, [service, phase = failure.phase, message = failure.message] {
-        Q_EMIT
-        service->errorOccurred(phase, message, QService::QPrivateSignal());
+        Q_EMIT service->errorOccurred(phase, message, QService::QPrivateSignal());
     });
     detail::EmitQueue::serviceErrorString(service, service->d->failure->reason());
 }
