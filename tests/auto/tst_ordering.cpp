@@ -318,10 +318,10 @@ QCoro::Task<> tst_Ordering::drivenFromCoroutineBody()
     root.deps = {&a};
     ServiceManager manager(&root);
     co_await manager.start();
-    CO_COMPARE(root.state(), State::Running);
+    QLC_CO_COMPARE(root.state(), State::Running);
     QTimer::singleShot(1, &manager, &ServiceManager::requestStop);
     co_await manager.wait();
-    CO_COMPARE(a.state(), State::Stopped);
+    QLC_CO_COMPARE(a.state(), State::Stopped);
     co_await manager.stop(); // a no-op now
 }
 

@@ -233,13 +233,13 @@ static QCoro::Task<> stopInsideTheBlock(ServiceManager *manager, QService *worke
                                         const QFuture<void> *work, bool *completed)
 {
     co_await manager->start();
-    CO_COMPARE(manager->state(), State::Running);
+    QLC_CO_COMPARE(manager->state(), State::Running);
     co_await manager->stop();
-    CO_COMPARE(manager->state(), State::Stopped); // not running, finished
-    CO_VERIFY(worker->isCancellationRequested()); // cancelled
-    CO_VERIFY(work->isCanceled());
+    QLC_CO_COMPARE(manager->state(), State::Stopped); // not running, finished
+    QLC_CO_VERIFY(worker->isCancellationRequested()); // cancelled
+    QLC_CO_VERIFY(work->isCanceled());
     co_await manager->stop(); // leaving the block: a harmless no-op on a stopped graph
-    CO_COMPARE(manager->state(), State::Stopped);
+    QLC_CO_COMPARE(manager->state(), State::Stopped);
     *completed = true;
 }
 

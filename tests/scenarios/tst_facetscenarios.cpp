@@ -111,12 +111,12 @@ QCoro::Task<> tst_FacetScenarios::simpleBody()
     ScriptedService simple(QStringLiteral("simple"));
     ServiceManager manager(&simple);
     co_await manager.start();
-    CO_COMPARE(simple.startReturns, 1); // started
-    CO_COMPARE(simple.stopCalls, 0);    // not stopped
-    CO_COMPARE(simple.state(), State::Running);
+    QLC_CO_COMPARE(simple.startReturns, 1); // started
+    QLC_CO_COMPARE(simple.stopCalls, 0);    // not stopped
+    QLC_CO_COMPARE(simple.state(), State::Running);
     co_await manager.stop();
-    CO_COMPARE(simple.stopReturns, 1);
-    CO_COMPARE(simple.state(), State::Stopped);
+    QLC_CO_COMPARE(simple.stopReturns, 1);
+    QLC_CO_COMPARE(simple.state(), State::Stopped);
 }
 
 QCoro::Task<> tst_FacetScenarios::failingStartBody()
@@ -124,19 +124,19 @@ QCoro::Task<> tst_FacetScenarios::failingStartBody()
     ScriptedService broken(QStringLiteral("broken"));
     broken.onStart.fail = true;
     ServiceManager manager(&broken);
-    CO_VERIFY(broken.state() != State::Running);
+    QLC_CO_VERIFY(broken.state() != State::Running);
     bool threw = false;
     try {
         co_await manager.start();
     } catch (const Error &error) {
         threw = true;
-        CO_VERIFY(primaryIsRuntimeError(error));
-        CO_COMPARE(error.primary().service, QStringLiteral("broken"));
+        QLC_CO_VERIFY(primaryIsRuntimeError(error));
+        QLC_CO_COMPARE(error.primary().service, QStringLiteral("broken"));
     }
-    CO_VERIFY(threw);
-    CO_COMPARE(broken.startReturns, 0); // started = false
-    CO_COMPARE(broken.stopCalls, 0);    // its own stop is not called
-    CO_VERIFY(broken.state() != State::Running);
+    QLC_CO_VERIFY(threw);
+    QLC_CO_COMPARE(broken.startReturns, 0); // started = false
+    QLC_CO_COMPARE(broken.stopCalls, 0);    // its own stop is not called
+    QLC_CO_VERIFY(broken.state() != State::Running);
 }
 
 QCoro::Task<> tst_FacetScenarios::rollbackBody(bool brokenFirst)
@@ -155,16 +155,16 @@ QCoro::Task<> tst_FacetScenarios::rollbackBody(bool brokenFirst)
     } catch (const Error &error) {
         threw = primaryIsRuntimeError(error);
     }
-    CO_VERIFY(threw);
+    QLC_CO_VERIFY(threw);
     if (brokenFirst) { // S4: valid is never started
-        CO_COMPARE(valid.startCalls, 0);
-        CO_COMPARE(valid.stopCalls, 0);
+        QLC_CO_COMPARE(valid.startCalls, 0);
+        QLC_CO_COMPARE(valid.stopCalls, 0);
     } else { // S3: valid started, then the rollback stopped it
-        CO_COMPARE(valid.startReturns, 1);
-        CO_COMPARE(valid.stopReturns, 1);
+        QLC_CO_COMPARE(valid.startReturns, 1);
+        QLC_CO_COMPARE(valid.stopReturns, 1);
     }
-    CO_VERIFY(valid.state() != State::Running);
-    CO_COMPARE(root.startCalls, 0);
+    QLC_CO_VERIFY(valid.state() != State::Running);
+    QLC_CO_COMPARE(root.startCalls, 0);
 }
 
 QCoro::Task<> tst_FacetScenarios::parallelRollbackBody()
@@ -181,10 +181,10 @@ QCoro::Task<> tst_FacetScenarios::parallelRollbackBody()
     } catch (const Error &error) {
         threw = primaryIsRuntimeError(error);
     }
-    CO_VERIFY(threw);
-    CO_COMPARE(valid.startReturns, 1);
-    CO_COMPARE(valid.stopReturns, 1);
-    CO_COMPARE(valid.state(), State::Stopped);
+    QLC_CO_VERIFY(threw);
+    QLC_CO_COMPARE(valid.startReturns, 1);
+    QLC_CO_COMPARE(valid.stopReturns, 1);
+    QLC_CO_COMPARE(valid.state(), State::Stopped);
 }
 
 QCoro::Task<> tst_FacetScenarios::endlessTaskBody()
@@ -192,10 +192,10 @@ QCoro::Task<> tst_FacetScenarios::endlessTaskBody()
     WithTask service;
     ServiceManager manager(&service);
     co_await manager.start();
-    CO_COMPARE(service.pendingTaskCount(), 1);
+    QLC_CO_COMPARE(service.pendingTaskCount(), 1);
     co_await manager.stop(); // exits without raising
-    CO_COMPARE(service.cancellations, 1);
-    CO_COMPARE(service.state(), State::Stopped);
+    QLC_CO_COMPARE(service.cancellations, 1);
+    QLC_CO_COMPARE(service.state(), State::Stopped);
 }
 
 QCoro::Task<> tst_FacetScenarios::failingTaskBody()
@@ -214,8 +214,8 @@ QCoro::Task<> tst_FacetScenarios::failingTaskBody()
             raised = error.primary().phase == Phase::Run &&
                      error.primary().message.endsWith(QStringLiteral("failed: task failed"));
         }
-        CO_VERIFY(raised);
-        CO_COMPARE(service.state(), State::Failed);
+        QLC_CO_VERIFY(raised);
+        QLC_CO_COMPARE(service.state(), State::Failed);
     }
 }
 
@@ -231,16 +231,16 @@ QCoro::Task<> tst_FacetScenarios::diamondBody()
     co_await manager.start();
     for (QService *service : {static_cast<QService *>(&a), static_cast<QService *>(&b1),
                               static_cast<QService *>(&b2), static_cast<QService *>(&c)})
-        CO_COMPARE(service->state(), State::Running);
+        QLC_CO_COMPARE(service->state(), State::Running);
     co_await manager.stop();
-    CO_COMPARE(c.startCalls, 1);
-    CO_COMPARE(c.stopCalls, 1);
-    CO_COMPARE(log.only(QStringLiteral(":start")),
-               (QStringList{QStringLiteral("c"), QStringLiteral("b1"), QStringLiteral("b2"),
-                            QStringLiteral("A")}));
-    CO_COMPARE(log.only(QStringLiteral(":stop")),
-               (QStringList{QStringLiteral("A"), QStringLiteral("b2"), QStringLiteral("b1"),
-                            QStringLiteral("c")}));
+    QLC_CO_COMPARE(c.startCalls, 1);
+    QLC_CO_COMPARE(c.stopCalls, 1);
+    QLC_CO_COMPARE(log.only(QStringLiteral(":start")),
+                   (QStringList{QStringLiteral("c"), QStringLiteral("b1"), QStringLiteral("b2"),
+                                QStringLiteral("A")}));
+    QLC_CO_COMPARE(log.only(QStringLiteral(":stop")),
+                   (QStringList{QStringLiteral("A"), QStringLiteral("b2"), QStringLiteral("b1"),
+                                QStringLiteral("c")}));
 }
 
 // S7 in facet enters a second service sharing `c` while the first runs. CONTRACT 2 refuses
@@ -263,12 +263,12 @@ QCoro::Task<> tst_FacetScenarios::sharedAcrossManagersBody()
         refused = error.primary().phase == Phase::Validate &&
                   error.primary().service == QStringLiteral("c");
     }
-    CO_VERIFY(refused);
-    CO_COMPARE(b.startCalls, 0);
-    CO_COMPARE(c.state(), State::Running);
+    QLC_CO_VERIFY(refused);
+    QLC_CO_COMPARE(b.startCalls, 0);
+    QLC_CO_COMPARE(c.state(), State::Running);
     co_await first.stop();
-    CO_COMPARE(c.state(), State::Stopped);
-    CO_COMPARE(c.stopCalls, 1);
+    QLC_CO_COMPARE(c.state(), State::Stopped);
+    QLC_CO_COMPARE(c.stopCalls, 1);
 }
 
 QCoro::Task<> tst_FacetScenarios::dependencyFailsBody()
@@ -283,11 +283,11 @@ QCoro::Task<> tst_FacetScenarios::dependencyFailsBody()
     } catch (const Error &) {
         threw = true;
     }
-    CO_VERIFY(threw);
-    CO_COMPARE(a.startCalls, 0);
-    CO_COMPARE(a.stopCalls, 0);
-    CO_COMPARE(b.startCalls, 1);
-    CO_COMPARE(b.stopCalls, 0);
+    QLC_CO_VERIFY(threw);
+    QLC_CO_COMPARE(a.startCalls, 0);
+    QLC_CO_COMPARE(a.stopCalls, 0);
+    QLC_CO_COMPARE(b.startCalls, 1);
+    QLC_CO_COMPARE(b.stopCalls, 0);
 }
 
 QCoro::Task<> tst_FacetScenarios::parallelGroupBody()
@@ -299,8 +299,8 @@ QCoro::Task<> tst_FacetScenarios::parallelGroupBody()
     co_await manager.start();
     co_await manager.stop();
     for (ScriptedService *service : {&s1, &s2, &s3}) {
-        CO_COMPARE(service->startCalls, 1);
-        CO_COMPARE(service->stopCalls, 1);
+        QLC_CO_COMPARE(service->startCalls, 1);
+        QLC_CO_COMPARE(service->stopCalls, 1);
     }
 }
 
@@ -309,9 +309,9 @@ QCoro::Task<> tst_FacetScenarios::bareServiceBody()
     QService bare;
     ServiceManager manager(&bare);
     co_await manager.start();
-    CO_COMPARE(bare.state(), State::Running);
+    QLC_CO_COMPARE(bare.state(), State::Running);
     co_await manager.stop();
-    CO_COMPARE(bare.state(), State::Stopped);
+    QLC_CO_COMPARE(bare.state(), State::Stopped);
 }
 
 void tst_FacetScenarios::s13_simpleStartAndStopBlocking()
