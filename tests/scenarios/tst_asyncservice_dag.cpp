@@ -175,8 +175,8 @@ class tst_AsyncServiceDag : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void s51_taskTreeIsCancelledLeavesFirst();
-    void s51_taskTreeIsCancelledLeavesFirstWhenTasksYieldBeforeSpawning();
+    void taskTreeIsCancelledLeavesFirst();
+    void taskTreeIsCancelledLeavesFirstWhenTasksYieldBeforeSpawning();
 };
 
 static void checkTree(const Dag &dag, const StopCheck &stopCheck)
@@ -194,7 +194,8 @@ static void checkTree(const Dag &dag, const StopCheck &stopCheck)
     QVERIFY(allChecked); // all_checks_passed
 }
 
-void tst_AsyncServiceDag::s51_taskTreeIsCancelledLeavesFirst()
+// S51
+void tst_AsyncServiceDag::taskTreeIsCancelledLeavesFirst()
 {
     // The whole tree is built at once: every task starts its children in its first steps, as
     // the seed's tasks do once scheduled. QCoro tasks start eagerly, so the tasks are added as
@@ -208,7 +209,8 @@ void tst_AsyncServiceDag::s51_taskTreeIsCancelledLeavesFirst()
     checkTree(dag, stopCheck);
 }
 
-void tst_AsyncServiceDag::s51_taskTreeIsCancelledLeavesFirstWhenTasksYieldBeforeSpawning()
+// S51
+void tst_AsyncServiceDag::taskTreeIsCancelledLeavesFirstWhenTasksYieldBeforeSpawning()
 {
     // The same tree, each task suspending once before it starts other tasks.
     Dag dag;

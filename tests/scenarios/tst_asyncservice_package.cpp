@@ -60,10 +60,11 @@ class tst_AsyncServicePackage : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void s68_publicHeaderCompilesLinksAndWorks();
+    void publicHeaderCompilesLinksAndWorks();
 };
 
-void tst_AsyncServicePackage::s68_publicHeaderCompilesLinksAndWorks()
+// S68
+void tst_AsyncServicePackage::publicHeaderCompilesLinksAndWorks()
 {
     Leaf leaf;
     Root root(&leaf);

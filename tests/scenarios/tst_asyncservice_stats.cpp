@@ -90,13 +90,15 @@ class tst_AsyncServiceStats : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void s58_countsFollowTasksAndChildTasks();
-    void s59_oneSleepingTaskIsCounted();
-    void s67_taskNames_data();
-    void s67_taskNames();
+    void countsFollowTasksAndChildTasks();
+    void oneSleepingTaskIsCounted();
+    void taskNameIsGivenElseTakenFromTheTask_data();
+    void taskNameIsGivenElseTakenFromTheTask();
 };
 
-void tst_AsyncServiceStats::s58_countsFollowTasksAndChildTasks()
+// S58: async-service's private root-task set has no QLifecycle counterpart (tasks form one flat set
+// per service); the three public counts are asserted.
+void tst_AsyncServiceStats::countsFollowTasksAndChildTasks()
 {
     // S58: async-service's private root-task set has no QLifecycle counterpart (tasks form one
     // flat set per service); the three public counts are asserted.
@@ -122,7 +124,8 @@ void tst_AsyncServiceStats::s58_countsFollowTasksAndChildTasks()
     checkCounts(worker, 10, 10, 0);
 }
 
-void tst_AsyncServiceStats::s59_oneSleepingTaskIsCounted()
+// S59
+void tst_AsyncServiceStats::oneSleepingTaskIsCounted()
 {
     WorkerService worker(QStringLiteral("worker"));
     worker.onStart = [](WorkerService *w) { w->addTask(waitUntilCancelled(w)); };
@@ -137,7 +140,7 @@ void tst_AsyncServiceStats::s59_oneSleepingTaskIsCounted()
     QCOMPARE(finished.count(), 1);
 }
 
-void tst_AsyncServiceStats::s67_taskNames_data()
+void tst_AsyncServiceStats::taskNameIsGivenElseTakenFromTheTask_data()
 {
     QTest::addColumn<Kind>("kind");
     QTest::addColumn<QString>("explicitName");
@@ -159,7 +162,8 @@ void tst_AsyncServiceStats::s67_taskNames_data()
     }
 }
 
-void tst_AsyncServiceStats::s67_taskNames()
+// S67
+void tst_AsyncServiceStats::taskNameIsGivenElseTakenFromTheTask()
 {
     QFETCH(Kind, kind);
     QFETCH(QString, explicitName);

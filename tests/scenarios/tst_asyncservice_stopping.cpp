@@ -137,17 +137,18 @@ class tst_AsyncServiceStopping : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void s44_sleepingDaemonStopsCleanly();
-    void s45_endlessAsyncGeneratorStopsOnRequest();
-    void s47_taskAddedAfterSelfStopIsDropped();
-    void s48_cleanupRunsOnStop();
-    void s49_cleanupThatAwaitsCompletesBeforeStop();
-    void s62_busyDaemonReturningDuringStopIsClean();
-    void s63_cleanupAfterCancelledRunsItsNonCancellableAwaits();
-    void s64_callableAddedAfterSelfStopIsDropped();
+    void sleepingDaemonStopsCleanly();
+    void endlessAsyncGeneratorStopsOnRequest();
+    void taskAddedOnceTheStopBeganIsDropped();
+    void cleanupRunsOnStop();
+    void cleanupThatAwaitsCompletesBeforeStop();
+    void busyDaemonReturningDuringStopIsClean();
+    void cleanupAfterCancelledRunsItsNonCancellableAwaits();
+    void callableAddedOnceTheStopBeganIsDropped();
 };
 
-void tst_AsyncServiceStopping::s44_sleepingDaemonStopsCleanly()
+// S44
+void tst_AsyncServiceStopping::sleepingDaemonStopsCleanly()
 {
     WorkerService worker(QStringLiteral("worker"));
     bool wokeNaturally = false;
@@ -167,7 +168,8 @@ void tst_AsyncServiceStopping::s44_sleepingDaemonStopsCleanly()
     QVERIFY(daemon.isCanceled());
 }
 
-void tst_AsyncServiceStopping::s45_endlessAsyncGeneratorStopsOnRequest()
+// S45
+void tst_AsyncServiceStopping::endlessAsyncGeneratorStopsOnRequest()
 {
     WorkerService worker(QStringLiteral("worker"));
     int received = 0;
@@ -185,7 +187,8 @@ void tst_AsyncServiceStopping::s45_endlessAsyncGeneratorStopsOnRequest()
     QVERIFY(run.isCanceled());
 }
 
-void tst_AsyncServiceStopping::s47_taskAddedAfterSelfStopIsDropped()
+// S47
+void tst_AsyncServiceStopping::taskAddedOnceTheStopBeganIsDropped()
 {
     // S47 (and CONTRACT 5): once the stop began, addTask returns an already-canceled future,
     // logs a warning and runs nothing.
@@ -206,7 +209,8 @@ void tst_AsyncServiceStopping::s47_taskAddedAfterSelfStopIsDropped()
     QCOMPARE(worker.taskCount(), 1); // the dropped task was never counted
 }
 
-void tst_AsyncServiceStopping::s48_cleanupRunsOnStop()
+// S48
+void tst_AsyncServiceStopping::cleanupRunsOnStop()
 {
     WorkerService worker(QStringLiteral("worker"));
     bool cleanedUp = false;
@@ -223,7 +227,8 @@ void tst_AsyncServiceStopping::s48_cleanupRunsOnStop()
     QCOMPARE(manager.state(), State::Stopped);
 }
 
-void tst_AsyncServiceStopping::s49_cleanupThatAwaitsCompletesBeforeStop()
+// S49
+void tst_AsyncServiceStopping::cleanupThatAwaitsCompletesBeforeStop()
 {
     WorkerService worker(QStringLiteral("worker"));
     bool cleanedUp = false;
@@ -241,7 +246,8 @@ void tst_AsyncServiceStopping::s49_cleanupThatAwaitsCompletesBeforeStop()
     QCOMPARE(manager.state(), State::Stopped);
 }
 
-void tst_AsyncServiceStopping::s62_busyDaemonReturningDuringStopIsClean()
+// S62
+void tst_AsyncServiceStopping::busyDaemonReturningDuringStopIsClean()
 {
     WorkerService worker(QStringLiteral("worker"));
     int iterations = 0;
@@ -260,7 +266,11 @@ void tst_AsyncServiceStopping::s62_busyDaemonReturningDuringStopIsClean()
     QCOMPARE(worker.finishedTaskCount(), 1);
 }
 
-void tst_AsyncServiceStopping::s63_cleanupAfterCancelledRunsItsNonCancellableAwaits()
+// S63: trio's shielded/unshielded distinction does not exist here. What QLifecycle guarantees
+// instead: after Cancelled, a cancellable wait throws Cancelled again at once (the task is
+// cancelled), and awaits of things that are not cancellable complete, so the clean-up runs to its
+// end before the service's stop().
+void tst_AsyncServiceStopping::cleanupAfterCancelledRunsItsNonCancellableAwaits()
 {
     // S63: trio's shielded/unshielded distinction does not exist here. What QLifecycle
     // guarantees instead: after Cancelled, a cancellable wait throws Cancelled again at once
@@ -296,7 +306,8 @@ static QCoro::Task<> cancelSelfThenAddCallable(QService *service, QFuture<void> 
     });
 }
 
-void tst_AsyncServiceStopping::s64_callableAddedAfterSelfStopIsDropped()
+// S64: the trio variant of S47, with a function run on a thread pool; same contract.
+void tst_AsyncServiceStopping::callableAddedOnceTheStopBeganIsDropped()
 {
     // S64: the trio variant of S47, with a function run on a thread pool; same contract.
     WorkerService worker(QStringLiteral("worker"));

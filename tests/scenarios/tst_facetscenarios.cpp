@@ -80,30 +80,42 @@ private:
     QCoro::Task<> bareServiceBody();
 
 private Q_SLOTS:
-    // asyncio variants
-    void s1_simpleStartAndStop() { runBlocking(simpleBody()); }
-    void s2_failingStartDoesNotCallOwnStop() { runBlocking(failingStartBody()); }
-    void s3_failureAfterValidStopsValid() { runBlocking(rollbackBody(false)); }
-    void s4_failureBeforeValidLeavesValidUntouched() { runBlocking(rollbackBody(true)); }
-    void s5_parallelFailureStopsStartedSibling() { runBlocking(parallelRollbackBody()); }
-    void s6_diamondStartsSharedOnceInStrictOrder() { runBlocking(diamondBody()); }
-    void s7_serviceSharedWithSecondManagerIsRefused() { runBlocking(sharedAcrossManagersBody()); }
-    void s8_endlessTaskIsCancelledOnceOnExit() { runBlocking(endlessTaskBody()); }
-    void s9_failingTaskRaisesAndTheServiceRestarts() { runBlocking(failingTaskBody()); }
-    void s10_dependencyFailureSkipsDependent() { runBlocking(dependencyFailsBody()); }
-    void s11_parallelGroupStartsAndStopsEachOnce() { runBlocking(parallelGroupBody()); }
-    void s12_bareServiceRuns() { runBlocking(bareServiceBody()); }
+    // S1-S12 (facet's asyncio suite), driven from a coroutine
+    // S1
+    void serviceStartsAndStops() { runBlocking(simpleBody()); }
+    // S2
+    void failingStartDoesNotCallOwnStop() { runBlocking(failingStartBody()); }
+    // S3
+    void startFailureStopsTheServiceStartedBeforeIt() { runBlocking(rollbackBody(false)); }
+    // S4
+    void startFailureLeavesLaterServicesUntouched() { runBlocking(rollbackBody(true)); }
+    // S5
+    void parallelStartFailureStopsTheStartedSibling() { runBlocking(parallelRollbackBody()); }
+    // S6
+    void diamondStartsSharedDependencyOnceInStrictOrder() { runBlocking(diamondBody()); }
+    // S7
+    void serviceOfAnotherRunningManagerIsRefused() { runBlocking(sharedAcrossManagersBody()); }
+    // S8
+    void endlessTaskIsCancelledOnceOnStop() { runBlocking(endlessTaskBody()); }
+    // S9
+    void failingTaskFailsTheRunAndTheServiceStartsAgain() { runBlocking(failingTaskBody()); }
+    // S10
+    void dependencyFailureSkipsDependent() { runBlocking(dependencyFailsBody()); }
+    // S11
+    void parallelGroupStartsAndStopsEachOnce() { runBlocking(parallelGroupBody()); }
+    // S12
+    void serviceWithoutHooksStartsAndStops() { runBlocking(bareServiceBody()); }
 
-    // blocking variants
-    void s13_simpleStartAndStopBlocking();
-    void s14_failingStartBlocking();
-    void s15_failureAfterValidBlocking();
-    void s16_failureBeforeValidBlocking();
-    void s17_diamondBlocking();
-    void s18_serviceSharedWithSecondManagerBlocking();
-    void s19_dependencyFailureBlocking();
-    void s20_parallelGroupBlocking();
-    void s21_bareServiceBlocking();
+    // S13-S21 (facet's blocking suite), driven from plain test functions
+    void startAndStopPassThroughEachStateOnce();
+    void failingStartGoesFromStartingToFailed();
+    void serviceStartedBeforeAFailureIsStoppedAgain();
+    void serviceAfterAFailureSeesNoTransition();
+    void diamondKeepsStrictOrderWhenStartsSuspend();
+    void secondManagerRefusalNamesTheSharedService();
+    void dependencyFailureSkipsDependentBlocking();
+    void parallelGroupStartsAndStopsEachOnceBlocking();
+    void serviceWithoutHooksEndsStoppedWithItsManager();
 };
 
 QCoro::Task<> tst_FacetScenarios::simpleBody()
@@ -314,7 +326,8 @@ QCoro::Task<> tst_FacetScenarios::bareServiceBody()
     QLC_CO_COMPARE(bare.state(), State::Stopped);
 }
 
-void tst_FacetScenarios::s13_simpleStartAndStopBlocking()
+// S13
+void tst_FacetScenarios::startAndStopPassThroughEachStateOnce()
 {
     ScriptedService simple(QStringLiteral("simple"));
     ServiceManager manager(&simple);
@@ -328,7 +341,8 @@ void tst_FacetScenarios::s13_simpleStartAndStopBlocking()
              (QList{State::Starting, State::Running, State::Stopping, State::Stopped}));
 }
 
-void tst_FacetScenarios::s14_failingStartBlocking()
+// S14
+void tst_FacetScenarios::failingStartGoesFromStartingToFailed()
 {
     ScriptedService broken(QStringLiteral("broken"));
     broken.onStart.fail = true;
@@ -340,7 +354,8 @@ void tst_FacetScenarios::s14_failingStartBlocking()
     QCOMPARE(states(spy), (QList{State::Starting, State::Failed}));
 }
 
-void tst_FacetScenarios::s15_failureAfterValidBlocking()
+// S15
+void tst_FacetScenarios::serviceStartedBeforeAFailureIsStoppedAgain()
 {
     ScriptedService valid(QStringLiteral("valid")), broken(QStringLiteral("broken")),
         root(QStringLiteral("root"));
@@ -353,7 +368,8 @@ void tst_FacetScenarios::s15_failureAfterValidBlocking()
              (QList{State::Starting, State::Running, State::Stopping, State::Stopped}));
 }
 
-void tst_FacetScenarios::s16_failureBeforeValidBlocking()
+// S16
+void tst_FacetScenarios::serviceAfterAFailureSeesNoTransition()
 {
     ScriptedService valid(QStringLiteral("valid")), broken(QStringLiteral("broken")),
         root(QStringLiteral("root"));
@@ -366,7 +382,8 @@ void tst_FacetScenarios::s16_failureBeforeValidBlocking()
     QCOMPARE(valid.startCalls, 0);
 }
 
-void tst_FacetScenarios::s17_diamondBlocking()
+// S17
+void tst_FacetScenarios::diamondKeepsStrictOrderWhenStartsSuspend()
 {
     EventLog log;
     ScriptedService c(QStringLiteral("c"), &log), b1(QStringLiteral("b1"), &log),
@@ -384,7 +401,8 @@ void tst_FacetScenarios::s17_diamondBlocking()
     QCOMPARE(c.stopCalls, 1);
 }
 
-void tst_FacetScenarios::s18_serviceSharedWithSecondManagerBlocking()
+// S18
+void tst_FacetScenarios::secondManagerRefusalNamesTheSharedService()
 {
     ScriptedService c(QStringLiteral("c")), a(QStringLiteral("A")), b(QStringLiteral("B"));
     a.deps = {&c};
@@ -401,7 +419,8 @@ void tst_FacetScenarios::s18_serviceSharedWithSecondManagerBlocking()
     QCOMPARE(c.state(), State::Stopped);
 }
 
-void tst_FacetScenarios::s19_dependencyFailureBlocking()
+// S19
+void tst_FacetScenarios::dependencyFailureSkipsDependentBlocking()
 {
     ScriptedService a(QStringLiteral("A")), b(QStringLiteral("B"));
     b.onStart.fail = true;
@@ -415,8 +434,8 @@ void tst_FacetScenarios::s19_dependencyFailureBlocking()
 }
 
 // S20: facet's blocking variant starts the group sequentially; QLifecycle always starts a
-// group in parallel (CONTRACT 2). What the scenario asserts still holds: each once.
-void tst_FacetScenarios::s20_parallelGroupBlocking()
+// group in parallel (docs/contract.md, Ordering). What the scenario asserts still holds: each once.
+void tst_FacetScenarios::parallelGroupStartsAndStopsEachOnceBlocking()
 {
     ScriptedService s1(QStringLiteral("s1")), s2(QStringLiteral("s2")), s3(QStringLiteral("s3")),
         root(QStringLiteral("root"));
@@ -430,7 +449,8 @@ void tst_FacetScenarios::s20_parallelGroupBlocking()
     }
 }
 
-void tst_FacetScenarios::s21_bareServiceBlocking()
+// S21
+void tst_FacetScenarios::serviceWithoutHooksEndsStoppedWithItsManager()
 {
     QService bare;
     ServiceManager manager(&bare);
