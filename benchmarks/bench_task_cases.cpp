@@ -89,7 +89,7 @@ namespace {
 // ---------------------------------------------------------------------------------------
 // The library run.
 
-// A free coroutine (QT-NOTES 2.2: no capturing lambda as a coroutine).
+// A free coroutine (no capturing lambda as a coroutine: docs/faq.md).
 QCoro::Task<> sleeper(QLifecycle::QService *s)
 {
     co_await s->sleepFor(std::chrono::hours(1));

@@ -1,5 +1,6 @@
-// CONTRACT 2 (dependencies and ordering) and 6 (the manager): start and stop orders,
-// parallel groups, diamonds and leases, no-ops, restart, stop during start.
+// Dependencies and ordering, and the manager (docs/contract.md, Ordering and The manager and the
+// application): start and stop orders, parallel groups, diamonds and leases, no-ops, restart, stop
+// during start.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>

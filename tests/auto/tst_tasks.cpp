@@ -1,5 +1,5 @@
-// CONTRACT 5 (background tasks): the three kinds, cancellation that wakes waits at once and
-// unwinds them, crashes, daemons, refusals, counts.
+// Background tasks (docs/contract.md, Background tasks): the three kinds, cancellation that wakes
+// waits at once and unwinds them, crashes, daemons, refusals, counts.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>

@@ -67,7 +67,7 @@ QCoro::Task<> daemonTask(QService *service, Probe *probe, int cycle, int index, 
     LiveCoroutine live(probe);
     if (afterMs > 0)
         co_await service->sleepFor(milliseconds(afterMs));
-    // Only a daemon that exits while its service runs is a crash (CONTRACT 5).
+    // Only a daemon that exits while its service runs is a crash (docs/contract.md).
     if (service->state() == QService::State::Running)
         probe->record(cycle, index)
             .fired.push_back(

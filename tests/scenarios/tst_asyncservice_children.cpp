@@ -1,5 +1,5 @@
-// async-service scenarios S42, S43, S50 and S60 (SCENARIOS.md 3.3, 3.4): child services
-// (run_child_service = addChild(child)), a separate manager run inside a task, and many tasks.
+// async-service scenarios S42, S43, S50 and S60: child services (run_child_service =
+// addChild(child)), a separate manager run inside a task, and many tasks.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -175,8 +175,6 @@ void tst_AsyncServiceChildren::daemonChildStopsCleanlyWithItsParent()
 // run and all stop.
 void tst_AsyncServiceChildren::hundredThousandTasksRunAndStop()
 {
-    // S50: async-service caps a service at 1000 children (TooManyChildrenException). CONTRACT 5
-    // has no limit: assert that 100 000 tasks, added from outside, all run and all stop.
     constexpr int Count = 100000;
     WorkerService worker(QStringLiteral("worker"));
     QObject never;
@@ -205,8 +203,6 @@ void tst_AsyncServiceChildren::hundredThousandTasksRunAndStop()
 // but the task that owns it, which stops it before the parent's own stop().
 void tst_AsyncServiceChildren::separateManagerInATaskIsStoppedNotCancelled()
 {
-    // S60: the sub-manager ends Stopped without error ("interrupted, not cancelled"): nothing
-    // stops it but the task that owns it, which stops it before the parent's own stop().
     WorkerService parent(QStringLiteral("parent"));
     WorkerService sub(QStringLiteral("sub"));
     AsyncEvent ready;

@@ -1,9 +1,9 @@
-// async-service scenario S51 (SCENARIOS.md 3.3): a tree of tasks is cancelled leaves first.
-// Every node task-N opens a resource and starts its helper child-N, which starts the node's
-// children and waits until each is ready. On stop, every clean-up of child-N must still see
-// task-N's resource open (and marks it checked); every task-N, after closing its resource,
-// must find it closed and already checked. Clean-ups await non-cancellable things a varying
-// number of times, and the service's own stop() runs only once every task has ended.
+// async-service scenario S51: a tree of tasks is cancelled leaves first. Every node task-N opens a
+// resource and starts its helper child-N, which starts the node's children and waits until each is
+// ready. On stop, every clean-up of child-N must still see task-N's resource open (and marks it
+// checked); every task-N, after closing its resource, must find it closed and already checked.
+// Clean-ups await non-cancellable things a varying number of times, and the service's own stop()
+// runs only once every task has ended.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>

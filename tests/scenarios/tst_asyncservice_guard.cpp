@@ -1,7 +1,7 @@
-// async-service scenarios S46, S52-S57 and S65 (SCENARIOS.md 3.3, 3.4): the external-call
-// guard. async-service's `@external_api` is QService::whileRunning(): the call runs only while
-// the service is Running, and LifecycleError is thrown when it is not, or when the service
-// stops running while the call is in flight.
+// async-service scenarios S46, S52-S57 and S65: the external-call guard. async-service's
+// `@external_api` is QService::whileRunning(): the call runs only while the service is Running, and
+// LifecycleError is thrown when it is not, or when the service stops running while the call is in
+// flight.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -112,8 +112,6 @@ private Q_SLOTS:
 // task instead, with an already-canceled future and a warning (docs/contract.md, Background tasks).
 void tst_AsyncServiceGuard::plainMethodAddsTasksOnlyWhileRunning()
 {
-    // S46: after the run, async-service raises LifecycleError from run_task. CONTRACT 5 says
-    // instead: the task is refused with an already-canceled future and a warning.
     WorkerService worker(QStringLiteral("worker"));
     ServiceManager manager(&worker);
     startWithIdleTask(worker, manager);

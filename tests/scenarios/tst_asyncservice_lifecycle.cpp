@@ -1,8 +1,8 @@
-// async-service scenarios S22-S26, S34-S38 and S41 (SCENARIOS.md 3.3): the lifecycle of a
-// service whose work (async-service's run()) is a task added in start(). async-service's flags
-// map onto QLifecycle as: started = the manager went Starting, running = the manager is
-// Running, cancelled = a stop was requested (isCancellationRequested(), or the work's future
-// ended canceled), finished = the manager is Stopped or Failed after a run.
+// async-service scenarios S22-S26, S34-S38 and S41: the lifecycle of a service whose work
+// (async-service's run()) is a task added in start(). async-service's flags map onto QLifecycle as:
+// started = the manager went Starting, running = the manager is Running, cancelled = a stop was
+// requested (isCancellationRequested(), or the work's future ended canceled), finished = the
+// manager is Stopped or Failed after a run.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>

@@ -1,6 +1,6 @@
-// async-service scenario S68 (SCENARIOS.md 3.5), "the package imports": the one public include
-// is enough to compile, link and use every public class. Only <QLifecycle/QLifecycle> and
-// QtTest are included here; no test-support helper.
+// async-service scenario S68, "the package imports": the one public include is enough to compile,
+// link and use every public class. Only <QLifecycle/QLifecycle> and QtTest are included here; no
+// test-support helper.
 
 #include <QLifecycle/QLifecycle>
 

@@ -1,5 +1,5 @@
-// async-service scenarios S58, S59 (SCENARIOS.md 3.3) and S67 (3.5): task counts (stats
-// total / finished / pending = taskCount / finishedTaskCount / pendingTaskCount) and task names.
+// async-service scenarios S58, S59 and S67: task counts (stats total / finished / pending =
+// taskCount / finishedTaskCount / pendingTaskCount) and task names.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -100,8 +100,6 @@ private Q_SLOTS:
 // per service); the three public counts are asserted.
 void tst_AsyncServiceStats::countsFollowTasksAndChildTasks()
 {
-    // S58: async-service's private root-task set has no QLifecycle counterpart (tasks form one
-    // flat set per service); the three public counts are asserted.
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent ready;
     worker.onStart = [&](WorkerService *w) {

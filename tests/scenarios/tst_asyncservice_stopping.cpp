@@ -1,7 +1,6 @@
-// async-service scenarios S44, S45, S47-S49 and S62-S64 (SCENARIOS.md 3.3, 3.4): what a stop
-// does to a service's tasks: daemons and loops end cleanly, clean-up code runs to its end
-// (awaits included) before the service's stop(), and tasks added once the stop began are
-// dropped.
+// async-service scenarios S44, S45, S47-S49 and S62-S64: what a stop does to a service's tasks:
+// daemons and loops end cleanly, clean-up code runs to its end (awaits included) before the
+// service's stop(), and tasks added once the stop began are dropped.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -190,8 +189,8 @@ void tst_AsyncServiceStopping::endlessAsyncGeneratorStopsOnRequest()
 // S47
 void tst_AsyncServiceStopping::taskAddedOnceTheStopBeganIsDropped()
 {
-    // S47 (and CONTRACT 5): once the stop began, addTask returns an already-canceled future,
-    // logs a warning and runs nothing.
+    // S47 (and docs/contract.md, Background tasks): once the stop began, addTask returns an
+    // already-canceled future, logs a warning and runs nothing.
     WorkerService worker(QStringLiteral("worker"));
     LateTask late;
     worker.onStart = [&](WorkerService *w) { w->addTask(cancelSelfThenAddTask(w, &late)); };
@@ -272,10 +271,6 @@ void tst_AsyncServiceStopping::busyDaemonReturningDuringStopIsClean()
 // end before the service's stop().
 void tst_AsyncServiceStopping::cleanupAfterCancelledRunsItsNonCancellableAwaits()
 {
-    // S63: trio's shielded/unshielded distinction does not exist here. What QLifecycle
-    // guarantees instead: after Cancelled, a cancellable wait throws Cancelled again at once
-    // (the task is cancelled), and awaits of things that are not cancellable complete, so the
-    // clean-up runs to its end before the service's stop().
     WorkerService worker(QStringLiteral("worker"));
     CleanupReport report;
     bool reachedEndAtStop = false;
@@ -309,7 +304,6 @@ static QCoro::Task<> cancelSelfThenAddCallable(QService *service, QFuture<void> 
 // S64: the trio variant of S47, with a function run on a thread pool; same contract.
 void tst_AsyncServiceStopping::callableAddedOnceTheStopBeganIsDropped()
 {
-    // S64: the trio variant of S47, with a function run on a thread pool; same contract.
     WorkerService worker(QStringLiteral("worker"));
     QFuture<void> late;
     std::atomic<bool> ran{false};

@@ -1,6 +1,6 @@
-// async-service scenarios S27-S33, S39, S40, S61 and S66 (SCENARIOS.md 3.3, 3.4): tasks and
-// daemon tasks (run_task / run_daemon_task = addTask(...) / addTask(..., {.daemon = true})),
-// their failures, and the one aggregate Error (MultiError).
+// async-service scenarios S27-S33, S39, S40, S61 and S66: tasks and daemon tasks (run_task /
+// run_daemon_task = addTask(...) / addTask(..., {.daemon = true})), their failures, and the one
+// aggregate Error (MultiError).
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -212,8 +212,6 @@ void tst_AsyncServiceTasks::daemonReturningAfterStopRequestIsClean()
 // nothing, and neither does a daemon-exit failure).
 void tst_AsyncServiceTasks::failingDaemonReportsOnlyItsError()
 {
-    // S31: one aggregate Error whose only failure is the daemon's exception (the cancelled
-    // child adds nothing, and neither does a daemon-exit failure).
     WorkerService worker(QStringLiteral("worker"));
     ChildProbe child;
     worker.onStart = [&](WorkerService *w) {
@@ -233,7 +231,6 @@ void tst_AsyncServiceTasks::failingDaemonReportsOnlyItsError()
 // S32: as S31, with a task that is not a daemon.
 void tst_AsyncServiceTasks::failingTaskReportsOnlyItsError()
 {
-    // S32: as S31, with a task that is not a daemon.
     WorkerService worker(QStringLiteral("worker"));
     ChildProbe child;
     worker.onStart = [&](WorkerService *w) {
@@ -301,7 +298,6 @@ void tst_AsyncServiceTasks::taskExceptionIsThrownByWait()
 // S40: QLifecycle's message replaces "Daemon task daemon_task_fn[daemon=True] exited".
 void tst_AsyncServiceTasks::daemonExitErrorNamesTheTask()
 {
-    // S40: the contract's wording replaces "Daemon task daemon_task_fn[daemon=True] exited".
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent event;
     worker.onStart = [&](WorkerService *w) {
@@ -322,8 +318,6 @@ void tst_AsyncServiceTasks::daemonExitErrorNamesTheTask()
 // they happened, primary first. Here the newer task fails first.
 void tst_AsyncServiceTasks::aggregateOrderIsTheOrderFailuresHappened()
 {
-    // S61: trio reports its two errors in any order; QLifecycle's aggregate lists failures in
-    // the order they happened, primary first. Here the newer task fails first.
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent first;
     AsyncEvent second;

@@ -1,4 +1,4 @@
-// The facet seed's own scenarios (SCENARIOS.md S1-S21), ported to QLifecycle.
+// facet's own scenarios S1-S21, ported to QLifecycle.
 // S1-S12 come from facet's asyncio suite: here they are driven from a coroutine
 // (co_await manager.start()/stop(), the equivalent of `async with`). S13-S21 come from its
 // blocking suite: here they are driven from plain test functions through the event loop.
@@ -255,7 +255,7 @@ QCoro::Task<> tst_FacetScenarios::diamondBody()
                                 QStringLiteral("c")}));
 }
 
-// S7 in facet enters a second service sharing `c` while the first runs. CONTRACT 2 refuses
+// S7 in facet enters a second service sharing `c` while the first runs. QLifecycle refuses
 // a service owned by another running manager, so the second start is refused, naming `c`,
 // and `c` keeps running for its own manager until that one stops.
 QCoro::Task<> tst_FacetScenarios::sharedAcrossManagersBody()
