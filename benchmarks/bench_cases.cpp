@@ -132,7 +132,7 @@ qsizetype countNotIn(const Services &services, QService::State state)
 }
 
 // A free coroutine: its state comes in as parameters, which live in the coroutine frame
-// (a capturing lambda coroutine would lose its captures, QT-NOTES 2.2). Never awaited, so it
+// (a capturing lambda coroutine would lose its captures, docs/faq.md). Never awaited, so it
 // catches everything itself.
 QCoro::Task<> driveLibrary(const Services *services, Caches caches, Timing *timing,
                            QEventLoop *loop)

@@ -67,7 +67,7 @@ struct WakeableSleep {
     size_t index = 0;
 };
 
-// Never awaited: its frame frees itself when it ends (QT-NOTES 1).
+// Never awaited: a QCoro task starts at once and frees its frame when it ends.
 QCoro::Task<> baselineSleeper(std::vector<WakeableSleep *> *list, QPromise<void> promise)
 {
     WakeableSleep sleep(list, std::chrono::hours(1));

@@ -89,7 +89,7 @@ namespace {
 // ---------------------------------------------------------------------------------------
 // The library run.
 
-// A free coroutine (QT-NOTES 2.2: no capturing lambda as a coroutine).
+// A free coroutine (no capturing lambda as a coroutine: docs/faq.md).
 class TaskService;
 QCoro::Task<> sleeper(TaskService *s);
 

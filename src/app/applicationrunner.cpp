@@ -14,7 +14,7 @@ namespace QLifecycle {
 
 // Starts the graph. Its end is seen in graphStateChanged(); only a start refused before
 // anything ran (an invalid graph) changes no state and must be handled here. A free
-// coroutine taking its state as a parameter (never a capturing lambda: QT-NOTES 2.2).
+// coroutine taking its state as a parameter (never a capturing lambda: docs/faq.md).
 QCoro::Task<> startGraph(QPointer<ApplicationRunner> runner)
 {
     const QPointer<ServiceManager> manager = runner->m_manager;
@@ -115,7 +115,7 @@ void ApplicationRunner::finish(int exitCode)
     m_exitCode = exitCode;
     if (m_loopEnded)
         return;
-    // Queued: exit() before exec() would be lost (QT-NOTES 2.8).
+    // Queued: exit() before exec() would be lost (docs/faq.md).
     QMetaObject::invokeMethod(
         QCoreApplication::instance(), [exitCode] { QCoreApplication::exit(exitCode); },
         Qt::QueuedConnection);

@@ -69,8 +69,7 @@ void UnixSignalWatcher::drain()
     unsigned char byte = 0;
     while (::read(s_fds[1], &byte, 1) == 1) {
         qCInfo(lcSignals) << "received signal" << int(byte);
-        Q_EMIT
-        received(int(byte));
+        Q_EMIT received(int(byte));
     }
 }
 

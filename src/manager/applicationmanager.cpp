@@ -29,8 +29,7 @@ void ApplicationManagers::update(const std::function<void()> &change)
         after = m_explicit ? m_explicit.data() : m_running.data();
     }
     if (before != after)
-        Q_EMIT
-    changed();
+        Q_EMIT changed();
 }
 
 void ApplicationManagers::setExplicit(ServiceManager *manager)

@@ -313,32 +313,27 @@ void ServiceManager::requestStop()
 
 void ServiceManagerPrivate::notifyState(QService::State value)
 {
-    Q_EMIT
-    q_ptr->stateChanged(value, ServiceManager::QPrivateSignal());
+    Q_EMIT q_ptr->stateChanged(value, ServiceManager::QPrivateSignal());
 }
 
 void ServiceManagerPrivate::notifyErrorString(const QString &value)
 {
-    Q_EMIT
-    q_ptr->errorStringChanged(value, ServiceManager::QPrivateSignal());
+    Q_EMIT q_ptr->errorStringChanged(value, ServiceManager::QPrivateSignal());
 }
 
 void ServiceManagerPrivate::notifyProgress(double value)
 {
-    Q_EMIT
-    q_ptr->progressChanged(value, ServiceManager::QPrivateSignal());
+    Q_EMIT q_ptr->progressChanged(value, ServiceManager::QPrivateSignal());
 }
 
 void ServiceManagerPrivate::notifyStarting(const QStringList &value)
 {
-    Q_EMIT
-    q_ptr->startingServicesChanged(value, ServiceManager::QPrivateSignal());
+    Q_EMIT q_ptr->startingServicesChanged(value, ServiceManager::QPrivateSignal());
 }
 
 void ServiceManagerPrivate::notifyStopping(const QStringList &value)
 {
-    Q_EMIT
-    q_ptr->stoppingServicesChanged(value, ServiceManager::QPrivateSignal());
+    Q_EMIT q_ptr->stoppingServicesChanged(value, ServiceManager::QPrivateSignal());
 }
 
 } // namespace QLifecycle

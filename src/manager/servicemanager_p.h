@@ -76,8 +76,7 @@ public:
     static void emitErrorOccurred(ServiceManager *manager, QService *service, Phase phase,
                                   const QString &message)
     {
-        Q_EMIT
-        manager->errorOccurred(service, phase, message, ServiceManager::QPrivateSignal());
+        Q_EMIT manager->errorOccurred(service, phase, message, ServiceManager::QPrivateSignal());
     }
 
     // Throws LifecycleError when `call` is made from another thread than the manager's, or

@@ -37,8 +37,7 @@ void ServiceModel::setManager(ServiceManager *manager)
     if (d_func()->manager)
         connect(d_func()->manager, &ServiceManager::servicesChanged, this, &ServiceModel::reload);
     reload();
-    Q_EMIT
-    managerChanged();
+    Q_EMIT managerChanged();
 }
 
 QService *ServiceModel::serviceAt(int row) const
@@ -142,8 +141,7 @@ void ServiceModel::reload()
         endInsertRows();
     else
         endResetModel();
-    Q_EMIT
-    countChanged();
+    Q_EMIT countChanged();
 }
 
 void ServiceModel::watch(QService *service)
@@ -167,8 +165,7 @@ void ServiceModel::changed(QService *service, const QList<int> &roles)
     if (row < 0)
         return;
     const QModelIndex at = index(row);
-    Q_EMIT
-    dataChanged(at, at, roles);
+    Q_EMIT dataChanged(at, at, roles);
 }
 
 } // namespace QLifecycle

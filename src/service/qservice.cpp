@@ -23,10 +23,8 @@ void QService::connectNotify(const QMetaMethod &signal)
     // memory and time in graphs of many services.
     if (signal == QMetaMethod::fromSignal(&QService::nameChanged) &&
         !d_func()->nameSignalConnected.exchange(true)) {
-        connect(this, &QObject::objectNameChanged, this, [this] {
-            Q_EMIT
-            nameChanged(name(), QPrivateSignal());
-        });
+        connect(this, &QObject::objectNameChanged, this,
+                [this] { Q_EMIT nameChanged(name(), QPrivateSignal()); });
     }
     QObject::connectNotify(signal);
 }
@@ -128,38 +126,31 @@ std::optional<std::chrono::milliseconds> QService::startTimeout() const
 
 void QServicePrivate::notifyState(QService::State value)
 {
-    Q_EMIT
-    q_ptr->stateChanged(value, QService::QPrivateSignal());
+    Q_EMIT q_ptr->stateChanged(value, QService::QPrivateSignal());
 }
 void QServicePrivate::notifyErrorString(const QString &value)
 {
-    Q_EMIT
-    q_ptr->errorStringChanged(value, QService::QPrivateSignal());
+    Q_EMIT q_ptr->errorStringChanged(value, QService::QPrivateSignal());
 }
 void QServicePrivate::notifyStartDuration(qint64 value)
 {
-    Q_EMIT
-    q_ptr->startDurationMsChanged(value, QService::QPrivateSignal());
+    Q_EMIT q_ptr->startDurationMsChanged(value, QService::QPrivateSignal());
 }
 void QServicePrivate::notifyStopDuration(qint64 value)
 {
-    Q_EMIT
-    q_ptr->stopDurationMsChanged(value, QService::QPrivateSignal());
+    Q_EMIT q_ptr->stopDurationMsChanged(value, QService::QPrivateSignal());
 }
 void QServicePrivate::notifyTaskCount(int value)
 {
-    Q_EMIT
-    q_ptr->taskCountChanged(value, QService::QPrivateSignal());
+    Q_EMIT q_ptr->taskCountChanged(value, QService::QPrivateSignal());
 }
 void QServicePrivate::notifyFinishedTaskCount(int value)
 {
-    Q_EMIT
-    q_ptr->finishedTaskCountChanged(value, QService::QPrivateSignal());
+    Q_EMIT q_ptr->finishedTaskCountChanged(value, QService::QPrivateSignal());
 }
 void QServicePrivate::notifyPendingTaskCount(int value)
 {
-    Q_EMIT
-    q_ptr->pendingTaskCountChanged(value, QService::QPrivateSignal());
+    Q_EMIT q_ptr->pendingTaskCountChanged(value, QService::QPrivateSignal());
 }
 
 void QServicePrivate::beginStart(QService *service)
@@ -183,8 +174,7 @@ void QServicePrivate::fail(QService *service, const Failure &failure)
     if (!get(service)->failure)
         get(service)->failure = failure; // the first failure of a run is the one to show
     detail::EmitQueue::call(service, [service, phase = failure.phase, message = failure.message] {
-        Q_EMIT
-        service->errorOccurred(phase, message, QService::QPrivateSignal());
+        Q_EMIT service->errorOccurred(phase, message, QService::QPrivateSignal());
     });
     detail::EmitQueue::serviceErrorString(service, get(service)->failure->reason());
 }

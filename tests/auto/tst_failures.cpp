@@ -1,5 +1,5 @@
-// CONTRACT 3 (failures): rollback of a failed start, exhaustive stop, the aggregate error,
-// restart after Failed; and the validation errors of CONTRACT 2.
+// Failures (docs/contract.md, Failures): rollback of a failed start, exhaustive stop, the aggregate
+// error, restart after Failed; and the validation errors (docs/contract.md, Ordering).
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>

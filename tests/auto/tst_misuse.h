@@ -16,7 +16,7 @@ namespace MisuseTest {
 using namespace QLifecycle;
 using namespace std::chrono_literals;
 
-// A service whose hooks run a given coroutine function (never a capturing lambda: QT-NOTES 2.2).
+// A service whose hooks run a given coroutine function (never a capturing lambda: docs/faq.md).
 class HookService : public QService
 {
     Q_OBJECT

@@ -1,5 +1,6 @@
-// CONTRACT 2 (dependencies and ordering) and 6 (the manager): start and stop orders,
-// parallel groups, diamonds and leases, no-ops, restart, stop during start.
+// Dependencies and ordering, and the manager (docs/contract.md, Ordering and The manager and the
+// application): start and stop orders, parallel groups, diamonds and leases, no-ops, restart, stop
+// during start.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -318,10 +319,10 @@ QCoro::Task<> tst_Ordering::drivenFromCoroutineBody()
     root.deps = {&a};
     ServiceManager manager(&root);
     co_await manager.start();
-    CO_COMPARE(root.state(), State::Running);
+    QLC_CO_COMPARE(root.state(), State::Running);
     QTimer::singleShot(1, &manager, &ServiceManager::requestStop);
     co_await manager.wait();
-    CO_COMPARE(a.state(), State::Stopped);
+    QLC_CO_COMPARE(a.state(), State::Stopped);
     co_await manager.stop(); // a no-op now
 }
 

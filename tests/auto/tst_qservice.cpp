@@ -1,5 +1,6 @@
-// QService (CONTRACT 1 and 7): defaults, names, read-only bindable properties, exactly one
-// stateChanged per transition, durations, the QDebug operator, the Error type.
+// QService (docs/contract.md, States and Observing): defaults, names, read-only bindable
+// properties, exactly one stateChanged per transition, durations, the QDebug operator, the Error
+// type.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>

@@ -1,6 +1,6 @@
-// ServiceManager::run() in-process (CONTRACT 6): quit() turned into a graceful stop, the exit
-// codes, and RunMode::UntilQuit keeping the application alive after a failure. The real
-// process under signals is tested in tests/process.
+// ServiceManager::run() in-process (docs/contract.md, The manager and the application): quit()
+// turned into a graceful stop, the exit codes, and RunMode::UntilQuit keeping the application alive
+// after a failure. The real process under signals is tested in tests/process.
 
 #include <QLifecycle/ServiceManager>
 #include <QLifecycle/TestKit>

@@ -1,5 +1,5 @@
-// CONTRACT 5 (background tasks): the three kinds, cancellation that wakes waits at once and
-// unwinds them, crashes, daemons, refusals, counts.
+// Background tasks (docs/contract.md, Background tasks): the three kinds, cancellation that wakes
+// waits at once and unwinds them, crashes, daemons, refusals, counts.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -8,13 +8,17 @@
 #include "workerservice.h"
 #include <QLifecycle/testkit/harness.h>
 
+#include <QtCore/QLoggingCategory>
+#include <QtCore/QScopeGuard>
 #include <QtCore/QThread>
 
+#include <algorithm>
 #include <atomic>
 
 using namespace QLifecycle;
 using namespace QLifecycle::Test;
 using namespace std::chrono_literals;
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -75,6 +79,9 @@ private Q_SLOTS:
     void daemonThatReturnsIsACrash();
     void tasksRefusedBeforeStartAndWhileStopping();
     void countsFollowTasks();
+    void callableFailureIsReportedOnTheManagersThread();
+    void daemonChildThatStopsIsACrash();
+    void loggingIsQuietByDefaultAndVerboseWhenEnabled();
 };
 
 void tst_Tasks::coroutineTaskDeliversItsResult()
@@ -284,6 +291,111 @@ void tst_Tasks::countsFollowTasks()
     QCOMPARE(worker.pendingTaskCount(), 0);
     QCOMPARE(wokenBy, 3);
     QVERIFY(pending.count() >= 2);
+}
+
+void tst_Tasks::callableFailureIsReportedOnTheManagersThread()
+{
+    WorkerService worker(QStringLiteral("worker"));
+    std::atomic<bool> go{false};
+    worker.onStart = [&go](WorkerService *w) {
+        w->addTask(
+            [&go] {
+                while (!go)
+                    QThread::msleep(1);
+                throw std::runtime_error("pool failure");
+            },
+            {.name = QStringLiteral("pool")});
+    };
+    ServiceManager manager(&worker);
+    QList<QThread *> threads; // of every lifecycle signal, as it is emitted
+    const auto record = [&threads] { threads.append(QThread::currentThread()); };
+    runBlocking(manager.start());
+    connect(&worker, &QService::stateChanged, this, record, Qt::DirectConnection);
+    connect(&worker, &QService::errorOccurred, this, record, Qt::DirectConnection);
+    connect(&manager, &ServiceManager::stateChanged, this, record, Qt::DirectConnection);
+    connect(&manager, &ServiceManager::errorOccurred, this, record, Qt::DirectConnection);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("pool failure")));
+    go = true; // the function fails on a thread of the pool
+    const std::optional<Error> error = expectError(manager.wait());
+    QVERIFY(error);
+    QCOMPARE(error->primary().phase, Phase::Run);
+    QCOMPARE(worker.state(), State::Failed);
+    QVERIFY(threads.size() >= 4); // at least Stopping and Failed, of the service and the manager
+    for (QThread *thread : std::as_const(threads))
+        QCOMPARE(thread, QThread::currentThread());
+}
+
+void tst_Tasks::daemonChildThatStopsIsACrash()
+{
+    WorkerService parent(QStringLiteral("parent"));
+    WorkerService child(QStringLiteral("child"));
+    parent.onStart = [&child](WorkerService *w) {
+        w->addChild(&child, {.name = QStringLiteral("listener"), .daemon = true});
+    };
+    ServiceManager manager(&parent);
+    runBlocking(manager.start());
+    QVERIFY(waitForState(&child, State::Running));
+    QVERIFY(child.manager() && child.manager() != &manager); // run by a manager of its own
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("listener")));
+    child.manager()->requestStop(); // the child stops while its parent runs
+    const std::optional<Error> error = expectError(manager.wait());
+    QVERIFY(error);
+    QCOMPARE(error->primary().service, QStringLiteral("parent"));
+    QCOMPARE(error->primary().phase, Phase::Run);
+    QCOMPARE(error->primary().message,
+             QStringLiteral("daemon task 'listener' exited while the service was running"));
+    QCOMPARE(parent.state(), State::Failed);
+    QCOMPARE(child.state(), State::Stopped);
+}
+
+namespace {
+QStringList *s_lifecycleMessages = nullptr;
+QtMessageHandler s_previousHandler = nullptr;
+
+void collectLifecycleMessages(QtMsgType type, const QMessageLogContext &context,
+                              const QString &message)
+{
+    if (s_lifecycleMessages && context.category &&
+        QByteArrayView(context.category).startsWith("qlifecycle."))
+        s_lifecycleMessages->append(QString::fromLatin1(context.category) + u": "_s + message);
+    else if (s_previousHandler)
+        s_previousHandler(type, context, message);
+}
+} // namespace
+
+void tst_Tasks::loggingIsQuietByDefaultAndVerboseWhenEnabled()
+{
+    QStringList messages;
+    s_lifecycleMessages = &messages;
+    s_previousHandler = qInstallMessageHandler(collectLifecycleMessages);
+    const auto restore = qScopeGuard([] {
+        qInstallMessageHandler(s_previousHandler);
+        s_lifecycleMessages = nullptr;
+        QLoggingCategory::setFilterRules(QString());
+    });
+    const auto cleanRun = [] {
+        WorkerService worker(QStringLiteral("worker"));
+        worker.onStart = [](WorkerService *w) {
+            w->addTask(returnSoon(w), {.name = QStringLiteral("poll")});
+        };
+        ServiceManager manager(&worker);
+        runBlocking(manager.start());
+        QTRY_COMPARE(worker.finishedTaskCount(), 1);
+        runBlocking(manager.stop());
+    };
+
+    cleanRun();
+    QVERIFY2(messages.isEmpty(), qPrintable(messages.join(u'\n'))); // quiet by default
+
+    QLoggingCategory::setFilterRules(u"qlifecycle.*.debug=true"_s);
+    cleanRun();
+    const auto logged = [&messages](const QString &category, const QString &text) {
+        return std::any_of(messages.begin(), messages.end(), [&](const QString &message) {
+            return message.startsWith(category + u": "_s) && message.contains(text);
+        });
+    };
+    QVERIFY2(logged(u"qlifecycle.service"_s, u"Running"_s), qPrintable(messages.join(u'\n')));
+    QVERIFY2(logged(u"qlifecycle.task"_s, u"poll"_s), qPrintable(messages.join(u'\n')));
 }
 
 QTEST_GUILESS_MAIN(tst_Tasks)

@@ -1,6 +1,6 @@
-// CONTRACT 4 and 5 together: how a service's tasks end when it stops. Newest first, a task
-// that ignores cancellation abandoned at the deadline (named, kept alive safely), a start that
-// waits cooperatively cancelled by a stop request.
+// Timeouts and background tasks together (docs/contract.md): how a service's tasks end when it
+// stops. Newest first, a task that ignores cancellation abandoned at the deadline (named, kept
+// alive safely), a start that waits cooperatively cancelled by a stop request.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>

@@ -27,8 +27,8 @@ QCoro::Task<> never(Sleeper *sleeper)
 
 QCoro::Task<> checksInsideACoroutine(int *reached)
 {
-    CO_VERIFY(true);
-    CO_COMPARE(1 + 1, 2);
+    QLC_CO_VERIFY(true);
+    QLC_CO_COMPARE(1 + 1, 2);
     ++*reached;
     co_return;
 }

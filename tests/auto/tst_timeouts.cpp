@@ -1,5 +1,5 @@
-// CONTRACT 4 (timeouts): a stop over its graceful timeout is abandoned and the stop goes on;
-// a start over its start timeout is a start failure; late completions are ignored.
+// Timeouts (docs/contract.md, Timeouts): a stop over its graceful timeout is abandoned and the stop
+// goes on; a start over its start timeout is a start failure; late completions are ignored.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>

@@ -1,5 +1,5 @@
-// CONTRACT 6 (the manager and the application), end to end: the console example runs as a real
-// process, is stopped by SIGTERM, SIGINT or by itself, and its stdout log is checked for the
+// The manager and the application (docs/contract.md), end to end: the console example runs as a
+// real process, is stopped by SIGTERM, SIGINT or by itself, and its stdout log is checked for the
 // exact start and stop orders; its exit code for the failure and second-signal cases.
 
 #include "processoutput.h"

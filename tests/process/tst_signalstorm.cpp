@@ -1,7 +1,8 @@
-// CONTRACT 6 under a signal storm: the console example and the dashboard (offscreen) run as real
-// processes, hundreds of times, and get SIGTERM or SIGINT, once or twice, at random moments:
-// during the start, while running, during the stop. The moments are picked from the lines the
-// programs print (their transitions) plus small random delays, from one seed.
+// The manager and the application (docs/contract.md) under a signal storm: the console example and
+// the dashboard (offscreen) run as real processes, hundreds of times, and get SIGTERM or SIGINT,
+// once or twice, at random moments: during the start, while running, during the stop. The moments
+// are picked from the lines the programs print (their transitions) plus small random delays, from
+// one seed.
 //
 // Whatever the moment, the outcome must be one of the documented ones (docs/lifecycle.md):
 // * a normal exit with 0 after a clean stop or 1 after a failure, and then the log shows a valid

@@ -1,7 +1,7 @@
 #pragma once
 
-// Runs a Scenario against the real ServiceManager and checks the CONTRACT invariants after
-// every cycle. Shared by tst_property (scenarios from seeds) and the fuzzer (from bytes).
+// Runs a Scenario against the real ServiceManager and checks the invariants of docs/contract.md
+// after every cycle. Shared by tst_property (scenarios from seeds) and the fuzzer (from bytes).
 
 #include "scenario.h"
 

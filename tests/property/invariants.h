@@ -1,6 +1,6 @@
 #pragma once
 
-// The CONTRACT invariants checked after each cycle of a scenario (see checker.cpp).
+// The invariants of docs/contract.md checked after each cycle of a scenario (see checker.cpp).
 
 #include "checker.h"
 #include "probe.h"

@@ -80,7 +80,7 @@ QCoro::Task<> daemonTask(ProbeService *service, Probe *probe, int cycle, int ind
         co_await service->sleepFor(milliseconds(afterMs));
     if (!alive)
         co_return;
-    // Only a daemon that exits while its service runs is a crash (CONTRACT 5).
+    // Only a daemon that exits while its service runs is a crash (docs/contract.md).
     if (service->state() == QService::State::Running)
         probe->record(cycle, index)
             .fired.push_back(

@@ -1,7 +1,7 @@
-// Randomized property test of the lifecycle contract: random dependency graphs with random
-// delays, faults and tasks, started and stopped by the real ServiceManager, every CONTRACT
-// invariant checked after every cycle (see checker.cpp). Graph g of a run uses seed S + g, so
-// a failure is replayed with --seed <that seed> --graphs 1.
+// Randomized property test of the lifecycle contract: random dependency graphs with random delays,
+// faults and tasks, started and stopped by the real ServiceManager, every invariant of
+// docs/contract.md checked after every cycle (see checker.cpp). Graph g of a run uses seed S + g,
+// so a failure is replayed with --seed <that seed> --graphs 1.
 //
 //   tst_property [--seed S] [--graphs N] [--max-services M] [--keep-going] [--describe]
 //                [--verbose] [--reentrancy]

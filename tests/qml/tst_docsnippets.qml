@@ -35,11 +35,18 @@ TestCase {
         // [/snippet:qml-service-model]
     }
 
+    // Leaves the manager Stopped: a Failed graph is run once more, cleanly, then stopped.
     function cleanup() {
+        fixture.setDatabaseFails(false)
         fixture.manager.requestStop()
         tryVerify(function() { return fixture.manager.state === Service.Stopped
                                       || fixture.manager.state === Service.Failed }, 5000)
-        fixture.setDatabaseFails(false)
+        if (fixture.manager.state === Service.Failed) {
+            fixture.manager.requestStart()
+            tryCompare(fixture.manager, "state", Service.Running, 5000)
+            fixture.manager.requestStop()
+            tryCompare(fixture.manager, "state", Service.Stopped, 5000)
+        }
     }
 
     function test_managerWindow() {

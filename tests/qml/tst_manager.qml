@@ -15,21 +15,40 @@ TestCase {
 
     SignalSpy { id: managerStates; target: testCase.manager; signalName: "stateChanged" }
     SignalSpy { id: progressSpy; target: testCase.manager; signalName: "progressChanged" }
+    SignalSpy { id: startingSpy; target: testCase.manager; signalName: "startingServicesChanged" }
 
+    // Each test begins from the same place, whichever ran before it: the manager stopped and
+    // the application's, the database starting normally, the spies empty.
+    function init() {
+        fixture.setApplicationManager(true)
+        fixture.setDatabaseFails(false)
+        compare(manager.state, Service.Stopped)
+        managerStates.clear()
+        progressSpy.clear()
+        startingSpy.clear()
+    }
+
+    // Leaves the manager Stopped: a Failed graph is run once more, cleanly, then stopped.
     function cleanup() {
+        fixture.setDatabaseFails(false)
         manager.requestStop()
         tryVerify(function() { return manager.state === Service.Stopped
                                       || manager.state === Service.Failed }, 5000)
-        fixture.setDatabaseFails(false)
+        if (manager.state === Service.Failed) {
+            manager.requestStart()
+            tryCompare(manager, "state", Service.Running, 5000)
+            manager.requestStop()
+            tryCompare(manager, "state", Service.Stopped, 5000)
+        }
     }
 
-    function test_0_managerReachableWithoutBoilerplate() {
+    function test_managerReachableWithoutBoilerplate() {
         // The singleton gives the application's manager (here the one the fixture set).
         compare(Lifecycle.manager, fixture.manager)
         compare(Lifecycle.manager.root, fixture.api)
     }
 
-    function test_1_startAndStop() {
+    function test_startAndStop() {
         compare(manager.state, Service.Stopped)
         compare(progress, 0)
         manager.requestStart()
@@ -47,7 +66,7 @@ TestCase {
         compare(managerStates.count, 4) // Starting, Running, Stopping, Stopped
     }
 
-    function test_2_failureAndRestart() {
+    function test_failureAndRestart() {
         fixture.setDatabaseFails(true)
         manager.requestStart()
         tryCompare(manager, "state", Service.Failed, 5000)
@@ -63,15 +82,16 @@ TestCase {
         compare(fixture.db.errorString, "")
     }
 
-    function test_3_startingAndStoppingNames() {
-        var seenStarting = []
-        manager.startingServicesChanged.connect(function(names) {
-            for (var i = 0; i < names.length; ++i)
-                if (seenStarting.indexOf(names[i]) < 0) seenStarting.push(names[i])
-        })
+    function test_startingServicesNamesWhatIsStarting() {
         manager.requestStart()
         tryCompare(testCase, "managerRunning", true, 5000)
         tryCompare(manager, "startingServices", [], 5000)
+        var seenStarting = []
+        for (var i = 0; i < startingSpy.count; ++i) {
+            var names = startingSpy.signalArguments[i][0]
+            for (var j = 0; j < names.length; ++j)
+                if (seenStarting.indexOf(names[j]) < 0) seenStarting.push(names[j])
+        }
         verify(seenStarting.indexOf("config") >= 0, seenStarting)
         verify(seenStarting.indexOf("api") >= 0, seenStarting)
     }

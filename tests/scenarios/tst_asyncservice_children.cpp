@@ -1,5 +1,5 @@
-// async-service scenarios S42, S43, S50 and S60 (SCENARIOS.md 3.3, 3.4): child services
-// (run_child_service = addChild(child)), a separate manager run inside a task, and many tasks.
+// async-service scenarios S42, S43, S50 and S60: child services (run_child_service =
+// addChild(child)), a separate manager run inside a task, and many tasks.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -104,13 +104,14 @@ class tst_AsyncServiceChildren : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void s42_childServiceEndingFinishesParentCleanly();
-    void s43_daemonChildStopsCleanlyWithItsParent();
-    void s50_hundredThousandTasksWork();
-    void s60_separateManagerInATaskIsStoppedNotCancelled();
+    void childServiceEndingFinishesParentCleanly();
+    void daemonChildStopsCleanlyWithItsParent();
+    void hundredThousandTasksRunAndStop();
+    void separateManagerInATaskIsStoppedNotCancelled();
 };
 
-void tst_AsyncServiceChildren::s42_childServiceEndingFinishesParentCleanly()
+// S42
+void tst_AsyncServiceChildren::childServiceEndingFinishesParentCleanly()
 {
     WorkerService parent(QStringLiteral("parent"));
     WorkerService child(QStringLiteral("child"));
@@ -142,7 +143,8 @@ void tst_AsyncServiceChildren::s42_childServiceEndingFinishesParentCleanly()
     QVERIFY(!run.isCanceled());
 }
 
-void tst_AsyncServiceChildren::s43_daemonChildStopsCleanlyWithItsParent()
+// S43
+void tst_AsyncServiceChildren::daemonChildStopsCleanlyWithItsParent()
 {
     WorkerService parent(QStringLiteral("parent"));
     WorkerService child(QStringLiteral("child"));
@@ -169,10 +171,11 @@ void tst_AsyncServiceChildren::s43_daemonChildStopsCleanlyWithItsParent()
     QVERIFY(childFuture.isCanceled());
 }
 
-void tst_AsyncServiceChildren::s50_hundredThousandTasksWork()
+// S50: async-service caps a service at 1000 children (TooManyChildrenException). QLifecycle has no
+// limit (docs/contract.md, Background tasks): assert that 100 000 tasks, added from outside, all
+// run and all stop.
+void tst_AsyncServiceChildren::hundredThousandTasksRunAndStop()
 {
-    // S50: async-service caps a service at 1000 children (TooManyChildrenException). CONTRACT 5
-    // has no limit: assert that 100 000 tasks, added from outside, all run and all stop.
     constexpr int Count = 100000;
     WorkerService worker(QStringLiteral("worker"));
     QObject never;
@@ -197,10 +200,10 @@ void tst_AsyncServiceChildren::s50_hundredThousandTasksWork()
     QCOMPARE(worker.pendingAtStop, 0);
 }
 
-void tst_AsyncServiceChildren::s60_separateManagerInATaskIsStoppedNotCancelled()
+// S60: the sub-manager ends Stopped without error ("interrupted, not cancelled"): nothing stops it
+// but the task that owns it, which stops it before the parent's own stop().
+void tst_AsyncServiceChildren::separateManagerInATaskIsStoppedNotCancelled()
 {
-    // S60: the sub-manager ends Stopped without error ("interrupted, not cancelled"): nothing
-    // stops it but the task that owns it, which stops it before the parent's own stop().
     WorkerService parent(QStringLiteral("parent"));
     WorkerService sub(QStringLiteral("sub"));
     AsyncEvent ready;

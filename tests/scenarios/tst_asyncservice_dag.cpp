@@ -1,9 +1,9 @@
-// async-service scenario S51 (SCENARIOS.md 3.3): a tree of tasks is cancelled leaves first.
-// Every node task-N opens a resource and starts its helper child-N, which starts the node's
-// children and waits until each is ready. On stop, every clean-up of child-N must still see
-// task-N's resource open (and marks it checked); every task-N, after closing its resource,
-// must find it closed and already checked. Clean-ups await non-cancellable things a varying
-// number of times, and the service's own stop() runs only once every task has ended.
+// async-service scenario S51: a tree of tasks is cancelled leaves first. Every node task-N opens a
+// resource and starts its helper child-N, which starts the node's children and waits until each is
+// ready. On stop, every clean-up of child-N must still see task-N's resource open (and marks it
+// checked); every task-N, after closing its resource, must find it closed and already checked.
+// Clean-ups await non-cancellable things a varying number of times, and the service's own stop()
+// runs only once every task has ended.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -175,8 +175,8 @@ class tst_AsyncServiceDag : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void s51_taskTreeIsCancelledLeavesFirst();
-    void s51_taskTreeIsCancelledLeavesFirstWhenTasksYieldBeforeSpawning();
+    void taskTreeIsCancelledLeavesFirst();
+    void taskTreeIsCancelledLeavesFirstWhenTasksYieldBeforeSpawning();
 };
 
 static void checkTree(const Dag &dag, const StopCheck &stopCheck)
@@ -194,7 +194,8 @@ static void checkTree(const Dag &dag, const StopCheck &stopCheck)
     QVERIFY(allChecked); // all_checks_passed
 }
 
-void tst_AsyncServiceDag::s51_taskTreeIsCancelledLeavesFirst()
+// S51
+void tst_AsyncServiceDag::taskTreeIsCancelledLeavesFirst()
 {
     // The whole tree is built at once: every task starts its children in its first steps, as
     // the seed's tasks do once scheduled. QCoro tasks start eagerly, so the tasks are added as
@@ -208,7 +209,8 @@ void tst_AsyncServiceDag::s51_taskTreeIsCancelledLeavesFirst()
     checkTree(dag, stopCheck);
 }
 
-void tst_AsyncServiceDag::s51_taskTreeIsCancelledLeavesFirstWhenTasksYieldBeforeSpawning()
+// S51
+void tst_AsyncServiceDag::taskTreeIsCancelledLeavesFirstWhenTasksYieldBeforeSpawning()
 {
     // The same tree, each task suspending once before it starts other tasks.
     Dag dag;

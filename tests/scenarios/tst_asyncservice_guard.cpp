@@ -1,7 +1,7 @@
-// async-service scenarios S46, S52-S57 and S65 (SCENARIOS.md 3.3, 3.4): the external-call
-// guard. async-service's `@external_api` is QService::whileRunning(): the call runs only while
-// the service is Running, and LifecycleError is thrown when it is not, or when the service
-// stops running while the call is in flight.
+// async-service scenarios S46, S52-S57 and S65: the external-call guard. async-service's
+// `@external_api` is QService::whileRunning(): the call runs only while the service is Running, and
+// LifecycleError is thrown when it is not, or when the service stops running while the call is in
+// flight.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -98,20 +98,20 @@ class tst_AsyncServiceGuard : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void s46_plainMethodAddsTasksOnlyWhileRunning();
-    void s52_callOnNeverRunServiceThrows();
-    void s53_callWhileRunningReturnsItsResult();
-    void s54_completedCallKeepsItsResultAfterStop();
-    void s55_callInFlightThrowsWhenStopped();
-    void s56_callAfterTheRunThrows();
-    void s57_externalCallCanScheduleTasks();
-    void s65_callInNurseryThrowsWhenStoppedAndUnwinds();
+    void plainMethodAddsTasksOnlyWhileRunning();
+    void callOnNeverRunServiceThrows();
+    void callWhileRunningReturnsItsResult();
+    void completedCallKeepsItsResultAfterStop();
+    void callInFlightThrowsWhenStopped();
+    void callAfterTheRunThrows();
+    void guardedCallCanAddTasks();
+    void cancellableCallInFlightThrowsWhenStoppedAndUnwinds();
 };
 
-void tst_AsyncServiceGuard::s46_plainMethodAddsTasksOnlyWhileRunning()
+// S46: after the run, async-service raises LifecycleError from run_task. QLifecycle refuses the
+// task instead, with an already-canceled future and a warning (docs/contract.md, Background tasks).
+void tst_AsyncServiceGuard::plainMethodAddsTasksOnlyWhileRunning()
 {
-    // S46: after the run, async-service raises LifecycleError from run_task. CONTRACT 5 says
-    // instead: the task is refused with an already-canceled future and a warning.
     WorkerService worker(QStringLiteral("worker"));
     ServiceManager manager(&worker);
     startWithIdleTask(worker, manager);
@@ -143,7 +143,8 @@ void tst_AsyncServiceGuard::s46_plainMethodAddsTasksOnlyWhileRunning()
     QVERIFY(!after.ran);
 }
 
-void tst_AsyncServiceGuard::s52_callOnNeverRunServiceThrows()
+// S52
+void tst_AsyncServiceGuard::callOnNeverRunServiceThrows()
 {
     WorkerService worker(QStringLiteral("worker"));
     const std::optional<QString> error =
@@ -152,7 +153,8 @@ void tst_AsyncServiceGuard::s52_callOnNeverRunServiceThrows()
     QCOMPARE(*error, QStringLiteral("worker is not running (Stopped)"));
 }
 
-void tst_AsyncServiceGuard::s53_callWhileRunningReturnsItsResult()
+// S53
+void tst_AsyncServiceGuard::callWhileRunningReturnsItsResult()
 {
     WorkerService worker(QStringLiteral("worker"));
     ServiceManager manager(&worker);
@@ -161,7 +163,8 @@ void tst_AsyncServiceGuard::s53_callWhileRunningReturnsItsResult()
     runBlocking(manager.stop(), 5s);
 }
 
-void tst_AsyncServiceGuard::s54_completedCallKeepsItsResultAfterStop()
+// S54
+void tst_AsyncServiceGuard::completedCallKeepsItsResultAfterStop()
 {
     WorkerService worker(QStringLiteral("worker"));
     ServiceManager manager(&worker);
@@ -174,7 +177,8 @@ void tst_AsyncServiceGuard::s54_completedCallKeepsItsResultAfterStop()
     QCOMPARE(runBlocking(std::move(call), 5s), 7);
 }
 
-void tst_AsyncServiceGuard::s55_callInFlightThrowsWhenStopped()
+// S55
+void tst_AsyncServiceGuard::callInFlightThrowsWhenStopped()
 {
     WorkerService worker(QStringLiteral("worker"));
     ServiceManager manager(&worker);
@@ -198,7 +202,8 @@ void tst_AsyncServiceGuard::s55_callInFlightThrowsWhenStopped()
     QTRY_VERIFY_WITH_TIMEOUT(innerEnded, 5000);
 }
 
-void tst_AsyncServiceGuard::s56_callAfterTheRunThrows()
+// S56
+void tst_AsyncServiceGuard::callAfterTheRunThrows()
 {
     WorkerService worker(QStringLiteral("worker"));
     ServiceManager manager(&worker);
@@ -210,7 +215,8 @@ void tst_AsyncServiceGuard::s56_callAfterTheRunThrows()
     QCOMPARE(*error, QStringLiteral("worker is not running (Stopped)"));
 }
 
-void tst_AsyncServiceGuard::s57_externalCallCanScheduleTasks()
+// S57
+void tst_AsyncServiceGuard::guardedCallCanAddTasks()
 {
     WorkerService worker(QStringLiteral("worker"));
     ServiceManager manager(&worker);
@@ -223,7 +229,8 @@ void tst_AsyncServiceGuard::s57_externalCallCanScheduleTasks()
     QCOMPARE(manager.state(), State::Stopped);
 }
 
-void tst_AsyncServiceGuard::s65_callInNurseryThrowsWhenStoppedAndUnwinds()
+// S65
+void tst_AsyncServiceGuard::cancellableCallInFlightThrowsWhenStoppedAndUnwinds()
 {
     WorkerService worker(QStringLiteral("worker"));
     ServiceManager manager(&worker);

@@ -1,8 +1,8 @@
-// async-service scenarios S22-S26, S34-S38 and S41 (SCENARIOS.md 3.3): the lifecycle of a
-// service whose work (async-service's run()) is a task added in start(). async-service's flags
-// map onto QLifecycle as: started = the manager went Starting, running = the manager is
-// Running, cancelled = a stop was requested (isCancellationRequested(), or the work's future
-// ended canceled), finished = the manager is Stopped or Failed after a run.
+// async-service scenarios S22-S26, S34-S38 and S41: the lifecycle of a service whose work
+// (async-service's run()) is a task added in start(). async-service's flags map onto QLifecycle as:
+// started = the manager went Starting, running = the manager is Running, cancelled = a stop was
+// requested (isCancellationRequested(), or the work's future ended canceled), finished = the
+// manager is Stopped or Failed after a run.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -84,20 +84,21 @@ class tst_AsyncServiceLifecycle : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void s22_newManagerIsNotStartedRunningCancelledOrFinished();
-    void s23_workThatEndsFinishesTheServiceWithoutCancelling();
-    void s24_endlessTaskStopsOnRequest();
-    void s25_runErrorFailsTheManager();
-    void s26_errorOfScheduledTaskFailsTheManager();
-    void s34_managerStateInsideAndAfterTheBlock();
-    void s35_stopInsideTheBlockThenLeaveCleanly();
-    void s36_scheduledTaskRunsInTheBackground();
-    void s37_serviceStaysAliveForItsTasksAfterRunReturns();
-    void s38_serviceWithEndlessTaskRunsUntilStopped();
-    void s41_errorIsRecordedOnlyAfterTheFailure();
+    void newManagerIsStoppedWithNothingToWaitFor();
+    void workThatEndsFinishesTheServiceWithoutCancelling();
+    void endlessTaskStopsOnRequest();
+    void workErrorFailsTheManager();
+    void errorOfScheduledTaskFailsTheManager();
+    void managerStateWhileRunningAndAfterStop();
+    void secondStopAfterAStopIsANoop();
+    void scheduledTaskRunsInTheBackground();
+    void serviceRunsOnAfterItsWorkTaskReturns();
+    void serviceWithEndlessTaskRunsUntilStopped();
+    void errorIsRecordedOnlyAfterTheFailure();
 };
 
-void tst_AsyncServiceLifecycle::s22_newManagerIsNotStartedRunningCancelledOrFinished()
+// S22
+void tst_AsyncServiceLifecycle::newManagerIsStoppedWithNothingToWaitFor()
 {
     WorkerService worker(QStringLiteral("worker"));
     ServiceManager manager(&worker);
@@ -114,7 +115,8 @@ void tst_AsyncServiceLifecycle::s22_newManagerIsNotStartedRunningCancelledOrFini
     QCOMPARE(transitions.count(), 0);
 }
 
-void tst_AsyncServiceLifecycle::s23_workThatEndsFinishesTheServiceWithoutCancelling()
+// S23
+void tst_AsyncServiceLifecycle::workThatEndsFinishesTheServiceWithoutCancelling()
 {
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent event;
@@ -139,7 +141,8 @@ void tst_AsyncServiceLifecycle::s23_workThatEndsFinishesTheServiceWithoutCancell
     QCOMPARE(worker.stopCalls, 1);
 }
 
-void tst_AsyncServiceLifecycle::s24_endlessTaskStopsOnRequest()
+// S24
+void tst_AsyncServiceLifecycle::endlessTaskStopsOnRequest()
 {
     WorkerService worker(QStringLiteral("worker"));
     int iterations = 0;
@@ -159,7 +162,8 @@ void tst_AsyncServiceLifecycle::s24_endlessTaskStopsOnRequest()
     QCOMPARE(worker.pendingAtStop, 0);
 }
 
-void tst_AsyncServiceLifecycle::s25_runErrorFailsTheManager()
+// S25
+void tst_AsyncServiceLifecycle::workErrorFailsTheManager()
 {
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent event;
@@ -183,7 +187,8 @@ void tst_AsyncServiceLifecycle::s25_runErrorFailsTheManager()
     QCOMPARE(worker.state(), State::Failed);
 }
 
-void tst_AsyncServiceLifecycle::s26_errorOfScheduledTaskFailsTheManager()
+// S26
+void tst_AsyncServiceLifecycle::errorOfScheduledTaskFailsTheManager()
 {
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent event;
@@ -209,7 +214,8 @@ void tst_AsyncServiceLifecycle::s26_errorOfScheduledTaskFailsTheManager()
     QCOMPARE(states(transitions), FailedRun);
 }
 
-void tst_AsyncServiceLifecycle::s34_managerStateInsideAndAfterTheBlock()
+// S34
+void tst_AsyncServiceLifecycle::managerStateWhileRunningAndAfterStop()
 {
     WorkerService worker(QStringLiteral("worker"));
     QFuture<void> work;
@@ -233,17 +239,18 @@ static QCoro::Task<> stopInsideTheBlock(ServiceManager *manager, WorkerService *
                                         const QFuture<void> *work, bool *completed)
 {
     co_await manager->start();
-    CO_COMPARE(manager->state(), State::Running);
+    QLC_CO_COMPARE(manager->state(), State::Running);
     co_await manager->stop();
-    CO_COMPARE(manager->state(), State::Stopped); // not running, finished
-    CO_VERIFY(worker->isCancellationRequested()); // cancelled
-    CO_VERIFY(work->isCanceled());
+    QLC_CO_COMPARE(manager->state(), State::Stopped); // not running, finished
+    QLC_CO_VERIFY(worker->isCancellationRequested()); // cancelled
+    QLC_CO_VERIFY(work->isCanceled());
     co_await manager->stop(); // leaving the block: a harmless no-op on a stopped graph
-    CO_COMPARE(manager->state(), State::Stopped);
+    QLC_CO_COMPARE(manager->state(), State::Stopped);
     *completed = true;
 }
 
-void tst_AsyncServiceLifecycle::s35_stopInsideTheBlockThenLeaveCleanly()
+// S35
+void tst_AsyncServiceLifecycle::secondStopAfterAStopIsANoop()
 {
     WorkerService worker(QStringLiteral("worker"));
     QFuture<void> work;
@@ -257,7 +264,8 @@ void tst_AsyncServiceLifecycle::s35_stopInsideTheBlockThenLeaveCleanly()
     QCOMPARE(worker.stopCalls, 1);
 }
 
-void tst_AsyncServiceLifecycle::s36_scheduledTaskRunsInTheBackground()
+// S36
+void tst_AsyncServiceLifecycle::scheduledTaskRunsInTheBackground()
 {
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent event;
@@ -271,7 +279,8 @@ void tst_AsyncServiceLifecycle::s36_scheduledTaskRunsInTheBackground()
     QCOMPARE(worker.finishedTaskCount(), 2);
 }
 
-void tst_AsyncServiceLifecycle::s37_serviceStaysAliveForItsTasksAfterRunReturns()
+// S37
+void tst_AsyncServiceLifecycle::serviceRunsOnAfterItsWorkTaskReturns()
 {
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent event;
@@ -289,7 +298,8 @@ void tst_AsyncServiceLifecycle::s37_serviceStaysAliveForItsTasksAfterRunReturns(
     QCOMPARE(manager.state(), State::Stopped);
 }
 
-void tst_AsyncServiceLifecycle::s38_serviceWithEndlessTaskRunsUntilStopped()
+// S38
+void tst_AsyncServiceLifecycle::serviceWithEndlessTaskRunsUntilStopped()
 {
     WorkerService worker(QStringLiteral("worker"));
     QFuture<void> run;
@@ -308,7 +318,8 @@ void tst_AsyncServiceLifecycle::s38_serviceWithEndlessTaskRunsUntilStopped()
     QCOMPARE(worker.pendingTaskCount(), 0);
 }
 
-void tst_AsyncServiceLifecycle::s41_errorIsRecordedOnlyAfterTheFailure()
+// S41
+void tst_AsyncServiceLifecycle::errorIsRecordedOnlyAfterTheFailure()
 {
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent event;

@@ -1,6 +1,6 @@
-// async-service scenario S68 (SCENARIOS.md 3.5), "the package imports": the one public include
-// is enough to compile, link and use every public class. Only <QLifecycle/QLifecycle> and
-// QtTest are included here; no test-support helper.
+// async-service scenario S68, "the package imports": the one public include is enough to compile,
+// link and use every public class. Only <QLifecycle/QLifecycle> and QtTest are included here; no
+// test-support helper.
 
 #include <QLifecycle/QLifecycle>
 
@@ -60,10 +60,11 @@ class tst_AsyncServicePackage : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void s68_publicHeaderCompilesLinksAndWorks();
+    void publicHeaderCompilesLinksAndWorks();
 };
 
-void tst_AsyncServicePackage::s68_publicHeaderCompilesLinksAndWorks()
+// S68
+void tst_AsyncServicePackage::publicHeaderCompilesLinksAndWorks()
 {
     Leaf leaf;
     Root root(&leaf);

@@ -1,5 +1,5 @@
-// async-service scenarios S58, S59 (SCENARIOS.md 3.3) and S67 (3.5): task counts (stats
-// total / finished / pending = taskCount / finishedTaskCount / pendingTaskCount) and task names.
+// async-service scenarios S58, S59 and S67: task counts (stats total / finished / pending =
+// taskCount / finishedTaskCount / pendingTaskCount) and task names.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -91,16 +91,16 @@ class tst_AsyncServiceStats : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void s58_countsFollowTasksAndChildTasks();
-    void s59_oneSleepingTaskIsCounted();
-    void s67_taskNames_data();
-    void s67_taskNames();
+    void countsFollowTasksAndChildTasks();
+    void oneSleepingTaskIsCounted();
+    void taskNameIsGivenElseTakenFromTheTask_data();
+    void taskNameIsGivenElseTakenFromTheTask();
 };
 
-void tst_AsyncServiceStats::s58_countsFollowTasksAndChildTasks()
+// S58: async-service's private root-task set has no QLifecycle counterpart (tasks form one flat set
+// per service); the three public counts are asserted.
+void tst_AsyncServiceStats::countsFollowTasksAndChildTasks()
 {
-    // S58: async-service's private root-task set has no QLifecycle counterpart (tasks form one
-    // flat set per service); the three public counts are asserted.
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent ready;
     worker.onStart = [&](WorkerService *w) {
@@ -123,7 +123,8 @@ void tst_AsyncServiceStats::s58_countsFollowTasksAndChildTasks()
     checkCounts(worker, 10, 10, 0);
 }
 
-void tst_AsyncServiceStats::s59_oneSleepingTaskIsCounted()
+// S59
+void tst_AsyncServiceStats::oneSleepingTaskIsCounted()
 {
     WorkerService worker(QStringLiteral("worker"));
     worker.onStart = [](WorkerService *w) { w->addTask(waitUntilCancelled(w)); };
@@ -138,7 +139,7 @@ void tst_AsyncServiceStats::s59_oneSleepingTaskIsCounted()
     QCOMPARE(finished.count(), 1);
 }
 
-void tst_AsyncServiceStats::s67_taskNames_data()
+void tst_AsyncServiceStats::taskNameIsGivenElseTakenFromTheTask_data()
 {
     QTest::addColumn<Kind>("kind");
     QTest::addColumn<QString>("explicitName");
@@ -160,7 +161,8 @@ void tst_AsyncServiceStats::s67_taskNames_data()
     }
 }
 
-void tst_AsyncServiceStats::s67_taskNames()
+// S67
+void tst_AsyncServiceStats::taskNameIsGivenElseTakenFromTheTask()
 {
     QFETCH(Kind, kind);
     QFETCH(QString, explicitName);

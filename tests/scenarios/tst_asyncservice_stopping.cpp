@@ -1,7 +1,6 @@
-// async-service scenarios S44, S45, S47-S49 and S62-S64 (SCENARIOS.md 3.3, 3.4): what a stop
-// does to a service's tasks: daemons and loops end cleanly, clean-up code runs to its end
-// (awaits included) before the service's stop(), and tasks added once the stop began are
-// dropped.
+// async-service scenarios S44, S45, S47-S49 and S62-S64: what a stop does to a service's tasks:
+// daemons and loops end cleanly, clean-up code runs to its end (awaits included) before the
+// service's stop(), and tasks added once the stop began are dropped.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -137,17 +136,18 @@ class tst_AsyncServiceStopping : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void s44_sleepingDaemonStopsCleanly();
-    void s45_endlessAsyncGeneratorStopsOnRequest();
-    void s47_taskAddedAfterSelfStopIsDropped();
-    void s48_cleanupRunsOnStop();
-    void s49_cleanupThatAwaitsCompletesBeforeStop();
-    void s62_busyDaemonReturningDuringStopIsClean();
-    void s63_cleanupAfterCancelledRunsItsNonCancellableAwaits();
-    void s64_callableAddedAfterSelfStopIsDropped();
+    void sleepingDaemonStopsCleanly();
+    void endlessAsyncGeneratorStopsOnRequest();
+    void taskAddedOnceTheStopBeganIsDropped();
+    void cleanupRunsOnStop();
+    void cleanupThatAwaitsCompletesBeforeStop();
+    void busyDaemonReturningDuringStopIsClean();
+    void cleanupAfterCancelledRunsItsNonCancellableAwaits();
+    void callableAddedOnceTheStopBeganIsDropped();
 };
 
-void tst_AsyncServiceStopping::s44_sleepingDaemonStopsCleanly()
+// S44
+void tst_AsyncServiceStopping::sleepingDaemonStopsCleanly()
 {
     WorkerService worker(QStringLiteral("worker"));
     bool wokeNaturally = false;
@@ -167,7 +167,8 @@ void tst_AsyncServiceStopping::s44_sleepingDaemonStopsCleanly()
     QVERIFY(daemon.isCanceled());
 }
 
-void tst_AsyncServiceStopping::s45_endlessAsyncGeneratorStopsOnRequest()
+// S45
+void tst_AsyncServiceStopping::endlessAsyncGeneratorStopsOnRequest()
 {
     WorkerService worker(QStringLiteral("worker"));
     int received = 0;
@@ -185,10 +186,11 @@ void tst_AsyncServiceStopping::s45_endlessAsyncGeneratorStopsOnRequest()
     QVERIFY(run.isCanceled());
 }
 
-void tst_AsyncServiceStopping::s47_taskAddedAfterSelfStopIsDropped()
+// S47
+void tst_AsyncServiceStopping::taskAddedOnceTheStopBeganIsDropped()
 {
-    // S47 (and CONTRACT 5): once the stop began, addTask returns an already-canceled future,
-    // logs a warning and runs nothing.
+    // S47 (and docs/contract.md, Background tasks): once the stop began, addTask returns an
+    // already-canceled future, logs a warning and runs nothing.
     WorkerService worker(QStringLiteral("worker"));
     LateTask late;
     worker.onStart = [&](WorkerService *w) { w->addTask(cancelSelfThenAddTask(w, &late)); };
@@ -206,7 +208,8 @@ void tst_AsyncServiceStopping::s47_taskAddedAfterSelfStopIsDropped()
     QCOMPARE(worker.taskCount(), 1); // the dropped task was never counted
 }
 
-void tst_AsyncServiceStopping::s48_cleanupRunsOnStop()
+// S48
+void tst_AsyncServiceStopping::cleanupRunsOnStop()
 {
     WorkerService worker(QStringLiteral("worker"));
     bool cleanedUp = false;
@@ -223,7 +226,8 @@ void tst_AsyncServiceStopping::s48_cleanupRunsOnStop()
     QCOMPARE(manager.state(), State::Stopped);
 }
 
-void tst_AsyncServiceStopping::s49_cleanupThatAwaitsCompletesBeforeStop()
+// S49
+void tst_AsyncServiceStopping::cleanupThatAwaitsCompletesBeforeStop()
 {
     WorkerService worker(QStringLiteral("worker"));
     bool cleanedUp = false;
@@ -241,7 +245,8 @@ void tst_AsyncServiceStopping::s49_cleanupThatAwaitsCompletesBeforeStop()
     QCOMPARE(manager.state(), State::Stopped);
 }
 
-void tst_AsyncServiceStopping::s62_busyDaemonReturningDuringStopIsClean()
+// S62
+void tst_AsyncServiceStopping::busyDaemonReturningDuringStopIsClean()
 {
     WorkerService worker(QStringLiteral("worker"));
     int iterations = 0;
@@ -260,12 +265,12 @@ void tst_AsyncServiceStopping::s62_busyDaemonReturningDuringStopIsClean()
     QCOMPARE(worker.finishedTaskCount(), 1);
 }
 
-void tst_AsyncServiceStopping::s63_cleanupAfterCancelledRunsItsNonCancellableAwaits()
+// S63: trio's shielded/unshielded distinction does not exist here. What QLifecycle guarantees
+// instead: after Cancelled, a cancellable wait throws Cancelled again at once (the task is
+// cancelled), and awaits of things that are not cancellable complete, so the clean-up runs to its
+// end before the service's stop().
+void tst_AsyncServiceStopping::cleanupAfterCancelledRunsItsNonCancellableAwaits()
 {
-    // S63: trio's shielded/unshielded distinction does not exist here. What QLifecycle
-    // guarantees instead: after Cancelled, a cancellable wait throws Cancelled again at once
-    // (the task is cancelled), and awaits of things that are not cancellable complete, so the
-    // clean-up runs to its end before the service's stop().
     WorkerService worker(QStringLiteral("worker"));
     CleanupReport report;
     bool reachedEndAtStop = false;
@@ -296,9 +301,9 @@ static QCoro::Task<> cancelSelfThenAddCallable(WorkerService *service, QFuture<v
     });
 }
 
-void tst_AsyncServiceStopping::s64_callableAddedAfterSelfStopIsDropped()
+// S64: the trio variant of S47, with a function run on a thread pool; same contract.
+void tst_AsyncServiceStopping::callableAddedOnceTheStopBeganIsDropped()
 {
-    // S64: the trio variant of S47, with a function run on a thread pool; same contract.
     WorkerService worker(QStringLiteral("worker"));
     QFuture<void> late;
     std::atomic<bool> ran{false};

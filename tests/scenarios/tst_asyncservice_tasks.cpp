@@ -1,6 +1,6 @@
-// async-service scenarios S27-S33, S39, S40, S61 and S66 (SCENARIOS.md 3.3, 3.4): tasks and
-// daemon tasks (run_task / run_daemon_task = addTask(...) / addTask(..., {.daemon = true})),
-// their failures, and the one aggregate Error (MultiError).
+// async-service scenarios S27-S33, S39, S40, S61 and S66: tasks and daemon tasks (run_task /
+// run_daemon_task = addTask(...) / addTask(..., {.daemon = true})), their failures, and the one
+// aggregate Error (MultiError).
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -18,7 +18,7 @@ const QString DaemonExit = QStringLiteral("daemon task '%1' exited while the ser
 
 struct ChildProbe {
     QFuture<void> future;
-    bool reachedFailure = false; // the child's AssertionError: must never happen
+    bool reachedFailure = false; // the child's own failure: must never happen
     bool cancelled = false;
 };
 
@@ -55,7 +55,7 @@ QCoro::Task<> returnAfterEvent(WorkerService *service, AsyncEvent *event)
     co_await waitUntilSet(service, event);
 }
 
-QCoro::Task<> raiseValueErrorWhenCancelled(WorkerService *service)
+QCoro::Task<> failWhenCancelled(WorkerService *service)
 {
     bool cancelled = false;
     try {
@@ -64,7 +64,7 @@ QCoro::Task<> raiseValueErrorWhenCancelled(WorkerService *service)
         cancelled = true;
     }
     if (cancelled)
-        throw std::invalid_argument("ValueError after finished");
+        throw std::invalid_argument("error after finished");
 }
 
 QCoro::Task<> errorFunction(AsyncEvent *ready, AsyncEvent *trigger, QString message)
@@ -77,11 +77,11 @@ QCoro::Task<> errorFunction(AsyncEvent *ready, AsyncEvent *trigger, QString mess
 QCoro::Task<> triggerThenRaise(WorkerService *service, AsyncEvent *ready, AsyncEvent *trigger)
 {
     co_await service->sleepFor(1ms);
-    service->addTask(errorFunction(ready, trigger, QStringLiteral("ValueError from error_fn")),
-                     {.name = QStringLiteral("error_fn")});
+    service->addTask(errorFunction(ready, trigger, QStringLiteral("error from errorFunction")),
+                     {.name = QStringLiteral("errorFunction")});
     co_await waitUntilSet(service, ready);
     trigger->set();
-    throw std::runtime_error("RuntimeError from run");
+    throw std::runtime_error("error from run");
 }
 
 QCoro::Task<> failWhenSet(AsyncEvent *event, QString message)
@@ -113,20 +113,21 @@ class tst_AsyncServiceTasks : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void s27_daemonThatReturnsIsACrash();
-    void s28_daemonFailingAfterStopReportsOnlyItsError();
-    void s29_returningDaemonCancelsItsChild();
-    void s30_daemonReturningAfterStopRequestIsClean();
-    void s31_buggyDaemonReportsOnlyItsError();
-    void s32_buggyTaskReportsOnlyItsError();
-    void s33_twoFailuresAggregatePrimaryFirst();
-    void s39_taskExceptionSurfacesWhenLeavingTheBlock();
-    void s40_daemonExitErrorNamesTheTask();
-    void s61_aggregateOrderIsTheOrderFailuresHappened();
-    void s66_crashCancelsSleepingSiblingAndReportsTheTaskError();
+    void returningDaemonStopsTheGraphAsACrash();
+    void daemonFailingAfterStopReportsOnlyItsError();
+    void returningDaemonCancelsItsChild();
+    void daemonReturningAfterStopRequestIsClean();
+    void failingDaemonReportsOnlyItsError();
+    void failingTaskReportsOnlyItsError();
+    void twoFailuresAggregatePrimaryFirst();
+    void taskExceptionIsThrownByWait();
+    void daemonExitErrorNamesTheTask();
+    void aggregateOrderIsTheOrderFailuresHappened();
+    void crashCancelsSleepingSiblingAndReportsTheTaskError();
 };
 
-void tst_AsyncServiceTasks::s27_daemonThatReturnsIsACrash()
+// S27
+void tst_AsyncServiceTasks::returningDaemonStopsTheGraphAsACrash()
 {
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent event;
@@ -147,28 +148,28 @@ void tst_AsyncServiceTasks::s27_daemonThatReturnsIsACrash()
     QCOMPARE(manager.state(), State::Failed);
 }
 
-void tst_AsyncServiceTasks::s28_daemonFailingAfterStopReportsOnlyItsError()
+// S28: QLifecycle always throws its one aggregate Error; assert that it holds exactly the daemon's
+// own error (std::invalid_argument) and no daemon-exit failure.
+void tst_AsyncServiceTasks::daemonFailingAfterStopReportsOnlyItsError()
 {
-    // S28: QLifecycle always throws its one aggregate Error; assert that it holds exactly the
-    // daemon's ValueError (std::invalid_argument) and no daemon-exit failure.
     WorkerService worker(QStringLiteral("worker"));
     worker.onStart = [](WorkerService *w) {
-        w->addTask(raiseValueErrorWhenCancelled(w),
-                   {.name = QStringLiteral("daemon"), .daemon = true});
+        w->addTask(failWhenCancelled(w), {.name = QStringLiteral("daemon"), .daemon = true});
     };
     ServiceManager manager(&worker);
     runBlocking(manager.start(), 5s);
-    QTest::ignoreMessage(QtWarningMsg, "worker: task 'daemon' failed: ValueError after finished");
+    QTest::ignoreMessage(QtWarningMsg, "worker: task 'daemon' failed: error after finished");
     const std::optional<Error> error = expectError(manager.stop(), 5s); // no hang
     QVERIFY(error);
     QCOMPARE(error->failures().size(), 1);
     QCOMPARE(whatIf<std::invalid_argument>(error->primary().cause),
-             QStringLiteral("ValueError after finished"));
+             QStringLiteral("error after finished"));
     QVERIFY(!error->message().contains(QStringLiteral("exited while")));
     QCOMPARE(manager.state(), State::Failed);
 }
 
-void tst_AsyncServiceTasks::s29_returningDaemonCancelsItsChild()
+// S29
+void tst_AsyncServiceTasks::returningDaemonCancelsItsChild()
 {
     WorkerService worker(QStringLiteral("worker"));
     ChildProbe child;
@@ -188,7 +189,8 @@ void tst_AsyncServiceTasks::s29_returningDaemonCancelsItsChild()
     QVERIFY(child.future.isCanceled());
 }
 
-void tst_AsyncServiceTasks::s30_daemonReturningAfterStopRequestIsClean()
+// S30
+void tst_AsyncServiceTasks::daemonReturningAfterStopRequestIsClean()
 {
     WorkerService worker(QStringLiteral("worker"));
     ChildProbe child;
@@ -206,10 +208,10 @@ void tst_AsyncServiceTasks::s30_daemonReturningAfterStopRequestIsClean()
     QVERIFY(child.future.isCanceled());
 }
 
-void tst_AsyncServiceTasks::s31_buggyDaemonReportsOnlyItsError()
+// S31: one aggregate Error whose only failure is the daemon's exception (the cancelled child adds
+// nothing, and neither does a daemon-exit failure).
+void tst_AsyncServiceTasks::failingDaemonReportsOnlyItsError()
 {
-    // S31: one aggregate Error whose only failure is the daemon's exception (the cancelled
-    // child adds nothing, and neither does a daemon-exit failure).
     WorkerService worker(QStringLiteral("worker"));
     ChildProbe child;
     worker.onStart = [&](WorkerService *w) {
@@ -226,9 +228,9 @@ void tst_AsyncServiceTasks::s31_buggyDaemonReportsOnlyItsError()
     QVERIFY(!child.reachedFailure);
 }
 
-void tst_AsyncServiceTasks::s32_buggyTaskReportsOnlyItsError()
+// S32: as S31, with a task that is not a daemon.
+void tst_AsyncServiceTasks::failingTaskReportsOnlyItsError()
 {
-    // S32: as S31, with a task that is not a daemon.
     WorkerService worker(QStringLiteral("worker"));
     ChildProbe child;
     worker.onStart = [&](WorkerService *w) {
@@ -245,7 +247,8 @@ void tst_AsyncServiceTasks::s32_buggyTaskReportsOnlyItsError()
     QVERIFY(!child.reachedFailure);
 }
 
-void tst_AsyncServiceTasks::s33_twoFailuresAggregatePrimaryFirst()
+// S33
+void tst_AsyncServiceTasks::twoFailuresAggregatePrimaryFirst()
 {
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent ready;
@@ -254,15 +257,16 @@ void tst_AsyncServiceTasks::s33_twoFailuresAggregatePrimaryFirst()
         w->addTask(triggerThenRaise(w, &ready, &trigger), {.name = QStringLiteral("run")});
     };
     ServiceManager manager(&worker);
-    QTest::ignoreMessage(QtWarningMsg, "worker: task 'run' failed: RuntimeError from run");
-    QTest::ignoreMessage(QtWarningMsg, "worker: task 'error_fn' failed: ValueError from error_fn");
+    QTest::ignoreMessage(QtWarningMsg, "worker: task 'run' failed: error from run");
+    QTest::ignoreMessage(QtWarningMsg,
+                         "worker: task 'errorFunction' failed: error from errorFunction");
     const std::optional<Error> error = runExpectingCrash(manager);
     QVERIFY(error);
     QCOMPARE(error->failures().size(), 2);
     QCOMPARE(whatIf<std::runtime_error>(error->failures().at(0).cause),
-             QStringLiteral("RuntimeError from run"));
+             QStringLiteral("error from run"));
     QCOMPARE(whatIf<std::invalid_argument>(error->failures().at(1).cause),
-             QStringLiteral("ValueError from error_fn"));
+             QStringLiteral("error from errorFunction"));
     QCOMPARE(error->primary().message, error->failures().at(0).message);
 }
 
@@ -273,7 +277,8 @@ static QCoro::Task<> setEventAndWaitForTheEnd(ServiceManager *manager, AsyncEven
     co_await manager->wait(); // leaving the block
 }
 
-void tst_AsyncServiceTasks::s39_taskExceptionSurfacesWhenLeavingTheBlock()
+// S39
+void tst_AsyncServiceTasks::taskExceptionIsThrownByWait()
 {
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent event;
@@ -290,9 +295,9 @@ void tst_AsyncServiceTasks::s39_taskExceptionSurfacesWhenLeavingTheBlock()
              QStringLiteral("task exception in run_task"));
 }
 
-void tst_AsyncServiceTasks::s40_daemonExitErrorNamesTheTask()
+// S40: QLifecycle's message replaces "Daemon task daemon_task_fn[daemon=True] exited".
+void tst_AsyncServiceTasks::daemonExitErrorNamesTheTask()
 {
-    // S40: the contract's wording replaces "Daemon task daemon_task_fn[daemon=True] exited".
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent event;
     worker.onStart = [&](WorkerService *w) {
@@ -309,10 +314,10 @@ void tst_AsyncServiceTasks::s40_daemonExitErrorNamesTheTask()
     QVERIFY(!error->primary().cause);
 }
 
-void tst_AsyncServiceTasks::s61_aggregateOrderIsTheOrderFailuresHappened()
+// S61: trio reports its two errors in any order; QLifecycle's aggregate lists failures in the order
+// they happened, primary first. Here the newer task fails first.
+void tst_AsyncServiceTasks::aggregateOrderIsTheOrderFailuresHappened()
 {
-    // S61: trio reports its two errors in any order; QLifecycle's aggregate lists failures in
-    // the order they happened, primary first. Here the newer task fails first.
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent first;
     AsyncEvent second;
@@ -336,7 +341,8 @@ void tst_AsyncServiceTasks::s61_aggregateOrderIsTheOrderFailuresHappened()
     QCOMPARE(error->failures().at(1).message, QStringLiteral("task 'older' failed: second"));
 }
 
-void tst_AsyncServiceTasks::s66_crashCancelsSleepingSiblingAndReportsTheTaskError()
+// S66
+void tst_AsyncServiceTasks::crashCancelsSleepingSiblingAndReportsTheTaskError()
 {
     WorkerService worker(QStringLiteral("worker"));
     AsyncEvent event;

@@ -1,4 +1,4 @@
-// The facet seed's own scenarios (SCENARIOS.md S1-S21), ported to QLifecycle.
+// facet's own scenarios S1-S21, ported to QLifecycle.
 // S1-S12 come from facet's asyncio suite: here they are driven from a coroutine
 // (co_await manager.start()/stop(), the equivalent of `async with`). S13-S21 come from its
 // blocking suite: here they are driven from plain test functions through the event loop.
@@ -86,30 +86,42 @@ private:
     QCoro::Task<> bareServiceBody();
 
 private Q_SLOTS:
-    // asyncio variants
-    void s1_simpleStartAndStop() { runBlocking(simpleBody()); }
-    void s2_failingStartDoesNotCallOwnStop() { runBlocking(failingStartBody()); }
-    void s3_failureAfterValidStopsValid() { runBlocking(rollbackBody(false)); }
-    void s4_failureBeforeValidLeavesValidUntouched() { runBlocking(rollbackBody(true)); }
-    void s5_parallelFailureStopsStartedSibling() { runBlocking(parallelRollbackBody()); }
-    void s6_diamondStartsSharedOnceInStrictOrder() { runBlocking(diamondBody()); }
-    void s7_serviceSharedWithSecondManagerIsRefused() { runBlocking(sharedAcrossManagersBody()); }
-    void s8_endlessTaskIsCancelledOnceOnExit() { runBlocking(endlessTaskBody()); }
-    void s9_failingTaskRaisesAndTheServiceRestarts() { runBlocking(failingTaskBody()); }
-    void s10_dependencyFailureSkipsDependent() { runBlocking(dependencyFailsBody()); }
-    void s11_parallelGroupStartsAndStopsEachOnce() { runBlocking(parallelGroupBody()); }
-    void s12_bareServiceRuns() { runBlocking(bareServiceBody()); }
+    // S1-S12 (facet's asyncio suite), driven from a coroutine
+    // S1
+    void serviceStartsAndStops() { runBlocking(simpleBody()); }
+    // S2
+    void failingStartDoesNotCallOwnStop() { runBlocking(failingStartBody()); }
+    // S3
+    void startFailureStopsTheServiceStartedBeforeIt() { runBlocking(rollbackBody(false)); }
+    // S4
+    void startFailureLeavesLaterServicesUntouched() { runBlocking(rollbackBody(true)); }
+    // S5
+    void parallelStartFailureStopsTheStartedSibling() { runBlocking(parallelRollbackBody()); }
+    // S6
+    void diamondStartsSharedDependencyOnceInStrictOrder() { runBlocking(diamondBody()); }
+    // S7
+    void serviceOfAnotherRunningManagerIsRefused() { runBlocking(sharedAcrossManagersBody()); }
+    // S8
+    void endlessTaskIsCancelledOnceOnStop() { runBlocking(endlessTaskBody()); }
+    // S9
+    void failingTaskFailsTheRunAndTheServiceStartsAgain() { runBlocking(failingTaskBody()); }
+    // S10
+    void dependencyFailureSkipsDependent() { runBlocking(dependencyFailsBody()); }
+    // S11
+    void parallelGroupStartsAndStopsEachOnce() { runBlocking(parallelGroupBody()); }
+    // S12
+    void serviceWithoutHooksStartsAndStops() { runBlocking(bareServiceBody()); }
 
-    // blocking variants
-    void s13_simpleStartAndStopBlocking();
-    void s14_failingStartBlocking();
-    void s15_failureAfterValidBlocking();
-    void s16_failureBeforeValidBlocking();
-    void s17_diamondBlocking();
-    void s18_serviceSharedWithSecondManagerBlocking();
-    void s19_dependencyFailureBlocking();
-    void s20_parallelGroupBlocking();
-    void s21_bareServiceBlocking();
+    // S13-S21 (facet's blocking suite), driven from plain test functions
+    void startAndStopPassThroughEachStateOnce();
+    void failingStartGoesFromStartingToFailed();
+    void serviceStartedBeforeAFailureIsStoppedAgain();
+    void serviceAfterAFailureSeesNoTransition();
+    void diamondKeepsStrictOrderWhenStartsSuspend();
+    void secondManagerRefusalNamesTheSharedService();
+    void dependencyFailureSkipsDependentBlocking();
+    void parallelGroupStartsAndStopsEachOnceBlocking();
+    void serviceWithoutHooksEndsStoppedWithItsManager();
 };
 
 QCoro::Task<> tst_FacetScenarios::simpleBody()
@@ -117,12 +129,12 @@ QCoro::Task<> tst_FacetScenarios::simpleBody()
     ScriptedService simple(QStringLiteral("simple"));
     ServiceManager manager(&simple);
     co_await manager.start();
-    CO_COMPARE(simple.startReturns, 1); // started
-    CO_COMPARE(simple.stopCalls, 0);    // not stopped
-    CO_COMPARE(simple.state(), State::Running);
+    QLC_CO_COMPARE(simple.startReturns, 1); // started
+    QLC_CO_COMPARE(simple.stopCalls, 0);    // not stopped
+    QLC_CO_COMPARE(simple.state(), State::Running);
     co_await manager.stop();
-    CO_COMPARE(simple.stopReturns, 1);
-    CO_COMPARE(simple.state(), State::Stopped);
+    QLC_CO_COMPARE(simple.stopReturns, 1);
+    QLC_CO_COMPARE(simple.state(), State::Stopped);
 }
 
 QCoro::Task<> tst_FacetScenarios::failingStartBody()
@@ -130,19 +142,19 @@ QCoro::Task<> tst_FacetScenarios::failingStartBody()
     ScriptedService broken(QStringLiteral("broken"));
     broken.onStart.fail = true;
     ServiceManager manager(&broken);
-    CO_VERIFY(broken.state() != State::Running);
+    QLC_CO_VERIFY(broken.state() != State::Running);
     bool threw = false;
     try {
         co_await manager.start();
     } catch (const Error &error) {
         threw = true;
-        CO_VERIFY(primaryIsRuntimeError(error));
-        CO_COMPARE(error.primary().service, QStringLiteral("broken"));
+        QLC_CO_VERIFY(primaryIsRuntimeError(error));
+        QLC_CO_COMPARE(error.primary().service, QStringLiteral("broken"));
     }
-    CO_VERIFY(threw);
-    CO_COMPARE(broken.startReturns, 0); // started = false
-    CO_COMPARE(broken.stopCalls, 0);    // its own stop is not called
-    CO_VERIFY(broken.state() != State::Running);
+    QLC_CO_VERIFY(threw);
+    QLC_CO_COMPARE(broken.startReturns, 0); // started = false
+    QLC_CO_COMPARE(broken.stopCalls, 0);    // its own stop is not called
+    QLC_CO_VERIFY(broken.state() != State::Running);
 }
 
 QCoro::Task<> tst_FacetScenarios::rollbackBody(bool brokenFirst)
@@ -161,16 +173,16 @@ QCoro::Task<> tst_FacetScenarios::rollbackBody(bool brokenFirst)
     } catch (const Error &error) {
         threw = primaryIsRuntimeError(error);
     }
-    CO_VERIFY(threw);
+    QLC_CO_VERIFY(threw);
     if (brokenFirst) { // S4: valid is never started
-        CO_COMPARE(valid.startCalls, 0);
-        CO_COMPARE(valid.stopCalls, 0);
+        QLC_CO_COMPARE(valid.startCalls, 0);
+        QLC_CO_COMPARE(valid.stopCalls, 0);
     } else { // S3: valid started, then the rollback stopped it
-        CO_COMPARE(valid.startReturns, 1);
-        CO_COMPARE(valid.stopReturns, 1);
+        QLC_CO_COMPARE(valid.startReturns, 1);
+        QLC_CO_COMPARE(valid.stopReturns, 1);
     }
-    CO_VERIFY(valid.state() != State::Running);
-    CO_COMPARE(root.startCalls, 0);
+    QLC_CO_VERIFY(valid.state() != State::Running);
+    QLC_CO_COMPARE(root.startCalls, 0);
 }
 
 QCoro::Task<> tst_FacetScenarios::parallelRollbackBody()
@@ -187,10 +199,10 @@ QCoro::Task<> tst_FacetScenarios::parallelRollbackBody()
     } catch (const Error &error) {
         threw = primaryIsRuntimeError(error);
     }
-    CO_VERIFY(threw);
-    CO_COMPARE(valid.startReturns, 1);
-    CO_COMPARE(valid.stopReturns, 1);
-    CO_COMPARE(valid.state(), State::Stopped);
+    QLC_CO_VERIFY(threw);
+    QLC_CO_COMPARE(valid.startReturns, 1);
+    QLC_CO_COMPARE(valid.stopReturns, 1);
+    QLC_CO_COMPARE(valid.state(), State::Stopped);
 }
 
 QCoro::Task<> tst_FacetScenarios::endlessTaskBody()
@@ -198,10 +210,10 @@ QCoro::Task<> tst_FacetScenarios::endlessTaskBody()
     WithTask service;
     ServiceManager manager(&service);
     co_await manager.start();
-    CO_COMPARE(service.pendingTaskCount(), 1);
+    QLC_CO_COMPARE(service.pendingTaskCount(), 1);
     co_await manager.stop(); // exits without raising
-    CO_COMPARE(service.cancellations, 1);
-    CO_COMPARE(service.state(), State::Stopped);
+    QLC_CO_COMPARE(service.cancellations, 1);
+    QLC_CO_COMPARE(service.state(), State::Stopped);
 }
 
 QCoro::Task<> tst_FacetScenarios::failingTaskBody()
@@ -220,8 +232,8 @@ QCoro::Task<> tst_FacetScenarios::failingTaskBody()
             raised = error.primary().phase == Phase::Run &&
                      error.primary().message.endsWith(QStringLiteral("failed: task failed"));
         }
-        CO_VERIFY(raised);
-        CO_COMPARE(service.state(), State::Failed);
+        QLC_CO_VERIFY(raised);
+        QLC_CO_COMPARE(service.state(), State::Failed);
     }
 }
 
@@ -237,19 +249,19 @@ QCoro::Task<> tst_FacetScenarios::diamondBody()
     co_await manager.start();
     for (QService *service : {static_cast<QService *>(&a), static_cast<QService *>(&b1),
                               static_cast<QService *>(&b2), static_cast<QService *>(&c)})
-        CO_COMPARE(service->state(), State::Running);
+        QLC_CO_COMPARE(service->state(), State::Running);
     co_await manager.stop();
-    CO_COMPARE(c.startCalls, 1);
-    CO_COMPARE(c.stopCalls, 1);
-    CO_COMPARE(log.only(QStringLiteral(":start")),
-               (QStringList{QStringLiteral("c"), QStringLiteral("b1"), QStringLiteral("b2"),
-                            QStringLiteral("A")}));
-    CO_COMPARE(log.only(QStringLiteral(":stop")),
-               (QStringList{QStringLiteral("A"), QStringLiteral("b2"), QStringLiteral("b1"),
-                            QStringLiteral("c")}));
+    QLC_CO_COMPARE(c.startCalls, 1);
+    QLC_CO_COMPARE(c.stopCalls, 1);
+    QLC_CO_COMPARE(log.only(QStringLiteral(":start")),
+                   (QStringList{QStringLiteral("c"), QStringLiteral("b1"), QStringLiteral("b2"),
+                                QStringLiteral("A")}));
+    QLC_CO_COMPARE(log.only(QStringLiteral(":stop")),
+                   (QStringList{QStringLiteral("A"), QStringLiteral("b2"), QStringLiteral("b1"),
+                                QStringLiteral("c")}));
 }
 
-// S7 in facet enters a second service sharing `c` while the first runs. CONTRACT 2 refuses
+// S7 in facet enters a second service sharing `c` while the first runs. QLifecycle refuses
 // a service owned by another running manager, so the second start is refused, naming `c`,
 // and `c` keeps running for its own manager until that one stops.
 QCoro::Task<> tst_FacetScenarios::sharedAcrossManagersBody()
@@ -269,12 +281,12 @@ QCoro::Task<> tst_FacetScenarios::sharedAcrossManagersBody()
         refused = error.primary().phase == Phase::Validate &&
                   error.primary().service == QStringLiteral("c");
     }
-    CO_VERIFY(refused);
-    CO_COMPARE(b.startCalls, 0);
-    CO_COMPARE(c.state(), State::Running);
+    QLC_CO_VERIFY(refused);
+    QLC_CO_COMPARE(b.startCalls, 0);
+    QLC_CO_COMPARE(c.state(), State::Running);
     co_await first.stop();
-    CO_COMPARE(c.state(), State::Stopped);
-    CO_COMPARE(c.stopCalls, 1);
+    QLC_CO_COMPARE(c.state(), State::Stopped);
+    QLC_CO_COMPARE(c.stopCalls, 1);
 }
 
 QCoro::Task<> tst_FacetScenarios::dependencyFailsBody()
@@ -289,11 +301,11 @@ QCoro::Task<> tst_FacetScenarios::dependencyFailsBody()
     } catch (const Error &) {
         threw = true;
     }
-    CO_VERIFY(threw);
-    CO_COMPARE(a.startCalls, 0);
-    CO_COMPARE(a.stopCalls, 0);
-    CO_COMPARE(b.startCalls, 1);
-    CO_COMPARE(b.stopCalls, 0);
+    QLC_CO_VERIFY(threw);
+    QLC_CO_COMPARE(a.startCalls, 0);
+    QLC_CO_COMPARE(a.stopCalls, 0);
+    QLC_CO_COMPARE(b.startCalls, 1);
+    QLC_CO_COMPARE(b.stopCalls, 0);
 }
 
 QCoro::Task<> tst_FacetScenarios::parallelGroupBody()
@@ -305,8 +317,8 @@ QCoro::Task<> tst_FacetScenarios::parallelGroupBody()
     co_await manager.start();
     co_await manager.stop();
     for (ScriptedService *service : {&s1, &s2, &s3}) {
-        CO_COMPARE(service->startCalls, 1);
-        CO_COMPARE(service->stopCalls, 1);
+        QLC_CO_COMPARE(service->startCalls, 1);
+        QLC_CO_COMPARE(service->stopCalls, 1);
     }
 }
 
@@ -315,12 +327,13 @@ QCoro::Task<> tst_FacetScenarios::bareServiceBody()
     QService bare;
     ServiceManager manager(&bare);
     co_await manager.start();
-    CO_COMPARE(bare.state(), State::Running);
+    QLC_CO_COMPARE(bare.state(), State::Running);
     co_await manager.stop();
-    CO_COMPARE(bare.state(), State::Stopped);
+    QLC_CO_COMPARE(bare.state(), State::Stopped);
 }
 
-void tst_FacetScenarios::s13_simpleStartAndStopBlocking()
+// S13
+void tst_FacetScenarios::startAndStopPassThroughEachStateOnce()
 {
     ScriptedService simple(QStringLiteral("simple"));
     ServiceManager manager(&simple);
@@ -334,7 +347,8 @@ void tst_FacetScenarios::s13_simpleStartAndStopBlocking()
              (QList{State::Starting, State::Running, State::Stopping, State::Stopped}));
 }
 
-void tst_FacetScenarios::s14_failingStartBlocking()
+// S14
+void tst_FacetScenarios::failingStartGoesFromStartingToFailed()
 {
     ScriptedService broken(QStringLiteral("broken"));
     broken.onStart.fail = true;
@@ -346,7 +360,8 @@ void tst_FacetScenarios::s14_failingStartBlocking()
     QCOMPARE(states(spy), (QList{State::Starting, State::Failed}));
 }
 
-void tst_FacetScenarios::s15_failureAfterValidBlocking()
+// S15
+void tst_FacetScenarios::serviceStartedBeforeAFailureIsStoppedAgain()
 {
     ScriptedService valid(QStringLiteral("valid")), broken(QStringLiteral("broken")),
         root(QStringLiteral("root"));
@@ -359,7 +374,8 @@ void tst_FacetScenarios::s15_failureAfterValidBlocking()
              (QList{State::Starting, State::Running, State::Stopping, State::Stopped}));
 }
 
-void tst_FacetScenarios::s16_failureBeforeValidBlocking()
+// S16
+void tst_FacetScenarios::serviceAfterAFailureSeesNoTransition()
 {
     ScriptedService valid(QStringLiteral("valid")), broken(QStringLiteral("broken")),
         root(QStringLiteral("root"));
@@ -372,7 +388,8 @@ void tst_FacetScenarios::s16_failureBeforeValidBlocking()
     QCOMPARE(valid.startCalls, 0);
 }
 
-void tst_FacetScenarios::s17_diamondBlocking()
+// S17
+void tst_FacetScenarios::diamondKeepsStrictOrderWhenStartsSuspend()
 {
     EventLog log;
     ScriptedService c(QStringLiteral("c"), &log), b1(QStringLiteral("b1"), &log),
@@ -390,7 +407,8 @@ void tst_FacetScenarios::s17_diamondBlocking()
     QCOMPARE(c.stopCalls, 1);
 }
 
-void tst_FacetScenarios::s18_serviceSharedWithSecondManagerBlocking()
+// S18
+void tst_FacetScenarios::secondManagerRefusalNamesTheSharedService()
 {
     ScriptedService c(QStringLiteral("c")), a(QStringLiteral("A")), b(QStringLiteral("B"));
     a.deps = {&c};
@@ -407,7 +425,8 @@ void tst_FacetScenarios::s18_serviceSharedWithSecondManagerBlocking()
     QCOMPARE(c.state(), State::Stopped);
 }
 
-void tst_FacetScenarios::s19_dependencyFailureBlocking()
+// S19
+void tst_FacetScenarios::dependencyFailureSkipsDependentBlocking()
 {
     ScriptedService a(QStringLiteral("A")), b(QStringLiteral("B"));
     b.onStart.fail = true;
@@ -421,8 +440,8 @@ void tst_FacetScenarios::s19_dependencyFailureBlocking()
 }
 
 // S20: facet's blocking variant starts the group sequentially; QLifecycle always starts a
-// group in parallel (CONTRACT 2). What the scenario asserts still holds: each once.
-void tst_FacetScenarios::s20_parallelGroupBlocking()
+// group in parallel (docs/contract.md, Ordering). What the scenario asserts still holds: each once.
+void tst_FacetScenarios::parallelGroupStartsAndStopsEachOnceBlocking()
 {
     ScriptedService s1(QStringLiteral("s1")), s2(QStringLiteral("s2")), s3(QStringLiteral("s3")),
         root(QStringLiteral("root"));
@@ -436,7 +455,8 @@ void tst_FacetScenarios::s20_parallelGroupBlocking()
     }
 }
 
-void tst_FacetScenarios::s21_bareServiceBlocking()
+// S21
+void tst_FacetScenarios::serviceWithoutHooksEndsStoppedWithItsManager()
 {
     QService bare;
     ServiceManager manager(&bare);

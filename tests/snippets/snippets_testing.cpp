@@ -24,8 +24,8 @@ QCoro::Task<> checksInsideACoroutine(ScriptedService *service)
 {
     // [snippet:testing-co-verify]
     const int answer = co_await answerLater(service);
-    CO_VERIFY(answer > 0);
-    CO_COMPARE(answer, 42);
+    QLC_CO_VERIFY(answer > 0);
+    QLC_CO_COMPARE(answer, 42);
     // [/snippet:testing-co-verify]
 }
 } // namespace

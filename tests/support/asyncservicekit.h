@@ -38,8 +38,7 @@ public:
         if (m_set)
             return;
         m_set = true;
-        Q_EMIT
-        fired();
+        Q_EMIT fired();
         if (!m_waiters.empty())
             QMetaObject::invokeMethod(this, &AsyncEvent::resumeWaiters, Qt::QueuedConnection);
     }

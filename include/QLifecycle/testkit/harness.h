@@ -16,9 +16,9 @@
 
 /*!
  * \file harness.h
- * Running coroutines from QtTest functions, waiting for states, and CO_VERIFY / CO_COMPARE
- * for coroutine test bodies. Part of the test kit: link QLifecycle::Test and include
- * `<QLifecycle/TestKit>`.
+ * Running coroutines from QtTest functions, waiting for states, and QLC_CO_VERIFY /
+ * QLC_CO_COMPARE for coroutine test bodies. Part of the test kit: link QLifecycle::Test and
+ * include `<QLifecycle/TestKit>`.
  */
 
 /*!
@@ -128,14 +128,14 @@ QLIFECYCLE_TEST_EXPORT std::optional<Error> expectError(QCoro::Task<> task,
 
 /*! QVERIFY() for coroutines: QVERIFY and QCOMPARE expand to `return;`, which a coroutine
  *  cannot use. Fails the test and `co_return`s when \a condition is false. */
-#define CO_VERIFY(condition)                                                                       \
+#define QLC_CO_VERIFY(condition)                                                                   \
     do {                                                                                           \
         if (!QTest::qVerify(static_cast<bool>(condition), #condition, "", __FILE__, __LINE__))     \
             co_return;                                                                             \
     } while (false)
 /*! QCOMPARE() for coroutines: fails the test and `co_return`s when \a actual differs from
  *  \a expected. */
-#define CO_COMPARE(actual, expected)                                                               \
+#define QLC_CO_COMPARE(actual, expected)                                                           \
     do {                                                                                           \
         if (!QTest::qCompare(actual, expected, #actual, #expected, __FILE__, __LINE__))            \
             co_return;                                                                             \
