@@ -1,9 +1,9 @@
 # Debian packages, made by `cpack -G DEB` in a build directory. One package per install
 # component:
-#   Runtime      libqlifecycle0          libQLifecycleCore.so.0
-#   TestRuntime  libqlifecycletest0      libQLifecycleTest.so.0 (the test kit; pulls in Qt Test)
+#   Runtime      libqlifecycle0.2        libQLifecycleCore.so.0.2 (the SONAME: MAJOR.MINOR while 0.x)
+#   TestRuntime  libqlifecycletest0.2    libQLifecycleTest.so.0.2 (the test kit; pulls in Qt Test)
 #   Qml          qml6-module-qlifecycle  `import QLifecycle`: plugin, qmldir, qmltypes and
-#                                        libQLifecycleQml.so.0
+#                                        libQLifecycleQml.so.0.2
 #   Development  libqlifecycle-dev       headers, .so links, the CMake package (all components)
 # The packages install into /usr. Configure with -DCMAKE_INSTALL_PREFIX=/usr so that
 # GNUInstallDirs picks Debian's multiarch libdir (/usr/lib/<triplet>), where Qt looks for QML
@@ -39,7 +39,7 @@ set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS
     ${PROJECT_BINARY_DIR}/src ${PROJECT_BINARY_DIR}/testkit ${PROJECT_BINARY_DIR}/qml)
 
-set(_qlifecycle_soversion ${PROJECT_VERSION_MAJOR})
+set(_qlifecycle_soversion ${QLIFECYCLE_SOVERSION}) # Debian names runtime packages after the SONAME
 # Descriptions: the summary line is CPACK_PACKAGE_DESCRIPTION_SUMMARY, then these lines.
 set(_qlifecycle_about "Services start in dependency order with as much parallelism as declared,
 stop in the exact reverse order, time out, roll back failed starts and run

@@ -298,7 +298,7 @@ void tst_Tasks::callableFailureIsReportedOnTheManagersThread()
     WorkerService worker(QStringLiteral("worker"));
     std::atomic<bool> go{false};
     worker.onStart = [&go](WorkerService *w) {
-        w->addTask(
+        w->addPoolTask(
             [&go] {
                 while (!go)
                     QThread::msleep(1);

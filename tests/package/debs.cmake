@@ -2,9 +2,9 @@
 # holds and depends on, unpacks them all into a scratch root with `dpkg -x` (nothing is
 # installed on the machine), then builds and runs the consumer project against that root only
 # (run.cmake with PREFIX=<root>/usr).
-#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -DVERSION=... -DLIBDIR=...
+#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -DVERSION=... -DSOVERSION=... -DLIBDIR=...
 #         -DCPACK=... [-DCXX_FLAGS=...] [-DLINKER_FLAGS=...] -P debs.cmake
-foreach(var BUILD_DIR SOURCE_DIR WORK_DIR VERSION LIBDIR CPACK)
+foreach(var BUILD_DIR SOURCE_DIR WORK_DIR VERSION SOVERSION LIBDIR CPACK)
     if(NOT ${var})
         message(FATAL_ERROR "debs.cmake needs -D${var}=...")
     endif()
@@ -25,14 +25,14 @@ message(STATUS "${out}")
 set(lib usr/${LIBDIR})
 set(qml ${lib}/qt6/qml/QLifecycle)
 # package | files it must hold | regular expressions its Depends must match
-set(packages libqlifecycle0 libqlifecycletest0 qml6-module-qlifecycle libqlifecycle-dev)
-set(libqlifecycle0_files ${lib}/libQLifecycleCore.so.0 ${lib}/libQLifecycleCore.so.${VERSION})
-set(libqlifecycle0_depends "libqt6core6 \\(>= 6" "libc6")
-set(libqlifecycletest0_files ${lib}/libQLifecycleTest.so.0 ${lib}/libQLifecycleTest.so.${VERSION})
-set(libqlifecycletest0_depends "libqlifecycle0 \\(= ${VERSION}\\)" "libqt6core6")
-set(qml6-module-qlifecycle_files ${lib}/libQLifecycleQml.so.0 ${lib}/libQLifecycleQml.so.${VERSION}
+set(packages libqlifecycle${SOVERSION} libqlifecycletest${SOVERSION} qml6-module-qlifecycle libqlifecycle-dev)
+set(libqlifecycle${SOVERSION}_files ${lib}/libQLifecycleCore.so.${SOVERSION} ${lib}/libQLifecycleCore.so.${VERSION})
+set(libqlifecycle${SOVERSION}_depends "libqt6core6 \\(>= 6" "libc6")
+set(libqlifecycletest${SOVERSION}_files ${lib}/libQLifecycleTest.so.${SOVERSION} ${lib}/libQLifecycleTest.so.${VERSION})
+set(libqlifecycletest${SOVERSION}_depends "libqlifecycle${SOVERSION} \\(= ${VERSION}\\)" "libqt6core6")
+set(qml6-module-qlifecycle_files ${lib}/libQLifecycleQml.so.${SOVERSION} ${lib}/libQLifecycleQml.so.${VERSION}
     ${qml}/qmldir ${qml}/QLifecycleQml.qmltypes ${qml}/libQLifecycleQmlPlugin.so)
-set(qml6-module-qlifecycle_depends "libqlifecycle0 \\(= ${VERSION}\\)" "libqt6qml6")
+set(qml6-module-qlifecycle_depends "libqlifecycle${SOVERSION} \\(= ${VERSION}\\)" "libqt6qml6")
 set(libqlifecycle-dev_files
     usr/include/QLifecycle/QLifecycle usr/include/QLifecycle/qservice.h
     usr/include/QLifecycle/version.h usr/include/QLifecycle/qlifecycle_export.h
@@ -43,8 +43,8 @@ set(libqlifecycle-dev_files
     ${lib}/cmake/QLifecycle/QLifecycleConfig.cmake
     ${lib}/cmake/QLifecycle/QLifecycleConfigVersion.cmake
     ${lib}/cmake/QLifecycle/QLifecycleTargets.cmake)
-set(libqlifecycle-dev_depends "libqlifecycle0 \\(= ${VERSION}\\)"
-    "libqlifecycletest0 \\(= ${VERSION}\\)" "qml6-module-qlifecycle \\(= ${VERSION}\\)"
+set(libqlifecycle-dev_depends "libqlifecycle${SOVERSION} \\(= ${VERSION}\\)"
+    "libqlifecycletest${SOVERSION} \\(= ${VERSION}\\)" "qml6-module-qlifecycle \\(= ${VERSION}\\)"
     "qt6-base-dev" "qcoro-qt6-dev")
 
 set(root ${WORK_DIR}/root)
