@@ -43,12 +43,6 @@ public:
     // Called by the service's TaskSet: wake the coroutine now, with Cancelled.
     void cancelNow();
 
-    // Intrusive list links, owned by the TaskSet the wait is registered with.
-    WaitBase *m_prev = nullptr;
-    WaitBase *m_next = nullptr;
-    TaskRecord *m_owner = nullptr; // nullptr: not known (registered in the set's orphans)
-    quint64 m_sequence = 0;
-
 protected:
     // Begin waiting (start a timer, connect a signal...); call resumeNormally() when done.
     virtual void arm() = 0;
@@ -64,8 +58,14 @@ protected:
     bool isPending() const { return bool(m_handle) && !m_done; }
 
 private:
+    friend class TaskSet; // owns the links below
     void unregister();
 
+    // Intrusive list links, owned by the TaskSet the wait is registered with.
+    WaitBase *m_prev = nullptr;
+    WaitBase *m_next = nullptr;
+    TaskRecord *m_owner = nullptr; // nullptr: not known (registered in the set's orphans)
+    quint64 m_sequence = 0;
     QPointer<const QService> m_service;
     std::shared_ptr<TaskSet> m_set;
     std::coroutine_handle<> m_handle;
