@@ -75,13 +75,13 @@ void GraphRun::begin()
             d->owner = weak_from_this();
         }
     }
-    // A slot on servicesChanged (a model filling its rows) may already stop the run or destroy
-    // a service: it runs once this run's bookkeeping is ready for it.
+    // Starting, then servicesChanged: a slot on either (a model filling its rows) may already
+    // stop the run or destroy a service; it runs once this run's bookkeeping is ready for it.
+    setManagerState(QService::State::Starting);
     if (m_manager)
         EmitQueue::call(m_manager, [manager = m_manager.data()] {
             ServiceManagerPrivate::emitServicesChanged(manager);
         });
-    setManagerState(QService::State::Starting);
     for (int n = 0; n < m_graph.size(); ++n)
         if (m_nodes[size_t(n)].waitingFor == 0)
             m_ready.push_back(n);
@@ -154,6 +154,7 @@ void GraphRun::forget(QService *service)
                             phase == NodeState::Stopping ||
                             (phase == NodeState::Idle && m_stage == Stage::Starting && !m_aborting);
         const QString name = service->name();
+        const QService::State visibleState = service->state();
         if (phase == NodeState::Starting || phase == NodeState::Stopping)
             settle(n); // whatever its hook does from now on is ignored
         if (phase == NodeState::Running || phase == NodeState::Stopping) {
@@ -170,13 +171,18 @@ void GraphRun::forget(QService *service)
             m_self.reset();
             enterDone();
         } else if (needed) {
-            static const char *const phaseNames[] = {
-                "before it started", "while Starting", "while Running", "", "while Stopping", ""};
-            const Failure failure{name,
-                                  QLifecycle::Phase::Run,
-                                  QStringLiteral("destroyed %1; the graph is stopped")
-                                      .arg(QLatin1String(phaseNames[int(phase)])),
-                                  {}};
+            // Named after the state its observers saw last (a transition of its may still be
+            // queued when a nested loop destroys it).
+            const QService::State seen = visibleState;
+            const char *when = seen == QService::State::Starting   ? "while Starting"
+                               : seen == QService::State::Running  ? "while Running"
+                               : seen == QService::State::Stopping ? "while Stopping"
+                                                                   : "before it started";
+            const Failure failure{
+                name,
+                QLifecycle::Phase::Run,
+                QStringLiteral("destroyed %1; the graph is stopped").arg(QLatin1String(when)),
+                {}};
             m_failures.append(failure);
             qCWarning(lcManager).noquote() << failure.toString();
             if (m_manager) {

@@ -98,9 +98,9 @@ private:
         quint32 generation = 0; // bumped to disown the current operation
         int busyPrev = -1;      // the list of services starting or stopping now
         int busyNext = -1;
-        qint64 begunAt = 0; // when its hook was called (ms of the run's clock)
-        qint64 dueAt = -1;  // its deadline (ms of the run's clock), -1 for none
-        qint64 timeout = 0; // the timeout that deadline stands for, for messages
+        qint64 begunAt = 0;  // when its hook was called (ms of the run's clock)
+        qint64 dueAt = -1;   // its deadline (ms of the run's clock), -1 for none
+        qint64 timeout = -1; // its hook's timeout (ms), -1 for none: armed when the hook is called
     };
     // A hook to call once what the outside world sees of its launch has been applied.
     struct PendingHook {
@@ -122,7 +122,7 @@ private:
     void finished(int node, quint32 generation, std::exception_ptr error);
     void complete(int node, quint32 generation, std::exception_ptr error);
     void timedOut(int node, quint32 generation);
-    void armDeadline(int node, std::chrono::milliseconds timeout);
+    void armDeadline(int node);
     void checkDeadlines();
     void settle(int node);
     void failStartNow(int node, const QString &message, std::exception_ptr cause);

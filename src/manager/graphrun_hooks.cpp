@@ -101,6 +101,11 @@ void GraphRun::callPendingHook(PendingHook hook)
     if (!isCurrent(n, hook.generation))
         return; // settled meanwhile: timed out, or its service destroyed
     QService *service = m_graph.service(n);
+    // Timeouts and durations count from here, the call of the hook: not from its launch (slots
+    // may have run since), nor from its first suspension.
+    m_nodes[size_t(n)].begunAt = m_clock.elapsed();
+    if (!(hook.starting && m_aborting))
+        armDeadline(n);
     if (hook.starting) {
         if (m_aborting) {
             // A stop was requested before its start() began: that start is never begun.
@@ -156,8 +161,7 @@ bool GraphRun::prepareStart(int n)
         failStartNow(n, refused, cause);
         return false;
     }
-    if (timeout)
-        armDeadline(n, *timeout);
+    node.timeout = timeout ? timeout->count() : -1; // armed when start() is called
     return true;
 }
 
@@ -192,7 +196,7 @@ bool GraphRun::prepareStop(int n)
         timeout = m_manager ? m_manager->defaultGracefulShutdownTimeout()
                             : std::chrono::milliseconds(10000);
     }
-    armDeadline(n, timeout);
+    node.timeout = timeout.count(); // armed when stop() is called
     return true;
 }
 
@@ -221,10 +225,11 @@ bool GraphRun::isCurrent(int node, quint32 generation) const
 
 // Deadlines share one timer, set for the earliest. Arming one is a comparison in the common
 // case (equal timeouts, armed in order), so that instant hooks cost no timer each.
-void GraphRun::armDeadline(int n, std::chrono::milliseconds timeout)
+void GraphRun::armDeadline(int n)
 {
     Node &node = m_nodes[size_t(n)];
-    node.timeout = timeout.count();
+    if (node.timeout < 0)
+        return; // no limit
     node.dueAt = node.begunAt + node.timeout;
     if (m_timerDueAt >= 0 && m_timerDueAt <= node.dueAt)
         return;

@@ -279,10 +279,14 @@ QCoro::Task<> TaskSet::cancelAll()
             const std::shared_ptr<TaskRecord> record = m_tail->shared_from_this();
             record->inStep = true;
             m_stepRemaining = 1;
-            cancelRecord(record.get());
-            wakeWaits(record->waits); // may end it right here
-            if (m_stepRemaining > 0)
-                wakeWaits(m_orphans); // it may be waiting where its name was not known
+            {
+                const EmitQueue::Hold hold; // see cancelEverythingNow()
+                cancelRecord(record.get());
+                wakeWaits(record->waits); // may end it right here
+                if (m_stepRemaining > 0)
+                    wakeWaits(m_orphans); // it may be waiting where its name was not known
+            }
+            EmitQueue::flush();
         }
         if (m_stepRemaining > 0) {
             m_step = std::make_unique<OneShot>();
@@ -290,11 +294,27 @@ QCoro::Task<> TaskSet::cancelAll()
         }
     }
     m_step.reset();
-    wakeWaits(m_orphans); // what no task owns: guarded calls in flight, unknown contexts
+    {
+        const EmitQueue::Hold hold;
+        wakeWaits(m_orphans); // what no task owns: guarded calls in flight, unknown contexts
+    }
     m_mode = Mode::StopHook;
+    EmitQueue::flush();
 }
 
+// Waking a task runs its clean-up code, and a task that ends shows it (task counts, a crash):
+// what that shows is held until every task has been woken, so that no slot (a nested loop)
+// runs while some tasks are cancelled and others are not yet.
 void TaskSet::cancelEverythingNow()
+{
+    {
+        const EmitQueue::Hold hold;
+        cancelEverything();
+    }
+    EmitQueue::flush();
+}
+
+void TaskSet::cancelEverything()
 {
     m_mode = Mode::CancellingTasks;
     interruptGuards(m_service ? m_service->name() + QStringLiteral(" failed to start") : QString());
@@ -310,10 +330,14 @@ void TaskSet::cancelEverythingNow()
 
 void TaskSet::closeForStop(const QString &why)
 {
-    m_mode = Mode::CancellingTasks; // waits registered while waking these throw at once
-    interruptGuards(why);
-    wakeWaits(m_orphans);
-    m_mode = Mode::StopHook;
+    {
+        const EmitQueue::Hold hold;     // see cancelEverythingNow()
+        m_mode = Mode::CancellingTasks; // waits registered while waking these throw at once
+        interruptGuards(why);
+        wakeWaits(m_orphans);
+        m_mode = Mode::StopHook;
+    }
+    EmitQueue::flush();
 }
 
 void TaskSet::cancelRefusedPrefix()
@@ -325,13 +349,21 @@ void TaskSet::cancelRefusedPrefix()
     refused->cancelled = true;
     refused->set = shared_from_this();
     claimWaits(refused.get());
-    wakeWaits(refused->waits);
+    {
+        const EmitQueue::Hold hold; // see cancelEverythingNow()
+        wakeWaits(refused->waits);
+    }
+    EmitQueue::flush();
 }
 
 void TaskSet::cancelStart()
 {
     m_startCancelled = true;
-    wakeWaits(m_orphans);
+    {
+        const EmitQueue::Hold hold; // see cancelEverythingNow()
+        wakeWaits(m_orphans);
+    }
+    EmitQueue::flush();
 }
 
 void TaskSet::addGuard(const std::shared_ptr<GuardRace> &race)

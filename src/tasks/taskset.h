@@ -92,6 +92,7 @@ public:
 private:
     void link(TaskRecord *record);
     void cancelRecord(TaskRecord *record);
+    void cancelEverything();
     void wakeWaits(WaitBase *&list);
     void reportCrash(const QString &message, std::exception_ptr cause);
     void publishCounts();

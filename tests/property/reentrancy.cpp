@@ -345,10 +345,15 @@ qint64 stopBoundMs(const Probe &probe)
     const Scenario &scenario = probe.scenario();
     const int run = probe.cycle();
     std::vector<qint64> chain(size_t(scenario.size()), 0);
-    qint64 longest = 0, startInFlight = 0, external = 0;
+    qint64 longest = 0, startInFlight = 0, external = 0, dialogs = 0;
     for (int s = scenario.size() - 1; s >= 0; --s) {
         const Behaviour &b = probe.behaviour(run, s);
         const HookLoops h = probe.hookLoops(run, s);
+        // Nested loops return in the reverse order they were opened: a dialog opened inside
+        // another hook's shorter loop keeps that hook (and what waits for it) from going on
+        // until it closes, although its own hook was abandoned at its timeout long before.
+        if (h.stopDialog)
+            dialogs = std::max<qint64>(dialogs, h.stopMs);
         qint64 stop = b.stopDelayMs;
         if (b.stopFault == HookFault::Timeout) // abandoned then, still in its loop or not
             stop += b.stopTimeoutMs;
@@ -365,7 +370,7 @@ qint64 stopBoundMs(const Probe &probe)
         startInFlight = std::max(startInFlight, start);
         external += std::max(0, b.poolTaskMs) + std::max(0, b.adoptedFutureMs);
     }
-    return longest + startInFlight + external + slotLoopsMs(scenario) + ToleranceMs;
+    return longest + startInFlight + external + dialogs + slotLoopsMs(scenario) + ToleranceMs;
 }
 
 qint64 nestedLoopBudgetMs(const Scenario &scenario, int cycle)
