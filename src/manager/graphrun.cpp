@@ -404,6 +404,12 @@ void GraphRun::setManagerState(QService::State state)
 // stack stays flat however deep the graph.
 void GraphRun::advance()
 {
+    if (EmitQueue::isHeld()) {
+        // Inside a bulk cancellation (a woken task ended a hook): what it shows is held, so no
+        // hook may be called now; go on from the event loop.
+        postResume();
+        return;
+    }
     const std::shared_ptr<GraphRun> keepAlive = shared_from_this();
     EmitQueue::flush();
     QElapsedTimer slice;

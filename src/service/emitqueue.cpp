@@ -80,6 +80,11 @@ EmitQueue::Hold::~Hold()
     --t_queue.holds;
 }
 
+bool EmitQueue::isHeld()
+{
+    return t_queue.holds > 0;
+}
+
 void EmitQueue::flush()
 {
     Queue &queue = t_queue;

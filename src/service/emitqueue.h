@@ -50,6 +50,9 @@ public:
 
     // Applies everything queued on this thread, unless a Hold is active.
     static void flush();
+    // Whether a Hold is active on this thread: code that would run foreign code (a scheduler
+    // calling hooks) must wait until it is released.
+    static bool isHeld();
     // An object is being destroyed: what is queued for it is dropped.
     static void forget(const QObject *target);
 
