@@ -21,7 +21,7 @@
 #                QLIFECYCLE_LINT_JOBS (clang-tidy processes at once, default 2)
 # "Files of the repository": those git tracks, and new ones it does not ignore.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 root=$(pwd -P)
 build=${QLIFECYCLE_LINT_BUILD:-build/dev}
 jobs=${QLIFECYCLE_LINT_JOBS:-2}
@@ -217,8 +217,8 @@ clang-analyzer-optin.cplusplus.VirtualCall"
     if [ "$count" = 0 ]; then
         pass
     else
-        [ -n "$findings" ] && sed 's/^/   /' <<<"$findings"
         if [ -n "$findings" ]; then
+            sed 's/^/   /' <<<"$findings"
             echo "   by check:"
             grep -oE '\[[^]]+\]$' <<<"$findings" | tr -d '[]' | sort | uniq -c | sort -rn |
                 sed 's/^ */      /'
