@@ -2,8 +2,8 @@
 # Installs the Debian 12 packages QLifecycle needs to build, test and run its examples,
 # but only those that are missing. Safe to run again; does nothing when all are present.
 #
-#   scripts/setup.sh [extra-package...]   # the extras too (the fuzz, coverage and valgrind
-#                                         # scripts name the tools they need this way)
+#   scripts/setup.sh [extra-package...]   # the extras too (the fuzz, coverage, valgrind and
+#                                         # lint scripts name the tools they need this way)
 set -euo pipefail
 
 packages=(
@@ -15,6 +15,7 @@ packages=(
   qml6-module-qtquick-controls qml6-module-qtquick-templates qml6-module-qtquick-layouts
   xvfb xauth
   doxygen graphviz
+  clang-format clang-tidy
   "$@"
 )
 
