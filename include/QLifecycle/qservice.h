@@ -207,7 +207,8 @@ protected:
     // clang-format off (clang-format 14 cannot lay out requires-clauses)
     template<typename F>
     requires(!detail::isTask<std::decay_t<F>> && !detail::isFuture<std::decay_t<F>> &&
-             !detail::MakesTask<F>) void addTask(F &&, const TaskOptions & = {})
+             !detail::MakesTask<F>) void addTask(F && /*function*/,
+                                                 const TaskOptions & /*options*/ = {})
     {
         static_assert(detail::isTask<F>, "addTask() runs coroutines on the service's thread "
                                          "(a callable returning a QCoro::Task); run a callable "

@@ -36,7 +36,7 @@ QCoro::Task<> runChild(QPointer<QService> parent, std::shared_ptr<ServiceManager
     if (failure)
         std::rethrow_exception(failure);
     if (const std::optional<Error> error = manager->error())
-        throw *error;
+        throw Error(*error);
 }
 } // namespace
 
@@ -53,7 +53,7 @@ QFuture<void> QService::addChild(QService *child, const TaskOptions &options)
     }
     auto promise = std::make_shared<QPromise<void>>();
     promise->start();
-    const QFuture<void> future = promise->future();
+    QFuture<void> future = promise->future();
     const QString taskName =
         options.name.isEmpty() ? QStringLiteral("child %1").arg(child->name()) : options.name;
     const detail::TaskHandle handle = detail::TaskHandle::begin(

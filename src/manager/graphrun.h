@@ -41,7 +41,7 @@ public:
     enum class Stage { Starting, Running, Stopping, Done };
 
     GraphRun(ServiceManager *manager, DependencyGraph graph);
-    ~GraphRun();
+    ~GraphRun() override;
     GraphRun(const GraphRun &) = delete;
     GraphRun &operator=(const GraphRun &) = delete;
 
@@ -119,8 +119,8 @@ private:
     bool isCurrent(int node, quint32 generation) const;
     bool prepareStart(int node);
     bool prepareStop(int node);
-    void finished(int node, quint32 generation, std::exception_ptr error);
-    void complete(int node, quint32 generation, std::exception_ptr error);
+    void finished(int node, quint32 generation, const std::exception_ptr &error);
+    void complete(int node, quint32 generation, const std::exception_ptr &error);
     void timedOut(int node, quint32 generation);
     void armDeadline(int node);
     void checkDeadlines();

@@ -305,13 +305,13 @@ void GraphRun::abandonTasks(QService *service)
         EmitQueue::call(service, [tasks] { tasks->cancelEverythingNow(); });
 }
 
-void GraphRun::finished(int n, quint32 generation, std::exception_ptr error)
+void GraphRun::finished(int n, quint32 generation, const std::exception_ptr &error)
 {
-    complete(n, generation, std::move(error));
+    complete(n, generation, error);
     advance();
 }
 
-void GraphRun::complete(int n, quint32 generation, std::exception_ptr error)
+void GraphRun::complete(int n, quint32 generation, const std::exception_ptr &error)
 {
     Node &node = m_nodes[size_t(n)];
     QService *service = m_graph.service(n);

@@ -146,7 +146,7 @@ void ServiceModel::reload()
 
 void ServiceModel::watch(QService *service)
 {
-    auto on = [this, service](auto signal, QList<int> roles) {
+    auto on = [this, service](auto signal, const QList<int> &roles) {
         d_func()->connections.append(
             connect(service, signal, this, [this, service, roles] { changed(service, roles); }));
     };

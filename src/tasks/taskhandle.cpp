@@ -21,7 +21,7 @@ QString demangledName(const std::type_info &type)
 {
     int status = 0;
     char *name = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
-    const QString result = QString::fromUtf8(status == 0 && name ? name : type.name());
+    QString result = QString::fromUtf8(status == 0 && name ? name : type.name());
     std::free(name);
     return result;
 }
@@ -121,7 +121,7 @@ void TaskHandle::refuseSuspended(QService *service)
         QServicePrivate::tasksFor(service)->cancelRefusedPrefix();
 }
 
-void TaskHandle::end(std::exception_ptr error, bool cancelled) const
+void TaskHandle::end(const std::exception_ptr &error, bool cancelled) const
 {
     if (m_record && m_record->set)
         m_record->set->ended(m_record.get(), error, cancelled);

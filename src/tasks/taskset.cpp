@@ -150,7 +150,7 @@ void TaskSet::detach(TaskRecord *record)
         EmitQueue::flush();
 }
 
-void TaskSet::ended(TaskRecord *record, std::exception_ptr error, bool cancelled)
+void TaskSet::ended(TaskRecord *record, const std::exception_ptr &error, bool cancelled)
 {
     if (record->ended)
         return;

@@ -65,7 +65,7 @@ public:
 
     std::shared_ptr<TaskRecord> add(TaskKind kind, const QString &name, bool daemon,
                                     const QFuture<void> &future);
-    void ended(TaskRecord *record, std::exception_ptr error, bool cancelled = false);
+    void ended(TaskRecord *record, const std::exception_ptr &error, bool cancelled = false);
     void detach(TaskRecord *record);
 
     void registerWait(WaitBase *wait, TaskRecord *owner);

@@ -15,7 +15,8 @@ WaitBase::WaitBase(const QService *service)
 }
 
 WaitBase::WaitBase(WaitBase &&other) noexcept
-    : m_service(other.m_service), m_set(std::move(other.m_set)), m_cancelled(other.m_cancelled)
+    : m_service(std::move(other.m_service)), m_set(std::move(other.m_set)),
+      m_cancelled(other.m_cancelled)
 {
     Q_ASSERT(!other.m_handle); // never after it suspended
 }

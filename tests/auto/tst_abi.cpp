@@ -25,8 +25,7 @@ constexpr bool pinned()
 // Subclassed by applications: a QObject and one pointer, forever.
 static_assert(pinned<QService, sizeof(QObject) + sizeof(void *), alignof(void *)>());
 static_assert(pinned<ServiceManager, sizeof(QObject) + sizeof(void *), alignof(void *)>());
-static_assert(
-    pinned<ServiceModel, sizeof(QAbstractListModel) + sizeof(void *), alignof(void *)>());
+static_assert(pinned<ServiceModel, sizeof(QAbstractListModel) + sizeof(void *), alignof(void *)>());
 
 #if defined(__x86_64__) && defined(__linux__) // the figures of the platform the packages are for
 // Values and exceptions of the public API (x86_64, Qt 6.4).

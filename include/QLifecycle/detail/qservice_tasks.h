@@ -10,7 +10,7 @@ QFuture<T> QService::addTask(QCoro::Task<T> &&task, const TaskOptions &options)
 {
     auto promise = std::make_shared<QPromise<T>>();
     promise->start();
-    const QFuture<T> future = promise->future();
+    QFuture<T> future = promise->future();
     const detail::TaskHandle handle =
         detail::TaskHandle::begin(this, detail::TaskKind::Coroutine, options.name, options.daemon,
                                   QFuture<void>(future), !task.isReady());

@@ -44,7 +44,7 @@ public:
     static void refuseSuspended(QService *service);
     // The task ended, on the service's thread: bookkeeping, then crash or daemon checks.
     // `cancelled`: the error is Cancelled (known without rethrowing it).
-    void end(std::exception_ptr error, bool cancelled = false) const;
+    void end(const std::exception_ptr &error, bool cancelled = false) const;
     // The object to queue end() to from another thread.
     QObject *context() const;
     // Queues `deliver` to the service's thread, from a worker thread. Once the application is

@@ -114,7 +114,7 @@ public:
         : WaitBase(service), m_future(future)
     {
     }
-    FutureWait(FutureWait &&) = default;
+    FutureWait(FutureWait &&) noexcept = default;
     ~FutureWait() override { AwaitedFutures::remove(this); }
 
     T await_resume()
