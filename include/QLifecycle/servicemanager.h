@@ -68,9 +68,6 @@ class QLIFECYCLE_EXPORT ServiceManager : public QObject
     Q_PROPERTY(int serviceCount READ serviceCount NOTIFY servicesChanged FINAL)
 
 public:
-    /*! The states of the manager are those of a service. */
-    using State = QService::State;
-
     /*! A manager for the graph below \a root (which it does not own). */
     explicit ServiceManager(QService *root, QObject *parent = nullptr);
     /*! Destroys the manager. Stop the graph first: a graph still running is stopped in the
@@ -80,10 +77,10 @@ public:
 
     /*! The root service. */
     QService *root() const;
-    /*! The aggregate state. */
-    State state() const;
+    /*! The aggregate state: the states of the manager are those of a service. */
+    QService::State state() const;
     /*! The read-only bindable behind state. */
-    QBindable<State> bindableState() const;
+    QBindable<QService::State> bindableState() const;
     /*! The aggregate error of the last run as text, or an empty string. */
     QString errorString() const;
     /*! The read-only bindable behind errorString. */

@@ -109,11 +109,11 @@ QService *ServiceManager::root() const
 {
     return d_func()->root;
 }
-ServiceManager::State ServiceManager::state() const
+QService::State ServiceManager::state() const
 {
     return d_func()->state;
 }
-QBindable<ServiceManager::State> ServiceManager::bindableState() const
+QBindable<QService::State> ServiceManager::bindableState() const
 {
     return &d_func()->state;
 }
