@@ -132,6 +132,18 @@ QObject *TaskHandle::context() const
     return m_record->set->context();
 }
 
+bool keepUntilExitIfClosing(std::coroutine_handle<> waiter)
+{
+    static std::vector<std::coroutine_handle<>> *kept = nullptr; // never freed, on purpose
+    const QMutexLocker lock(&s_reportLock);
+    if (!s_closing)
+        return false;
+    if (!kept)
+        kept = new std::vector<std::coroutine_handle<>>();
+    kept->push_back(waiter);
+    return true;
+}
+
 void TaskHandle::reportBack(std::function<void()> deliver) const
 {
     const QMutexLocker lock(&s_reportLock);

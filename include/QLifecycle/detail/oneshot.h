@@ -3,10 +3,17 @@
 #include <QtCore/QMetaObject>
 #include <QtCore/QObject>
 
+#include <QLifecycle/qlifecycle_export.h>
+
 #include <coroutine>
 #include <vector>
 
 namespace QLifecycle::detail {
+
+// Internal. Once the application is being destroyed, a coroutine can no longer be resumed from
+// the event loop: its handle is kept until the process ends instead (abandoned work stays
+// inert, and its frame is not reported as leaked). Returns false while resuming is possible.
+QLIFECYCLE_EXPORT bool keepUntilExitIfClosing(std::coroutine_handle<> waiter);
 
 // Internal. A one-shot event that coroutines can co_await. Firing it resumes every waiter from the
 // event loop of the thread that made it (never inside fire(), so the code that fires
@@ -46,6 +53,8 @@ public:
 private:
     void resumeLater(std::coroutine_handle<> waiter)
     {
+        if (keepUntilExitIfClosing(waiter))
+            return;
         // The context belongs to this event, which its waiters keep alive (they hold the run
         // that owns it), so a queued resume is never dropped.
         QMetaObject::invokeMethod(
