@@ -121,7 +121,7 @@ private:
     bool prepareStop(int node);
     void finished(int node, quint32 generation, const std::exception_ptr &error);
     void complete(int node, quint32 generation, const std::exception_ptr &error);
-    void timedOut(int node, quint32 generation);
+    void timedOut(int node, quint32 generation); // bookkeeping only: the caller advances
     void armDeadline(int node);
     void checkDeadlines();
     void settle(int node);

@@ -273,8 +273,11 @@ void GraphRun::checkDeadlines()
         m_timerDueAt = next;
         m_deadlineTimer->start(std::chrono::milliseconds(next - now));
     }
+    // Every hook past its deadline is given up before anything is shown: a slot on the first
+    // failure (a nested loop) must not let a later one end as if it had been in time.
     for (const auto &[n, generation] : expired)
         timedOut(n, generation);
+    advance();
 }
 
 void GraphRun::settle(int n)
@@ -374,7 +377,6 @@ void GraphRun::timedOut(int n, quint32 generation)
         recordFailure(n, QLifecycle::Phase::Stop, message, {});
         markStopped(n);
     }
-    advance();
 }
 
 } // namespace QLifecycle
