@@ -65,6 +65,7 @@ public:
     // suspension, and not from an event loop that hook spins), else nullptr; `starting` tells
     // which hook.
     static QService *hookInProgress(const GraphRun *run, bool *starting = nullptr);
+    QThread *thread() const { return m_context.thread(); }
     // Marks the code of a hook that runs now, before its first suspension.
     class HookScope
     {
@@ -98,7 +99,7 @@ private:
         quint32 generation = 0; // bumped to disown the current operation
         int busyPrev = -1;      // the list of services starting or stopping now
         int busyNext = -1;
-        qint64 begunAt = 0;  // when its hook was called (ms of the run's clock)
+        qint64 begunAt = -1; // when its hook was called (ms of the run's clock); -1: not yet
         qint64 dueAt = -1;   // its deadline (ms of the run's clock), -1 for none
         qint64 timeout = -1; // its hook's timeout (ms), -1 for none: armed when the hook is called
     };

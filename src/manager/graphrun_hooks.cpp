@@ -117,16 +117,18 @@ void GraphRun::callPendingHook(PendingHook hook)
         callHook(service, true, n, hook.generation);
         return;
     }
-    const std::shared_ptr<detail::TaskSet> tasks = QServicePrivate::get(service)->tasks;
-    if (tasks && tasks->hasRunningTasks()) {
-        // Cancel and await the tasks, then stop(): one operation under one deadline.
-        follow(shutdown(tasks, service, weak_from_this(), n, hook.generation), n, hook.generation);
-    } else {
-        if (tasks)
-            tasks->closeForStop(service->name() + QStringLiteral(" is stopping"));
-        if (isCurrent(n, hook.generation))
-            callHook(service, false, n, hook.generation);
+    if (QServicePrivate::get(service)->tasks) { // a service with no tasks costs no reference
+        const std::shared_ptr<detail::TaskSet> tasks = QServicePrivate::get(service)->tasks;
+        if (tasks->hasRunningTasks()) {
+            // Cancel and await the tasks, then stop(): one operation under one deadline.
+            follow(shutdown(tasks, service, weak_from_this(), n, hook.generation), n,
+                   hook.generation);
+            return;
+        }
+        tasks->closeForStop(service->name() + QStringLiteral(" is stopping"));
     }
+    if (isCurrent(n, hook.generation))
+        callHook(service, false, n, hook.generation);
 }
 
 // The bookkeeping of a start's launch. False when no hook is to be called.
@@ -144,7 +146,7 @@ bool GraphRun::prepareStart(int n)
     markBusy(n);
     ++node.generation;
     ++m_inFlight;
-    node.begunAt = m_clock.elapsed();
+    node.begunAt = -1; // set when its hook is called
     std::optional<std::chrono::milliseconds> timeout;
     QString refused;
     std::exception_ptr cause;
@@ -178,7 +180,7 @@ bool GraphRun::prepareStop(int n)
     markBusy(n);
     ++node.generation;
     ++m_inFlight;
-    node.begunAt = m_clock.elapsed();
+    node.begunAt = -1; // set when its hook is called
     std::chrono::milliseconds timeout{0};
     QString refused;
     std::exception_ptr cause;
@@ -324,7 +326,7 @@ void GraphRun::complete(int n, quint32 generation, const std::exception_ptr &err
         return;
     }
     settle(n);
-    const qint64 elapsed = m_clock.elapsed() - node.begunAt;
+    const qint64 elapsed = node.begunAt < 0 ? 0 : m_clock.elapsed() - node.begunAt;
     if (node.phase == NodeState::Starting) {
         EmitQueue::serviceDuration(service, true, elapsed);
         if (error && m_stopRequested && detail::isCancellation(error)) {
@@ -357,7 +359,7 @@ void GraphRun::timedOut(int n, quint32 generation)
     QService *service = m_graph.service(n);
     const qint64 after = node.timeout;
     settle(n);
-    const qint64 elapsed = m_clock.elapsed() - node.begunAt;
+    const qint64 elapsed = node.begunAt < 0 ? 0 : m_clock.elapsed() - node.begunAt;
     if (node.phase == NodeState::Starting) {
         EmitQueue::serviceDuration(service, true, elapsed);
         node.phase = NodeState::StartFailed;

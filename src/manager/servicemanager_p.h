@@ -65,7 +65,7 @@ public:
         detail::EmitQueue::applier(
             manager,
             [](const detail::EmitQueue::Entry &entry) {
-                setErrorString(static_cast<ServiceManager *>(entry.target), entry.text);
+                setErrorString(static_cast<ServiceManager *>(entry.target), entry.text());
             },
             0, 0, text);
     }

@@ -2,6 +2,9 @@
 
 #include "service/qservice_p.h"
 
+#include <memory>
+#include <utility>
+
 namespace QLifecycle::detail {
 
 namespace {
@@ -9,62 +12,113 @@ struct Queue {
     std::vector<EmitQueue::Entry> entries; // [head, size) still to apply
     size_t head = 0;
     int holds = 0;
+    ~Queue()
+    {
+        for (size_t i = head; i < entries.size(); ++i)
+            delete std::exchange(entries[i].extra, nullptr);
+    }
 };
-thread_local Queue t_queue;
+// A plain pointer, so that reaching the queue is one thread-local read with no guard (the
+// scheduler reaches it several times per transition); its owner frees it at thread exit.
+thread_local Queue *t_queue = nullptr;
+struct QueueOwner {
+    std::unique_ptr<Queue> queue;
+    ~QueueOwner()
+    {
+        t_queue = nullptr;
+        const std::unique_ptr<Queue> last = std::move(queue); // whatever it drops may queue more
+    }
+};
+thread_local QueueOwner t_queueOwner;
+
+Queue &queue()
+{
+    if (Queue *const existing = t_queue)
+        return *existing;
+    t_queueOwner.queue = std::make_unique<Queue>();
+    t_queueOwner.queue->entries.reserve(64);
+    return *(t_queue = t_queueOwner.queue.get());
+}
+
+// An empty text needs no Extra.
+EmitQueue::Extra *textExtra(const QString &text)
+{
+    return text.isEmpty() ? nullptr : new EmitQueue::Extra{text, {}};
+}
 } // namespace
 
-void EmitQueue::push(Entry &&entry)
+const QString &EmitQueue::Entry::text() const
 {
-    t_queue.entries.push_back(std::move(entry));
+    static const QString empty;
+    return extra ? extra->text : empty;
+}
+
+void EmitQueue::push(const Entry &entry)
+{
+    queue().entries.push_back(entry);
 }
 
 void EmitQueue::serviceState(QService *service, QService::State state)
 {
-    push({service, Kind::ServiceState, int(state), 0, 0, {}, {}});
+    push({service, nullptr, 0, 0, int(state), Kind::ServiceState, nullptr});
 }
 
 void EmitQueue::serviceDuration(QService *service, bool start, qint64 ms)
 {
     push({service,
-          start ? Kind::ServiceStartDuration : Kind::ServiceStopDuration,
-          0,
+          nullptr,
           ms,
           0,
-          {},
-          {}});
+          0,
+          start ? Kind::ServiceStartDuration : Kind::ServiceStopDuration,
+          nullptr});
+}
+
+bool EmitQueue::isPending()
+{
+    const Queue *const queue = t_queue;
+    return queue && queue->head < queue->entries.size();
 }
 
 void EmitQueue::serviceErrorString(QService *service, const QString &text)
 {
-    push({service, Kind::ServiceErrorString, 0, 0, 0, text, {}});
+    push({service, nullptr, 0, 0, 0, Kind::ServiceErrorString, textExtra(text)});
 }
 
 void EmitQueue::serviceTaskCounts(QService *service, int total, int finished)
 {
-    push({service, Kind::ServiceTaskCounts, total, finished, 0, {}, {}});
+    push({service, nullptr, finished, 0, total, Kind::ServiceTaskCounts, nullptr});
 }
 
 void EmitQueue::applier(QObject *target, void (*apply)(const Entry &), int value, double real,
                         const QString &text)
 {
-    push({target, Kind::Applier, value, 0, real, text, {}, apply});
+    push({target, apply, 0, real, value, Kind::Applier, textExtra(text)});
 }
 
 void EmitQueue::call(QObject *target, std::function<void()> function)
 {
-    push({target, Kind::Call, 1, 0, 0, {}, std::move(function)});
+    push({target,
+          nullptr,
+          0,
+          0,
+          1,
+          Kind::Call,
+          new Extra{{}, std::move(function)}});
 }
 
 void EmitQueue::forget(const QObject *target)
 {
-    Queue &queue = t_queue;
-    for (size_t i = queue.head; i < queue.entries.size(); ++i) {
-        Entry &entry = queue.entries[i];
+    Queue *const queue = t_queue;
+    if (!queue)
+        return;
+    for (size_t i = queue->head; i < queue->entries.size(); ++i) {
+        Entry &entry = queue->entries[i];
         if (entry.target == target) {
             entry.target = nullptr;
             entry.kind = Kind::Call;
             entry.value = 0; // a call whose object is gone: skipped
-            entry.function = nullptr;
+            delete std::exchange(entry.extra, nullptr);
             entry.applier = nullptr;
         }
     }
@@ -72,35 +126,37 @@ void EmitQueue::forget(const QObject *target)
 
 EmitQueue::Hold::Hold()
 {
-    ++t_queue.holds;
+    ++queue().holds;
 }
 
 EmitQueue::Hold::~Hold()
 {
-    --t_queue.holds;
+    --queue().holds;
 }
 
 bool EmitQueue::isHeld()
 {
-    return t_queue.holds > 0;
+    const Queue *const queue = t_queue;
+    return queue && queue->holds > 0;
 }
 
 void EmitQueue::flush()
 {
-    Queue &queue = t_queue;
-    if (queue.holds > 0)
+    Queue *const queue = t_queue;
+    if (!queue || queue->holds > 0)
         return;
-    while (queue.head < queue.entries.size()) {
-        Entry entry = std::move(queue.entries[queue.head++]);
-        if (queue.head == queue.entries.size()) {
-            queue.entries.clear();
-            queue.head = 0;
+    while (queue->head < queue->entries.size()) {
+        Entry entry = queue->entries[queue->head++];
+        if (queue->head == queue->entries.size()) {
+            queue->entries.clear();
+            queue->head = 0;
         }
+        const std::unique_ptr<Extra> extra(entry.extra); // this flush owns it now
         apply(entry); // may queue and flush more: a nested flush takes the next entries
     }
 }
 
-void EmitQueue::apply(Entry &entry)
+void EmitQueue::apply(const Entry &entry)
 {
     // Cast only for the kinds whose target is a service (a manager is no QService).
     const auto service = [&entry] { return static_cast<QService *>(entry.target); };
@@ -115,7 +171,7 @@ void EmitQueue::apply(Entry &entry)
         QServicePrivate::setStopDuration(service(), entry.number);
         break;
     case Kind::ServiceErrorString:
-        QServicePrivate::setErrorString(service(), entry.text);
+        QServicePrivate::setErrorString(service(), entry.text());
         break;
     case Kind::ServiceTaskCounts:
         QServicePrivate::setTaskCounts(service(), entry.value, int(entry.number));
@@ -125,8 +181,8 @@ void EmitQueue::apply(Entry &entry)
             entry.applier(entry);
         break;
     case Kind::Call:
-        if (entry.value && entry.function)
-            entry.function();
+        if (entry.value && entry.extra && entry.extra->function)
+            entry.extra->function();
         break;
     }
 }

@@ -27,19 +27,28 @@ public:
         Applier, // a property of another layer's object, set by `applier`
         Call,    // anything else: rare events (failures, cancellations, wake-ups)
     };
-    struct Entry {
-        QObject *target = nullptr;
-        Kind kind = Kind::Call;
-        int value = 0;
-        qint64 number = 0;
-        double real = 0;
+    // What is rare (a text, a call) lives apart, owned by the queue, so that an entry is
+    // plain data, cheap to queue and to apply: one is queued per transition of each service.
+    struct Extra {
         QString text;
         std::function<void()> function;
+    };
+    struct Entry {
+        QObject *target = nullptr;
         void (*applier)(const Entry &entry) = nullptr;
+        qint64 number = 0;
+        double real = 0;
+        int value = 0;
+        Kind kind = Kind::Call;
+        Extra *extra = nullptr; // owned by the queue until the entry is applied or dropped
+
+        const QString &text() const;
     };
 
     static void serviceState(QService *service, QService::State state);
     static void serviceDuration(QService *service, bool start, qint64 ms);
+    // Whether anything is queued on this thread and not yet applied.
+    static bool isPending();
     static void serviceErrorString(QService *service, const QString &text);
     static void serviceTaskCounts(QService *service, int total, int finished);
     // Layers above this one queue their objects' changes with an applier of theirs.
@@ -67,8 +76,8 @@ public:
     };
 
 private:
-    static void push(Entry &&entry);
-    static void apply(Entry &entry);
+    static void push(const Entry &entry);
+    static void apply(const Entry &entry);
 };
 
 } // namespace QLifecycle::detail

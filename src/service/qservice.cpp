@@ -157,8 +157,14 @@ void QServicePrivate::beginStart(QService *service)
 {
     get(service)->failure.reset();
     get(service)->tasks.reset(); // a fresh set is made when the first task or wait needs one
-    detail::EmitQueue::serviceTaskCounts(service, 0, 0);
-    detail::EmitQueue::serviceErrorString(service, QString());
+    // The last run's counts and error are cleared; with nothing queued, what is shown is
+    // current, and what is already clear costs nothing.
+    const QServicePrivate *d = get(service);
+    const bool pending = detail::EmitQueue::isPending();
+    if (pending || d->taskCount.value() != 0 || d->finishedTaskCount.value() != 0)
+        detail::EmitQueue::serviceTaskCounts(service, 0, 0);
+    if (pending || !d->errorString.value().isEmpty())
+        detail::EmitQueue::serviceErrorString(service, QString());
     detail::EmitQueue::serviceState(service, QService::State::Starting);
 }
 

@@ -61,12 +61,20 @@ public:
     // The three counts change together: their signals are emitted once all three are set.
     static void setTaskCounts(QService *service, int total, int finished)
     {
+        // All three are set before any is notified, as an update group would (which allocates).
         QServicePrivate *d = get(service);
-        Qt::beginPropertyUpdateGroup();
-        d->taskCount = total;
-        d->finishedTaskCount = finished;
-        d->pendingTaskCount = total - finished;
-        Qt::endPropertyUpdateGroup();
+        const bool totalChanged = d->taskCount.value() != total;
+        const bool finishedChanged = d->finishedTaskCount.value() != finished;
+        const bool pendingChanged = d->pendingTaskCount.value() != total - finished;
+        d->taskCount.setValueBypassingBindings(total);
+        d->finishedTaskCount.setValueBypassingBindings(finished);
+        d->pendingTaskCount.setValueBypassingBindings(total - finished);
+        if (totalChanged)
+            d->taskCount.notify();
+        if (finishedChanged)
+            d->finishedTaskCount.notify();
+        if (pendingChanged)
+            d->pendingTaskCount.notify();
     }
 
     // The manager of the run that owns the service while that run is active, else nullptr.

@@ -13,6 +13,8 @@
 #include <QtCore/QMutex>
 #include <QtCore/QThread>
 
+#include <atomic>
+
 #include <cxxabi.h>
 
 namespace QLifecycle::detail {
@@ -41,17 +43,22 @@ namespace {
 // a task record and a promise, whose destructors post events themselves: a self-deadlock. So,
 // when the application begins to be destroyed (its post routines), the reports still queued
 // are deleted first, without that lock, and later ones are not queued at all.
-QBasicMutex s_reportLock;
-bool s_closing = false;
+//
+// Reporters do not wait for each other: each announces itself (s_reporting), then checks
+// s_closing; the closing side sets s_closing, then waits until no reporter is between the two.
+// Sequentially consistent, so one of the two always sees the other: a report is either queued
+// before the removal below or not queued at all.
+QBasicMutex s_reportLock; // s_watchedApplication, s_dropped
+std::atomic<bool> s_closing{false};
+std::atomic<int> s_reporting{0};
 const QCoreApplication *s_watchedApplication = nullptr;
 std::vector<std::function<void()>> *s_dropped = nullptr; // never freed: see reportBack()
 
 void closeReports()
 {
-    {
-        const QMutexLocker lock(&s_reportLock);
-        s_closing = true;
-    }
+    s_closing.store(true);
+    while (s_reporting.load() != 0)
+        QThread::yieldCurrentThread(); // a report being queued right now: a few instructions
     QCoreApplication::removePostedEvents(nullptr, QEvent::MetaCall);
 }
 
@@ -63,7 +70,7 @@ void watchApplicationEnd()
     if (!application || application == s_watchedApplication)
         return;
     s_watchedApplication = application;
-    s_closing = false;
+    s_closing.store(false);
     qAddPostRoutine(closeReports);
 }
 } // namespace
@@ -135,9 +142,9 @@ QObject *TaskHandle::context() const
 bool keepUntilExitIfClosing(std::coroutine_handle<> waiter)
 {
     static std::vector<std::coroutine_handle<>> *kept = nullptr; // never freed, on purpose
-    const QMutexLocker lock(&s_reportLock);
-    if (!s_closing)
+    if (!s_closing.load())
         return false;
+    const QMutexLocker lock(&s_reportLock);
     if (!kept)
         kept = new std::vector<std::coroutine_handle<>>();
     kept->push_back(waiter);
@@ -146,14 +153,17 @@ bool keepUntilExitIfClosing(std::coroutine_handle<> waiter)
 
 void TaskHandle::reportBack(std::function<void()> deliver) const
 {
-    const QMutexLocker lock(&s_reportLock);
-    if (!s_closing) {
+    s_reporting.fetch_add(1);
+    if (!s_closing.load()) {
         QMetaObject::invokeMethod(context(), std::move(deliver), Qt::QueuedConnection);
+        s_reporting.fetch_sub(1);
         return;
     }
+    s_reporting.fetch_sub(1);
     // The application is being destroyed: running or destroying this report now could post
     // events or touch objects of a thread that is going away. It is kept, unreachable from
     // anything that runs, until the process ends.
+    const QMutexLocker lock(&s_reportLock);
     if (!s_dropped)
         s_dropped = new std::vector<std::function<void()>>();
     s_dropped->push_back(std::move(deliver));
