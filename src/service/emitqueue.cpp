@@ -65,13 +65,8 @@ void EmitQueue::serviceState(QService *service, QService::State state)
 
 void EmitQueue::serviceDuration(QService *service, bool start, qint64 ms)
 {
-    push({service,
-          nullptr,
-          ms,
-          0,
-          0,
-          start ? Kind::ServiceStartDuration : Kind::ServiceStopDuration,
-          nullptr});
+    push({service, nullptr, ms, 0, 0,
+          start ? Kind::ServiceStartDuration : Kind::ServiceStopDuration, nullptr});
 }
 
 bool EmitQueue::isPending()
@@ -98,13 +93,7 @@ void EmitQueue::applier(QObject *target, void (*apply)(const Entry &), int value
 
 void EmitQueue::call(QObject *target, std::function<void()> function)
 {
-    push({target,
-          nullptr,
-          0,
-          0,
-          1,
-          Kind::Call,
-          new Extra{{}, std::move(function)}});
+    push({target, nullptr, 0, 0, 1, Kind::Call, new Extra{{}, std::move(function)}});
 }
 
 void EmitQueue::forget(const QObject *target)
