@@ -201,6 +201,11 @@ Q_SIGNALS:
     /*! Emitted when a start read a new graph: services() changed. */
     void servicesChanged(QPrivateSignal);
 
+protected:
+    /*! Reimplemented to note that someone listens (what nobody watches is updated at once); an
+     *  override must call this base implementation. */
+    void connectNotify(const QMetaMethod &signal) override;
+
 private:
     Q_DECLARE_PRIVATE(ServiceManager)
     // Every property's storage is in the private class (see QService).

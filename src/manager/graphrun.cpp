@@ -6,6 +6,7 @@
 #include "service/emitqueue.h"
 #include "service/logging.h"
 #include "service/qservice_p.h"
+#include "service/threadlocal.h"
 
 #include <QtCore/QMetaObject>
 #include <QtCore/QThread>
@@ -21,7 +22,7 @@ namespace {
 constexpr qint64 SliceMs = 8;
 constexpr int StepsBetweenClockChecks = 128;
 
-thread_local GraphRun::HookScope *t_hook = nullptr;
+QLC_HOT_THREAD_LOCAL GraphRun::HookScope *t_hook = nullptr;
 
 // A run's hooks are called on its thread: the thread of its context object (cheaper to reach
 // than the current thread's, and the same).

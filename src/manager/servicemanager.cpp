@@ -9,6 +9,7 @@
 #include "service/qservice_p.h"
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QMetaMethod>
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
 
@@ -57,6 +58,16 @@ ServiceManager::ServiceManager(QService *root, QObject *parent)
     : QObject(parent), d_ptr(std::make_unique<ServiceManagerPrivate>(this))
 {
     d_func()->root = root;
+}
+
+void ServiceManager::connectNotify(const QMetaMethod &signal)
+{
+    // Someone listens to one of the manager's own signals: its changes wait in the EmitQueue
+    // from now on (docs/lifecycle.md, "Re-entrancy").
+    if (signal.methodIndex() >= staticMetaObject.methodOffset() &&
+        signal.methodIndex() < staticMetaObject.methodCount())
+        d_func()->watched.store(true, std::memory_order_relaxed);
+    QObject::connectNotify(signal);
 }
 
 ServiceManager::~ServiceManager()

@@ -7,6 +7,7 @@
 #include <QtCore/QPointer>
 #include <QtCore/QThreadPool>
 
+#include <atomic>
 #include <memory>
 
 namespace QLifecycle {
@@ -53,6 +54,13 @@ public:
     }
     static void queueProgress(ServiceManager *manager, double progress)
     {
+        // Applied at once when nothing watches it (see EmitQueue::serviceState()).
+        if (!get(manager)->watched.load(std::memory_order_relaxed) &&
+            !manager->bindingStorage()->bindingData(&get(manager)->progress) &&
+            !detail::EmitQueue::isPendingFor(manager)) {
+            setProgress(manager, progress);
+            return;
+        }
         detail::EmitQueue::applier(
             manager,
             [](const detail::EmitQueue::Entry &entry) {
@@ -88,6 +96,7 @@ public:
 
     QPointer<QService> root;
     QThreadPool *pool = nullptr;
+    std::atomic<bool> watched{false};     // something was connected to one of its signals
     std::shared_ptr<GraphRun> run;        // the current or last run
     std::optional<Error> validationError; // the last start refused before anything ran
     std::chrono::milliseconds defaultStopTimeout{10000};

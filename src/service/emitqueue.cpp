@@ -1,6 +1,7 @@
 #include "service/emitqueue.h"
 
 #include "service/qservice_p.h"
+#include "service/threadlocal.h"
 
 #include <memory>
 #include <utility>
@@ -20,7 +21,7 @@ struct Queue {
 };
 // A plain pointer, so that reaching the queue is one thread-local read with no guard (the
 // scheduler reaches it several times per transition); its owner frees it at thread exit.
-thread_local Queue *t_queue = nullptr;
+QLC_HOT_THREAD_LOCAL Queue *t_queue = nullptr;
 struct QueueOwner {
     std::unique_ptr<Queue> queue;
     ~QueueOwner()
@@ -58,15 +59,43 @@ void EmitQueue::push(const Entry &entry)
     queue().entries.push_back(entry);
 }
 
+// A change that nothing watches is applied at once: it runs no foreign code, and a slot that
+// reads it later finds it done, as the bookkeeping is. Only what nothing queued for the same
+// object would overtake.
 void EmitQueue::serviceState(QService *service, QService::State state)
 {
+    const QServicePrivate *d = QServicePrivate::get(service);
+    if (!d->isWatched(d->state) && !isPendingFor(service)) {
+        QServicePrivate::setState(service, state);
+        return;
+    }
     push({service, nullptr, 0, 0, int(state), Kind::ServiceState, nullptr});
 }
 
 void EmitQueue::serviceDuration(QService *service, bool start, qint64 ms)
 {
+    const QServicePrivate *d = QServicePrivate::get(service);
+    const bool watched = start ? d->isWatched(d->startDurationMs) : d->isWatched(d->stopDurationMs);
+    if (!watched && !isPendingFor(service)) {
+        if (start)
+            QServicePrivate::setStartDuration(service, ms);
+        else
+            QServicePrivate::setStopDuration(service, ms);
+        return;
+    }
     push({service, nullptr, ms, 0, 0,
           start ? Kind::ServiceStartDuration : Kind::ServiceStopDuration, nullptr});
+}
+
+bool EmitQueue::isPendingFor(const QObject *target)
+{
+    const Queue *const queue = t_queue;
+    if (!queue)
+        return false;
+    for (size_t i = queue->head; i < queue->entries.size(); ++i)
+        if (queue->entries[i].target == target)
+            return true;
+    return false;
 }
 
 bool EmitQueue::isPending()
@@ -82,6 +111,12 @@ void EmitQueue::serviceErrorString(QService *service, const QString &text)
 
 void EmitQueue::serviceTaskCounts(QService *service, int total, int finished)
 {
+    const QServicePrivate *d = QServicePrivate::get(service);
+    if (!d->isWatched(d->taskCount) && !d->isWatched(d->finishedTaskCount) &&
+        !d->isWatched(d->pendingTaskCount) && !isPendingFor(service)) {
+        QServicePrivate::setTaskCounts(service, total, finished);
+        return;
+    }
     push({service, nullptr, finished, 0, total, Kind::ServiceTaskCounts, nullptr});
 }
 

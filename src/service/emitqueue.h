@@ -49,6 +49,9 @@ public:
     static void serviceDuration(QService *service, bool start, qint64 ms);
     // Whether anything is queued on this thread and not yet applied.
     static bool isPending();
+    // Whether anything is queued for `target` and not yet applied: a change to it that nothing
+    // watches may then be applied at once (no foreign code runs), without overtaking it.
+    static bool isPendingFor(const QObject *target);
     static void serviceErrorString(QService *service, const QString &text);
     static void serviceTaskCounts(QService *service, int total, int finished);
     // Layers above this one queue their objects' changes with an applier of theirs.

@@ -26,6 +26,11 @@ void QService::connectNotify(const QMetaMethod &signal)
         connect(this, &QObject::objectNameChanged, this,
                 [this] { Q_EMIT nameChanged(name(), QPrivateSignal()); });
     }
+    // Someone listens to one of QService's own signals: its changes wait in the EmitQueue from
+    // now on (for good: counting disconnections is not worth it).
+    if (signal.methodIndex() >= staticMetaObject.methodOffset() &&
+        signal.methodIndex() < staticMetaObject.methodCount())
+        d_func()->watched.store(true, std::memory_order_relaxed);
     QObject::connectNotify(signal);
 }
 

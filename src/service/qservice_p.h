@@ -58,6 +58,15 @@ public:
     {
         get(service)->errorString = text;
     }
+    // Whether anything may see a change of one of its properties now: a connection to one of
+    // its signals (QService::connectNotify()), or a binding or observer on the property (QML,
+    // QProperty bindings). A change that nothing watches runs no foreign code, so it need not
+    // wait in the EmitQueue.
+    bool isWatched(const QUntypedPropertyData &property) const
+    {
+        return watched.load(std::memory_order_relaxed) ||
+               q_ptr->bindingStorage()->bindingData(&property) != nullptr;
+    }
     // The three counts change together: their signals are emitted once all three are set.
     static void setTaskCounts(QService *service, int total, int finished)
     {
@@ -85,6 +94,7 @@ public:
     std::shared_ptr<detail::TaskSet> tasks; // the background tasks of the current or last run
     std::optional<Failure> failure;         // the failure of the current or last run
     std::atomic<bool> nameSignalConnected{false};
+    std::atomic<bool> watched{false}; // something was connected to one of its signals
 
     QService *const q_ptr;
 

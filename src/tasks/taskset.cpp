@@ -4,6 +4,7 @@
 #include "service/logging.h"
 #include "service/qservice_p.h"
 #include "service/serviceowner.h"
+#include "service/threadlocal.h"
 
 #include <QtCore/QCoreApplication>
 
@@ -21,9 +22,9 @@ const std::shared_ptr<detail::TaskSet> &QServicePrivate::tasksFor(const QService
 namespace detail {
 
 namespace {
-thread_local TaskRecord *t_current = nullptr;
-thread_local quint64 t_sequence = 0;
-thread_local quint64 t_boundary = 0;
+QLC_HOT_THREAD_LOCAL TaskRecord *t_current = nullptr;
+QLC_HOT_THREAD_LOCAL quint64 t_sequence = 0;
+QLC_HOT_THREAD_LOCAL quint64 t_boundary = 0;
 
 template<typename Node>
 void unlinkFrom(Node *&head, Node *&tail, Node *node, Node *Node::*prev, Node *Node::*next)

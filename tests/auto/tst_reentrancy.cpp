@@ -40,6 +40,7 @@ private Q_SLOTS:
     void modalOnStoppedDoesNotEndRunBeforeDependencyStops();
     // 2c: a modal dialog on a dependency's stateChanged(Running), with a stop requested.
     void stopRequestedDuringModalOnRunningNeverStopsUnstartedDependent();
+    void modalInPropertyObserverIsAsSafeAsInSlot();
     // 3a and 3b: hooks that spin nested loops before their first co_await.
     void siblingStartsWhileStartSpinsNestedLoop();
     void stopTimeoutFiresWhileStopSpinsNestedLoop();
@@ -179,6 +180,39 @@ void tst_Reentrancy::stopRequestedDuringModalOnRunningNeverStopsUnstartedDepende
     QCOMPARE(root.startCalls, 0);
     QCOMPARE(root.stopCalls, 0);
     QCOMPARE(rootStates.count(), 0);
+    QCOMPARE(dep.stopCalls, 1);
+    QCOMPARE(unsettled(manager), QStringList());
+}
+
+// The same, with the modal in a property observer (as a QML binding has) instead of a slot, and
+// nothing connected to either service's signals: a change that only an observer watches must
+// wait as a signal's would.
+void tst_Reentrancy::modalInPropertyObserverIsAsSafeAsInSlot()
+{
+    EventLog log;
+    ScriptedService dep(QStringLiteral("dep"), &log), root(QStringLiteral("root"), &log);
+    dep.onStart.yield = true;
+    dep.onStop.delay = 300ms;
+    root.deps = {&dep};
+    ServiceManager manager(&root);
+    int dialogs = 0;
+    const QPropertyChangeHandler observer =
+        dep.bindableState().onValueChanged([&dialogs, &manager, &dep] {
+            if (dep.state() != State::Running || dialogs > 0)
+                return;
+            ++dialogs;
+            QTimer::singleShot(20ms, &manager, &ServiceManager::requestStop);
+            spinNestedLoop(150ms);
+        });
+    QList<State> rootStates;
+    const QPropertyChangeHandler rootObserver = root.bindableState().onValueChanged(
+        [&rootStates, &root] { rootStates.append(root.state()); });
+    QVERIFY_THROWS_NO_EXCEPTION(runBlocking(manager.start(), 5s));
+    QVERIFY(waitForState(&manager, State::Stopped, 5s));
+    QCOMPARE(dialogs, 1);
+    QCOMPARE(rootStates, QList<State>());
+    QCOMPARE(root.startCalls, 0);
+    QCOMPARE(root.stopCalls, 0);
     QCOMPARE(dep.stopCalls, 1);
     QCOMPARE(unsettled(manager), QStringList());
 }
