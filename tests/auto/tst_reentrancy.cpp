@@ -34,8 +34,8 @@ class tst_Reentrancy : public QObject
 
 private Q_SLOTS:
     // 2a: a modal dialog on errorOccurred while the graph stops.
-    void errorDialogOnServiceDuringStopStillStopsDependencies();
-    void errorDialogOnManagerDuringStopStillStopsDependencies();
+    void errorDialogDuringStopStillStopsDependencies_data();
+    void errorDialogDuringStopStillStopsDependencies();
     // 2b: a modal dialog on stateChanged(Stopped).
     void modalOnStoppedDoesNotEndRunBeforeDependencyStops();
     // 2c: a modal dialog on a dependency's stateChanged(Running), with a stop requested.
@@ -60,10 +60,19 @@ private Q_SLOTS:
     void negativeStartTimeoutIsStartFailure();
 };
 
-// root -> {mid, side}, mid -> base. mid's stop() throws after a suspension; a slot on its
-// errorOccurred spins a nested loop, during which side's stop ends.
-void tst_Reentrancy::errorDialogOnServiceDuringStopStillStopsDependencies()
+// root -> {mid, side}, mid -> base. mid's stop() throws after a suspension; a slot on
+// errorOccurred (the service's or the manager's) spins a nested loop, during which side's stop
+// ends.
+void tst_Reentrancy::errorDialogDuringStopStillStopsDependencies_data()
 {
+    QTest::addColumn<bool>("onManager");
+    QTest::newRow("service's errorOccurred") << false;
+    QTest::newRow("manager's errorOccurred") << true;
+}
+
+void tst_Reentrancy::errorDialogDuringStopStillStopsDependencies()
+{
+    QFETCH(bool, onManager);
     EventLog log;
     ScriptedService base(QStringLiteral("base"), &log), mid(QStringLiteral("mid"), &log),
         side(QStringLiteral("side"), &log), root(QStringLiteral("root"), &log);
@@ -74,40 +83,18 @@ void tst_Reentrancy::errorDialogOnServiceDuringStopStillStopsDependencies()
     ServiceManager manager(&root);
     runBlocking(manager.start(), 3s);
     int dialogs = 0;
-    connect(&mid, &QService::errorOccurred, this, [&dialogs] {
+    const auto dialog = [&dialogs] {
         ++dialogs;
         spinNestedLoop(150ms);
-    });
+    };
+    if (onManager)
+        connect(&manager, &ServiceManager::errorOccurred, this, dialog);
+    else
+        connect(&mid, &QService::errorOccurred, this, dialog);
     const std::optional<Error> error = expectError(manager.stop(), 5s);
     QVERIFY(error);
     QCOMPARE(error->primary().service, QStringLiteral("mid"));
     QCOMPARE(error->primary().phase, Phase::Stop);
-    QCOMPARE(dialogs, 1);
-    QCOMPARE(base.stopCalls, 1);
-    QCOMPARE(base.state(), State::Stopped);
-    QCOMPARE(unsettled(manager), QStringList());
-    QCOMPARE(manager.state(), State::Failed);
-}
-
-void tst_Reentrancy::errorDialogOnManagerDuringStopStillStopsDependencies()
-{
-    EventLog log;
-    ScriptedService base(QStringLiteral("base"), &log), mid(QStringLiteral("mid"), &log),
-        side(QStringLiteral("side"), &log), root(QStringLiteral("root"), &log);
-    mid.onStop.yield = mid.onStop.fail = true;
-    side.onStop.delay = 50ms;
-    mid.deps = {&base};
-    root.deps = {{&mid, &side}};
-    ServiceManager manager(&root);
-    runBlocking(manager.start(), 3s);
-    int dialogs = 0;
-    connect(&manager, &ServiceManager::errorOccurred, this, [&dialogs] {
-        ++dialogs;
-        spinNestedLoop(150ms);
-    });
-    const std::optional<Error> error = expectError(manager.stop(), 5s);
-    QVERIFY(error);
-    QCOMPARE(error->primary().service, QStringLiteral("mid"));
     QCOMPARE(dialogs, 1);
     QCOMPARE(base.stopCalls, 1);
     QCOMPARE(base.state(), State::Stopped);
