@@ -156,19 +156,55 @@ void Probe::serviceDestroyed(int index)
     ServiceRun &run = record(m_cycle, index);
     run.destroyed = true;
     // What the run does with it (docs/lifecycle.md, Misuse): a failure if the graph needed it,
-    // i.e. it was starting, running or stopping in this run, or not started yet while the
-    // graph was still starting. Read before ~QService tells the run.
+    // nothing otherwise. Read before ~QService tells the run.
     const QService::State state = m_services[size_t(index)]->state();
-    const bool inRun = !run.states.isEmpty();
-    QString when;
-    if (inRun && (state == QService::State::Starting || state == QService::State::Running ||
-                  state == QService::State::Stopping))
-        when = QStringLiteral("while ") + stateName(state);
-    else if (!inRun && manager && manager->state() == QService::State::Starting)
-        when = QStringLiteral("before it started");
-    if (!when.isEmpty())
-        run.fired.push_back(
-            {Phase::Run, {}, QStringLiteral("destroyed %1; the graph is stopped").arg(when)});
+    if (!runNeeds(index, state))
+        return;
+    const QString when = run.states.isEmpty() ? QStringLiteral("before it started")
+                                              : QStringLiteral("while ") + stateName(state);
+    run.fired.push_back(
+        {Phase::Run, {}, QStringLiteral("destroyed %1; the graph is stopped").arg(when)});
+}
+
+// The graph needs a service while its start() runs, while it runs and until its stop() has
+// ended; and one that has not started yet while the start goes on, that is until a failure
+// or a stop request gives the start up: services that never started are then not touched
+// (docs/lifecycle.md, Failures, and "A stop requested at any moment counts").
+//
+// The run decides this the moment something happens, and only then shows the event, one
+// signal after the other (docs/lifecycle.md, "A slot may do anything"): errorOccurred first,
+// at the moment of the failure, while the failing service still shows its old state
+// (docs/contract.md, "A crash goes Running, Stopping, Failed", and
+// tst_failures::errorOccurredEmittedAtTheMomentOfFailure), then the progress, then the
+// states. A slot on one of the first signals may spin a nested loop in which the service is
+// deleted, and the states shown then are one step behind: the manager still Starting although
+// a failure has given the start up, a service still Starting although its start() failed or
+// was cancelled, or still Stopping although its stop() has ended. The manager's error() and
+// what the hooks recorded are up to date, so they decide.
+bool Probe::runNeeds(int index, QService::State state) const
+{
+    const CycleRun &cycleRun = m_runs[size_t(m_cycle)];
+    const ServiceRun &run = cycleRun.services[size_t(index)];
+    const std::optional<Error> error = manager ? manager->error() : std::nullopt;
+    const QString name = QStringLiteral("s%1").arg(index);
+    auto failedIn = [&](Phase phase) {
+        return error &&
+               std::any_of(error->failures().begin(), error->failures().end(),
+                           [&](const Failure &f) { return f.service == name && f.phase == phase; });
+    };
+    if (run.states.isEmpty()) // not started in this run
+        return manager && manager->state() == QService::State::Starting && !error &&
+               !cycleRun.stopRequested;
+    switch (state) {
+    case QService::State::Starting:
+        return !failedIn(Phase::Start) && run.startCancels == 0;
+    case QService::State::Running:
+        return true;
+    case QService::State::Stopping:
+        return !failedIn(Phase::Stop) && run.stopReturns == 0;
+    default:
+        return false;
+    }
 }
 
 void Probe::violation(const QString &what)

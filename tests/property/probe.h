@@ -137,6 +137,9 @@ public:
     bool destroyedByTest(int index) const { return m_destroyedByTest[size_t(index)]; }
 
 private:
+    // Whether the current run still needs service `index`, which shows `state`.
+    bool runNeeds(int index, QService::State state) const;
+
     const Scenario &m_scenario;
     int m_cycle = 0;
     std::deque<CycleRun> m_runs; // stable references while runs are appended
