@@ -282,9 +282,12 @@ void GraphRun::recordFailure(int n, QLifecycle::Phase phase, const QString &mess
     m_failures.append(failure);
     if (phase != QLifecycle::Phase::Run) // crashes were logged by the task that crashed
         qCWarning(lcManager).noquote() << failure.toString();
+    // Both error strings first: a slot on either signal reads them up to date.
     QServicePrivate::fail(service, failure);
-    if (m_manager) {
+    if (m_manager)
         ServiceManagerPrivate::queueErrorString(m_manager, Error(m_failures).message());
+    QServicePrivate::queueErrorOccurred(service, failure);
+    if (m_manager) {
         EmitQueue::call(m_manager, [manager = m_manager.data(), service, phase, message] {
             ServiceManagerPrivate::emitErrorOccurred(manager, service, phase, message);
         });

@@ -184,10 +184,14 @@ void QServicePrivate::fail(QService *service, const Failure &failure)
 {
     if (!get(service)->failure)
         get(service)->failure = failure; // the first failure of a run is the one to show
+    detail::EmitQueue::serviceErrorString(service, get(service)->failure->reason());
+}
+
+void QServicePrivate::queueErrorOccurred(QService *service, const Failure &failure)
+{
     detail::EmitQueue::call(service, [service, phase = failure.phase, message = failure.message] {
         Q_EMIT service->errorOccurred(phase, message, QService::QPrivateSignal());
     });
-    detail::EmitQueue::serviceErrorString(service, get(service)->failure->reason());
 }
 
 QDebug operator<<(QDebug debug, const QService *service)

@@ -46,9 +46,11 @@ public:
     // queued for the outside world (EmitQueue).
     static void beginStart(QService *service);
     static void setState(QService *service, QService::State state);
-    // Records a failure now (the first of a run is the one shown); errorOccurred and the error
-    // string are queued. The caller sets the state.
+    // Records a failure now (the first of a run is the one shown) and queues the error string.
+    // The caller queues the signal (queueErrorOccurred()) once every error string it changes is
+    // queued, so that a slot on it reads them all up to date; then it sets the state.
     static void fail(QService *service, const Failure &failure);
+    static void queueErrorOccurred(QService *service, const Failure &failure);
     static void setStartDuration(QService *service, qint64 ms)
     {
         get(service)->startDurationMs = ms;

@@ -233,14 +233,25 @@ void tst_Failures::errorOccurredEmittedAtTheMomentOfFailure()
     root.deps = {&broken};
     ServiceManager manager(&root);
     QList<State> stateWhenEmitted;
+    // The errors a slot can read already agree with the signal (docs/lifecycle.md, "A slot may
+    // do anything"): both error strings name the failure, on either object's signal.
+    QStringList errorStringsWhenEmitted;
+    const auto readErrors = [&] {
+        errorStringsWhenEmitted << broken.errorString() << manager.errorString();
+    };
     connect(&broken, &QService::errorOccurred, this, [&](Phase phase, const QString &message) {
         QCOMPARE(phase, Phase::Start);
         QCOMPARE(message, QStringLiteral("scripted failure"));
         stateWhenEmitted.append(broken.state());
+        readErrors();
     });
+    connect(&manager, &ServiceManager::errorOccurred, this, readErrors);
     QSignalSpy managerErrors(&manager, &ServiceManager::errorOccurred);
     QVERIFY_THROWS_EXCEPTION(Error, runBlocking(manager.start()));
     QCOMPARE(stateWhenEmitted, QList{State::Starting}); // before the state settled on Failed
+    QCOMPARE(errorStringsWhenEmitted.size(), 4);
+    for (const QString &text : std::as_const(errorStringsWhenEmitted))
+        QVERIFY2(text.contains(QStringLiteral("scripted failure")), qPrintable(text));
     QCOMPARE(managerErrors.count(), 1);
     QCOMPARE(managerErrors.at(0).at(0).value<QService *>(), &broken);
 }
