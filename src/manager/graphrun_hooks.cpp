@@ -325,6 +325,14 @@ void GraphRun::complete(int n, quint32 generation, const std::exception_ptr &err
                                      << "finished an abandoned operation";
         return;
     }
+    // A hook that ends after its deadline, before the deadline's check could run (it blocked
+    // the thread past it, or both became due in the same turn of the event loop), is timed out
+    // all the same: a deadline holds whatever the order of events (docs/lifecycle.md,
+    // "Timeouts").
+    if (node.dueAt >= 0 && m_clock.elapsed() > node.dueAt) {
+        timedOut(n, generation);
+        return;
+    }
     settle(n);
     const qint64 elapsed = node.begunAt < 0 ? 0 : m_clock.elapsed() - node.begunAt;
     if (node.phase == NodeState::Starting) {

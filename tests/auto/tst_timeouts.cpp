@@ -7,9 +7,40 @@
 #include <QLifecycle/testkit/harness.h>
 #include <QLifecycle/testkit/scriptedservice.h>
 
+#include <QtCore/QThread>
+
 using namespace QLifecycle;
 using namespace QLifecycle::Test;
 using namespace std::chrono_literals;
+
+namespace {
+// A hook that blocks the thread past its deadline, then returns without suspending: the
+// deadline's timer gets no chance to fire before the hook's end is seen.
+class BlockingService : public QService
+{
+public:
+    using QService::QService;
+    bool blockStart = false;
+    bool blockStop = false;
+
+    std::chrono::milliseconds gracefulShutdownTimeout() const override { return 20ms; }
+    std::optional<std::chrono::milliseconds> startTimeout() const override { return 20ms; }
+
+protected:
+    QCoro::Task<> start() override
+    {
+        if (blockStart)
+            QThread::msleep(80);
+        co_return;
+    }
+    QCoro::Task<> stop() override
+    {
+        if (blockStop)
+            QThread::msleep(80);
+        co_return;
+    }
+};
+} // namespace
 
 class tst_Timeouts : public QObject
 {
@@ -23,6 +54,8 @@ private Q_SLOTS:
     void abandonedStartFinishingLaterIsIgnored();
     void managerDefaultStartTimeoutApplies();
     void noStartTimeoutByDefault();
+    void hookEndingPastItsDeadlineIsTimedOut_data();
+    void hookEndingPastItsDeadlineIsTimedOut();
 };
 
 void tst_Timeouts::stopTimeoutAbandonsAndGoesOn()
@@ -145,4 +178,33 @@ void tst_Timeouts::noStartTimeoutByDefault()
 }
 
 QTEST_GUILESS_MAIN(tst_Timeouts)
+void tst_Timeouts::hookEndingPastItsDeadlineIsTimedOut_data()
+{
+    QTest::addColumn<bool>("starting");
+    QTest::newRow("start") << true;
+    QTest::newRow("stop") << false;
+}
+
+void tst_Timeouts::hookEndingPastItsDeadlineIsTimedOut()
+{
+    QFETCH(bool, starting);
+    BlockingService service;
+    service.setObjectName(QStringLiteral("blocking"));
+    (starting ? service.blockStart : service.blockStop) = true;
+    ServiceManager manager(&service);
+    QTest::ignoreMessage(
+        QtWarningMsg,
+        QRegularExpression(QStringLiteral("^blocking: %1 failed: timed out after 20 ms")
+                               .arg(starting ? QStringLiteral("start") : QStringLiteral("stop"))));
+    if (!starting)
+        runBlocking(manager.start());
+    const std::optional<Error> error = expectError(starting ? manager.start() : manager.stop());
+    QVERIFY(error);
+    QCOMPARE(error->primary().phase, starting ? Phase::Start : Phase::Stop);
+    QVERIFY2(error->primary().message.startsWith(QStringLiteral("timed out after 20 ms")),
+             qPrintable(error->primary().message));
+    QCOMPARE(service.state(), State::Failed);
+    QCOMPARE(manager.state(), State::Failed);
+}
+
 #include "tst_timeouts.moc"
