@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QtCore/QBindable>
+#include <QtCore/QFuture>
 #include <QtCore/QObject>
 #include <QtCore/QProperty>
 #include <QtCore/QString>
@@ -10,10 +11,9 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 #include <QLifecycle/dependencies.h>
-#include <QLifecycle/detail/tasks.h>
-#include <QLifecycle/detail/waits.h>
 #include <QLifecycle/error.h>
 #include <QLifecycle/qlifecycle_export.h>
 #include <QLifecycle/taskoptions.h>
@@ -24,6 +24,29 @@ namespace QLifecycle {
 
 class ServiceManager;
 class QServicePrivate;
+
+/*! \cond internal */
+// What the declarations below need of <QLifecycle/impl/qservice_impl.h>, included at the end.
+namespace impl {
+class SleepWait;
+template<typename T>
+class FutureWait;
+template<typename Sender, typename Signal>
+class SignalWait;
+
+template<typename>
+inline constexpr bool isTask = false;
+template<typename T>
+inline constexpr bool isTask<QCoro::Task<T>> = true;
+template<typename>
+inline constexpr bool isFuture = false;
+template<typename T>
+inline constexpr bool isFuture<QFuture<T>> = true;
+// A callable returning a QCoro::Task: a coroutine task for the library to start.
+template<typename F>
+concept MakesTask = std::is_invocable_v<F> && isTask<std::decay_t<std::invoke_result_t<F>>>;
+} // namespace impl
+/*! \endcond */
 
 /*!
  * A service: something an application starts before it can work and stops before it exits
@@ -187,7 +210,7 @@ protected:
      */
     // clang-format off
     template<typename F>
-        requires detail::MakesTask<F>
+        requires impl::MakesTask<F>
     auto addTask(F &&makeTask, const TaskOptions &options = {})
         -> QFuture<typename std::invoke_result_t<F>::value_type>;
     // clang-format on
@@ -206,13 +229,13 @@ protected:
     // A callable that does not return a QCoro::Task: addTask() never guesses a thread for it.
     // clang-format off (clang-format 14 cannot lay out requires-clauses)
     template<typename F>
-    requires(!detail::isTask<std::decay_t<F>> && !detail::isFuture<std::decay_t<F>> &&
-             !detail::MakesTask<F>) void addTask(F && /*function*/,
-                                                 const TaskOptions & /*options*/ = {})
+    requires(!impl::isTask<std::decay_t<F>> && !impl::isFuture<std::decay_t<F>> &&
+             !impl::MakesTask<F>) void addTask(F && /*function*/,
+                                               const TaskOptions & /*options*/ = {})
     {
-        static_assert(detail::isTask<F>, "addTask() runs coroutines on the service's thread "
-                                         "(a callable returning a QCoro::Task); run a callable "
-                                         "on a thread pool with addPoolTask()");
+        static_assert(impl::isTask<F>, "addTask() runs coroutines on the service's thread "
+                                       "(a callable returning a QCoro::Task); run a callable "
+                                       "on a thread pool with addPoolTask()");
     }
     // clang-format on
     /*! \endcond */
@@ -231,25 +254,22 @@ protected:
      */
     ///@{
     /*! Sleeps for \a duration. */
-    [[nodiscard]] detail::SleepWait sleepFor(std::chrono::milliseconds duration) const
-    {
-        return detail::SleepWait(this, duration);
-    }
+    [[nodiscard]] impl::SleepWait sleepFor(std::chrono::milliseconds duration) const;
     /*! Waits for \a future: returns its result, rethrows its exception, throws Cancelled if
      *  it was canceled. Awaiting a task's future this way takes charge of its exception. */
     template<typename T>
-    [[nodiscard]] detail::FutureWait<T> waitFor(const QFuture<T> &future) const
+    [[nodiscard]] impl::FutureWait<T> waitFor(const QFuture<T> &future) const
     {
-        return detail::FutureWait<T>(this, future);
+        return impl::FutureWait<T>(this, future);
     }
     /*! Waits for one emission of \a signal by \a sender, from any thread: true, or false
      *  after \a timeout (negative: none) or if the sender is destroyed first. */
     template<typename Sender, typename Signal>
-    [[nodiscard]] detail::SignalWait<Sender, Signal>
+    [[nodiscard]] impl::SignalWait<Sender, Signal>
     waitForSignal(const Sender *sender, Signal signal,
                   std::chrono::milliseconds timeout = std::chrono::milliseconds(-1)) const
     {
-        return detail::SignalWait<Sender, Signal>(this, sender, signal, timeout);
+        return impl::SignalWait<Sender, Signal>(this, sender, signal, timeout);
     }
     /*! True in a task that has been cancelled, or once the service is cancelling its tasks. */
     bool isCancellationRequested() const;
@@ -308,4 +328,4 @@ QLIFECYCLE_EXPORT QDebug operator<<(QDebug debug, const QService *service);
 
 } // namespace QLifecycle
 
-#include <QLifecycle/detail/qservice_tasks.h>
+#include <QLifecycle/impl/qservice_impl.h>

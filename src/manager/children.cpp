@@ -20,7 +20,7 @@ QCoro::Task<> runChild(QPointer<QService> parent, std::shared_ptr<ServiceManager
         co_await manager->start();
         // Until the child's graph has stopped by itself, entirely (not just begun to stop).
         while (parent && manager->state() != State::Stopped && manager->state() != State::Failed)
-            co_await SignalWait<ServiceManager, decltype(&ServiceManager::stateChanged)>(
+            co_await impl::SignalWait<ServiceManager, decltype(&ServiceManager::stateChanged)>(
                 parent.data(), manager.get(), &ServiceManager::stateChanged,
                 std::chrono::milliseconds(-1)); // a cancellable wait of the parent's
 
@@ -49,25 +49,27 @@ QFuture<void> QService::addChild(QService *child, const TaskOptions &options)
     if (!child || child == this) {
         qCWarning(lcTask).noquote() << name() << ": addChild() needs another service, got"
                                     << (child ? "the service itself" : "nullptr");
-        return detail::canceledFuture<void>();
+        QFutureInterface<void> canceled;
+        impl::reportCanceled(canceled);
+        return canceled.future();
     }
-    auto promise = std::make_shared<QPromise<void>>();
-    promise->start();
-    QFuture<void> future = promise->future();
+    QPromise<void> promise;
+    promise.start();
+    QFuture<void> future = promise.future();
     const QString taskName =
         options.name.isEmpty() ? QStringLiteral("child %1").arg(child->name()) : options.name;
-    const detail::TaskHandle handle = detail::TaskHandle::begin(
-        this, detail::TaskKind::Coroutine, taskName, options.daemon, future, false);
+    impl::TaskHandle handle =
+        impl::TaskHandle::begin(this, impl::TaskKind::Coroutine, taskName, options.daemon, future);
     if (!handle)
-        return detail::canceledFuture<void>();
+        return future; // canceled
     auto manager = std::make_shared<ServiceManager>(child);
     manager->setDefaultGracefulShutdownTimeout(gracefulShutdownTimeout());
     handle.record()->onCancel = [weak = std::weak_ptr<ServiceManager>(manager)] {
         if (const std::shared_ptr<ServiceManager> m = weak.lock())
             m->requestStop();
     };
-    detail::ContextScope scope(handle.record()); // its first steps are the child task's
-    detail::runCoroutineTask<void>(detail::runChild(this, manager), promise, handle);
+    const impl::ContextScope scope(handle.record()); // its first steps are the child task's
+    impl::runTask<void>(detail::runChild(this, manager), std::move(promise), std::move(handle));
     return future;
 }
 

@@ -5,8 +5,8 @@
 
 #include "graph/dependencygraph.h"
 #include "service/serviceowner.h"
+#include "tasks/oneshot.h"
 #include "tasks/taskset.h"
-#include <QLifecycle/detail/oneshot.h>
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QPointer>

@@ -78,7 +78,7 @@ void GraphRun::callHook(QService *service, bool starting, int n, quint32 generat
     std::exception_ptr thrown;
     QCoro::Task<> operation;
     {
-        detail::ContextScope scope(nullptr);
+        impl::ContextScope scope(nullptr);
         const HookScope hook(this, service, starting);
         try {
             operation =
@@ -211,7 +211,7 @@ QCoro::Task<> GraphRun::shutdown(std::shared_ptr<detail::TaskSet> tasks, QServic
         co_return; // abandoned at its deadline: stop() must not run behind the manager's back
     QCoro::Task<> stopping;
     {
-        detail::ContextScope scope(nullptr);
+        impl::ContextScope scope(nullptr);
         const HookScope hook(self.get(), service, false);
         stopping = QServicePrivate::callStop(service);
     }

@@ -7,7 +7,7 @@
 // is far within what the C library keeps for shared libraries loaded later (dlopen, as a QML
 // plugin may load the library).
 #if defined(__GNUC__) && !defined(_WIN32)
-#    define QLC_HOT_THREAD_LOCAL [[gnu::tls_model("initial-exec")]] thread_local
+#define QLC_HOT_THREAD_LOCAL [[gnu::tls_model("initial-exec")]] thread_local
 #else
-#    define QLC_HOT_THREAD_LOCAL thread_local
+#define QLC_HOT_THREAD_LOCAL thread_local
 #endif

@@ -1,4 +1,5 @@
-// The library side of QService::addTask(), whileRunning() and addChild().
+// The library side of QService::addTask() and addPoolTask() (impl::TaskHandle), and of the task
+// counts and isCancellationRequested().
 
 #include <QLifecycle/qservice.h>
 #include <QLifecycle/servicemanager.h>
@@ -12,6 +13,7 @@
 #include <QtCore/QMetaEnum>
 #include <QtCore/QMutex>
 #include <QtCore/QThread>
+#include <QtCore/QThreadPool>
 
 #include <atomic>
 
@@ -19,15 +21,7 @@
 
 namespace QLifecycle::detail {
 
-QString demangledName(const std::type_info &type)
-{
-    int status = 0;
-    char *name = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
-    QString result = QString::fromUtf8(status == 0 && name ? name : type.name());
-    std::free(name);
-    return result;
-}
-
+namespace {
 void warnRefused(const QService *service, const QString &what)
 {
     qCWarning(lcTask).noquote()
@@ -37,7 +31,34 @@ void warnRefused(const QService *service, const QString &what)
         << "(tasks may be added only while the service is Starting or Running)";
 }
 
-namespace {
+// Finishes a future made by the library (a coroutine's or a callable's promise), running its
+// continuations as QPromise::finish() does.
+void finishFuture(const QFuture<void> &future)
+{
+    QFutureInterface<void>(QFutureInterfaceBase::get(future)).reportFinished();
+}
+
+void endTask(TaskRecord *record, const std::exception_ptr &error, bool cancelled = false)
+{
+    if (record->set)
+        record->set->ended(record, error, cancelled);
+}
+
+// A thread-pool task's end, delivered on the service's thread: the future finishes before the
+// task set hears of it. Destroyed undelivered, it releases the promise, whose destructor ends
+// the future.
+struct Report {
+    std::shared_ptr<void> promise; // the QPromise<T>
+    impl::TaskHandle handle;
+    std::exception_ptr error;
+
+    void operator()() const
+    {
+        finishFuture(handle.record()->future);
+        endTask(handle.record(), error);
+    }
+};
+
 // Reports from worker threads, and the application's end. ~QCoreApplication deletes the events
 // still queued while it holds the lock of the event queue; a report deleted then would destroy
 // a task record and a promise, whose destructors post events themselves: a self-deadlock. So,
@@ -52,7 +73,7 @@ QBasicMutex s_reportLock; // s_watchedApplication, s_dropped
 std::atomic<bool> s_closing{false};
 std::atomic<int> s_reporting{0};
 const QCoreApplication *s_watchedApplication = nullptr;
-std::vector<std::function<void()>> *s_dropped = nullptr; // never freed: see reportBack()
+std::vector<Report> *s_dropped = nullptr; // never freed: see TaskHandle::reportBack()
 
 void closeReports()
 {
@@ -73,10 +94,10 @@ void watchApplicationEnd()
     s_closing.store(false);
     qAddPostRoutine(closeReports);
 }
-} // namespace
 
-TaskHandle TaskHandle::begin(QService *service, TaskKind kind, const QString &name, bool daemon,
-                             const QFuture<void> &future, bool suspended)
+// Registers a task with its service's set; nullptr (and a warning) when it may not run now.
+std::shared_ptr<TaskRecord> addTask(QService *service, TaskKind kind, const QString &name,
+                                    bool daemon, const QFuture<void> &future, bool suspended)
 {
     auto label = [&name] { // only for warnings: not built for every task
         return name.isEmpty() ? QStringLiteral("a task") : QStringLiteral("task '%1'").arg(name);
@@ -95,16 +116,13 @@ TaskHandle TaskHandle::begin(QService *service, TaskKind kind, const QString &na
     }
     if (kind == TaskKind::Callable)
         watchApplicationEnd();
-    TaskHandle handle;
-    handle.m_record = set->add(kind, name, daemon, future);
-    TaskRecord *record = handle.m_record.get();
+    std::shared_ptr<TaskRecord> record = set->add(kind, name, daemon, future);
     if (kind == TaskKind::Coroutine && suspended)
-        set->claimWaits(record);
+        set->claimWaits(record.get());
     if (kind == TaskKind::Future) {
         record->watcher = std::make_unique<QFutureWatcher<void>>();
-        std::shared_ptr<TaskRecord> keepAlive = handle.m_record; // until the future ends
         QObject::connect(record->watcher.get(), &QFutureWatcherBase::finished, set->context(),
-                         [keepAlive] {
+                         [keepAlive = record] { // alive until the future ends
                              std::exception_ptr error;
                              try {
                                  keepAlive->future.waitForFinished(); // rethrows its exception
@@ -114,30 +132,13 @@ TaskHandle TaskHandle::begin(QService *service, TaskKind kind, const QString &na
                              if (!error && keepAlive->future.isCanceled())
                                  error = std::make_exception_ptr(Cancelled());
                              keepAlive->watcher.release()->deleteLater();
-                             if (keepAlive->set)
-                                 keepAlive->set->ended(keepAlive.get(), error);
+                             endTask(keepAlive.get(), error);
                          });
         record->watcher->setFuture(future);
     }
-    return handle;
+    return record;
 }
-
-void TaskHandle::refuseSuspended(QService *service)
-{
-    if (QThread::currentThread() == service->thread())
-        QServicePrivate::tasksFor(service)->cancelRefusedPrefix();
-}
-
-void TaskHandle::end(const std::exception_ptr &error, bool cancelled) const
-{
-    if (m_record && m_record->set)
-        m_record->set->ended(m_record.get(), error, cancelled);
-}
-
-QObject *TaskHandle::context() const
-{
-    return m_record->set->context();
-}
+} // namespace
 
 bool keepUntilExitIfClosing(std::coroutine_handle<> waiter)
 {
@@ -151,52 +152,83 @@ bool keepUntilExitIfClosing(std::coroutine_handle<> waiter)
     return true;
 }
 
-void TaskHandle::reportBack(std::function<void()> deliver) const
+} // namespace QLifecycle::detail
+
+namespace QLifecycle::impl {
+
+QString demangledName(const std::type_info &type)
 {
-    s_reporting.fetch_add(1);
-    if (!s_closing.load()) {
-        QMetaObject::invokeMethod(context(), std::move(deliver), Qt::QueuedConnection);
-        s_reporting.fetch_sub(1);
+    int status = 0;
+    char *name = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
+    QString result = QString::fromUtf8(status == 0 && name ? name : type.name());
+    std::free(name);
+    return result;
+}
+
+void reportCanceled(QFutureInterfaceBase &future)
+{
+    future.reportStarted();
+    future.reportCanceled();
+    future.reportFinished();
+}
+
+TaskHandle TaskHandle::begin(QService *service, TaskKind kind, const QString &name, bool daemon,
+                             const QFuture<void> &future, bool suspended)
+{
+    TaskHandle handle;
+    handle.m_record = detail::addTask(service, kind, name, daemon, future, suspended);
+    if (!handle && kind != TaskKind::Future) {
+        // A refused coroutine already ran up to its first suspension (tasks start eagerly): the
+        // waits it left are cancelled. Its future, or a callable's, ends canceled.
+        if (suspended && QThread::currentThread() == service->thread())
+            QServicePrivate::tasksFor(service)->cancelRefusedPrefix();
+        QFuture<void>(future).cancel();
+        detail::finishFuture(future);
+    }
+    return handle;
+}
+
+void TaskHandle::finish(const std::exception_ptr &error, bool cancelled) const
+{
+    QFutureInterface<void> future(QFutureInterfaceBase::get(m_record->future));
+    if (error)
+        future.reportException(error); // nothing was reported before: no results to clear
+    future.reportFinished();
+    detail::endTask(m_record.get(), error, cancelled);
+}
+
+void TaskHandle::reportBack(std::shared_ptr<void> promise, const std::exception_ptr &error) const
+{
+    detail::Report report{std::move(promise), *this, error};
+    detail::s_reporting.fetch_add(1);
+    if (!detail::s_closing.load()) {
+        QMetaObject::invokeMethod(m_record->set->context(), std::move(report),
+                                  Qt::QueuedConnection);
+        detail::s_reporting.fetch_sub(1);
         return;
     }
-    s_reporting.fetch_sub(1);
+    detail::s_reporting.fetch_sub(1);
     // The application is being destroyed: running or destroying this report now could post
     // events or touch objects of a thread that is going away. It is kept, unreachable from
     // anything that runs, until the process ends.
-    const QMutexLocker lock(&s_reportLock);
-    if (!s_dropped)
-        s_dropped = new std::vector<std::function<void()>>();
-    s_dropped->push_back(std::move(deliver));
+    const QMutexLocker lock(&detail::s_reportLock);
+    if (!detail::s_dropped)
+        detail::s_dropped = new std::vector<detail::Report>();
+    detail::s_dropped->push_back(std::move(report));
 }
 
-QThreadPool *TaskHandle::pool(QThreadPool *preferred) const
+void TaskHandle::start(QRunnable *runner, QThreadPool *pool) const
 {
-    if (preferred)
-        return preferred;
-    QService *service = m_record->set->service();
-    if (const std::shared_ptr<ServiceOwner> owner =
+    if (!pool) {
+        QService *service = m_record->set->service();
+        const std::shared_ptr<ServiceOwner> owner =
             service ? QServicePrivate::get(service)->owner.lock() : nullptr;
-        owner && owner->isActive())
-        return owner->threadPool();
-    return QThreadPool::globalInstance();
-}
-
-std::shared_ptr<GuardRace> GuardRace::make(QService *service)
-{
-    auto race = std::make_shared<GuardRace>();
-    if (service->state() != State::Running) {
-        race->interruption =
-            QStringLiteral("%1 is not running (%2)")
-                .arg(service->name(),
-                     QString::fromLatin1(
-                         QMetaEnum::fromType<QService::State>().valueToKey(int(service->state()))));
-        return race;
+        pool = owner && owner->isActive() ? owner->threadPool() : QThreadPool::globalInstance();
     }
-    QServicePrivate::tasksFor(service)->addGuard(race); // interrupted when the service stops
-    return race;
+    pool->start(runner);
 }
 
-} // namespace QLifecycle::detail
+} // namespace QLifecycle::impl
 
 namespace QLifecycle {
 

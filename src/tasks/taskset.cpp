@@ -63,18 +63,6 @@ void markWaitBoundary()
     t_boundary = t_sequence;
 }
 
-ContextScope::ContextScope(TaskRecord *record) : m_previous(t_current)
-{
-    t_current = record;
-    markWaitBoundary();
-}
-
-ContextScope::~ContextScope()
-{
-    t_current = m_previous;
-    markWaitBoundary();
-}
-
 QString TaskRecord::displayName() const
 {
     if (!name.isEmpty())
@@ -204,9 +192,9 @@ void TaskSet::publishCounts()
         EmitQueue::serviceTaskCounts(m_service, m_total, m_finished);
 }
 
-void TaskSet::registerWait(WaitBase *wait, TaskRecord *owner)
+void TaskSet::registerWait(WaitState *wait, TaskRecord *owner)
 {
-    WaitBase *&head = owner ? owner->waits : m_orphans;
+    WaitState *&head = owner ? owner->waits : m_orphans;
     wait->m_owner = owner;
     wait->m_prev = nullptr;
     wait->m_next = head;
@@ -215,9 +203,9 @@ void TaskSet::registerWait(WaitBase *wait, TaskRecord *owner)
     head = wait;
 }
 
-void TaskSet::unregisterWait(WaitBase *wait)
+void TaskSet::unregisterWait(WaitState *wait)
 {
-    WaitBase *&head = wait->m_owner ? wait->m_owner->waits : m_orphans;
+    WaitState *&head = wait->m_owner ? wait->m_owner->waits : m_orphans;
     (wait->m_prev ? wait->m_prev->m_next : head) = wait->m_next;
     if (wait->m_next)
         wait->m_next->m_prev = wait->m_prev;
@@ -227,13 +215,13 @@ void TaskSet::unregisterWait(WaitBase *wait)
 void TaskSet::claimWaits(TaskRecord *task)
 {
     TaskRecord *current = t_current;
-    WaitBase *&source = current && current->set.get() == this ? current->waits : m_orphans;
+    WaitState *&source = current && current->set.get() == this ? current->waits : m_orphans;
     // The running task has no wait of its own pending: what it holds was registered by the
     // coroutines it called since it resumed. Orphans count only since the last boundary.
     const quint64 boundary = source == m_orphans ? waitBoundary() : 0;
-    WaitBase *wait = source;
+    WaitState *wait = source;
     while (wait) {
-        WaitBase *next = wait->m_next;
+        WaitState *next = wait->m_next;
         if (wait->m_sequence > boundary) {
             unregisterWait(wait);
             registerWait(wait, task);
@@ -243,7 +231,7 @@ void TaskSet::claimWaits(TaskRecord *task)
     markWaitBoundary();
 }
 
-void TaskSet::wakeWaits(WaitBase *&list)
+void TaskSet::wakeWaits(WaitState *&list)
 {
     while (list)
         list->cancelNow(); // unregisters itself before resuming its coroutine
@@ -384,4 +372,20 @@ void TaskSet::interruptGuards(const QString &why)
 }
 
 } // namespace detail
+
+namespace impl {
+
+ContextScope::ContextScope(detail::TaskRecord *task) : m_previous(detail::t_current)
+{
+    detail::t_current = task;
+    detail::markWaitBoundary();
+}
+
+ContextScope::~ContextScope()
+{
+    detail::t_current = m_previous;
+    detail::markWaitBoundary();
+}
+
+} // namespace impl
 } // namespace QLifecycle

@@ -1,9 +1,10 @@
 #pragma once
 
-#include <QLifecycle/detail/oneshot.h>
-#include <QLifecycle/detail/tasks.h>
-#include <QLifecycle/detail/waits.h>
 #include <QLifecycle/qservice.h>
+
+#include "tasks/guardrace.h"
+#include "tasks/oneshot.h"
+#include "tasks/waitstate.h"
 
 #include <QtCore/QFutureWatcher>
 #include <QtCore/QPointer>
@@ -18,6 +19,8 @@ class ServiceOwner;
 }
 
 namespace QLifecycle::detail {
+
+using impl::TaskKind;
 
 // One background task of a service.
 struct TaskRecord : std::enable_shared_from_this<TaskRecord> {
@@ -37,7 +40,7 @@ struct TaskRecord : std::enable_shared_from_this<TaskRecord> {
     std::shared_ptr<TaskSet> set; // keeps the set alive while the task runs, even abandoned
     TaskRecord *prev = nullptr;   // the set's list of running tasks, in creation order
     TaskRecord *next = nullptr;
-    WaitBase *waits = nullptr;                     // its suspended cancellable waits
+    WaitState *waits = nullptr;                    // its suspended cancellable waits
     std::unique_ptr<QFutureWatcher<void>> watcher; // adopted futures
     std::function<void()> onCancel;                // e.g. stop a child service's manager
 };
@@ -68,8 +71,8 @@ public:
     void ended(TaskRecord *record, const std::exception_ptr &error, bool cancelled = false);
     void detach(TaskRecord *record);
 
-    void registerWait(WaitBase *wait, TaskRecord *owner);
-    void unregisterWait(WaitBase *wait);
+    void registerWait(WaitState *wait, TaskRecord *owner);
+    void unregisterWait(WaitState *wait);
     // A coroutine task created just before add(): the waits its first steps registered were
     // counted for whoever ran it; they are the new task's.
     void claimWaits(TaskRecord *task);
@@ -93,7 +96,7 @@ private:
     void link(TaskRecord *record);
     void cancelRecord(TaskRecord *record);
     void cancelEverything();
-    void wakeWaits(WaitBase *&list);
+    void wakeWaits(WaitState *&list);
     void reportCrash(const QString &message, std::exception_ptr cause);
     void publishCounts();
 
@@ -106,7 +109,7 @@ private:
     bool m_startCancelled = false;
     TaskRecord *m_head = nullptr;
     TaskRecord *m_tail = nullptr;
-    WaitBase *m_orphans = nullptr; // waits whose task is not known
+    WaitState *m_orphans = nullptr; // waits whose task is not known
     quint64 m_nextId = 0;
     int m_total = 0;
     int m_finished = 0;

@@ -1,43 +1,50 @@
-#include <QLifecycle/detail/waits.h>
-#include <QLifecycle/qservice.h>
+// The cancellable waits: QService::sleepFor(), waitFor() and waitForSignal() (the awaiters are
+// in <QLifecycle/impl/qservice_impl.h>, their states here).
+
+#include "tasks/waitstate.h"
 
 #include "service/qservice_p.h"
 #include "tasks/taskset.h"
 
+#include <QtCore/QFutureWatcher>
+#include <QtCore/QPointer>
+#include <QtCore/QTimer>
+
 #include <map>
+#include <stdexcept>
 #include <vector>
 
 namespace QLifecycle::detail {
 
-WaitBase::WaitBase(const QService *service)
-    : m_service(service), m_set(service ? QServicePrivate::tasksFor(service) : nullptr)
+WaitState::WaitState(const QService *service)
+    : m_set(service ? QServicePrivate::tasksFor(service) : nullptr)
 {
 }
 
-WaitBase::WaitBase(WaitBase &&other) noexcept
-    : m_service(std::move(other.m_service)), m_set(std::move(other.m_set)),
-      m_cancelled(other.m_cancelled)
+WaitState::WaitState(WaitState &&other) noexcept
+    : m_set(std::move(other.m_set)), m_cancelled(other.m_cancelled)
 {
     Q_ASSERT(!other.m_handle); // never after it suspended
 }
 
-WaitBase::~WaitBase()
+WaitState::~WaitState()
 {
     // Destroyed while suspended (its coroutine frame was destroyed): leave the lists.
     if (isPending())
         unregister();
 }
 
-bool WaitBase::await_ready()
+bool WaitState::ready()
 {
     if (m_set) {
         TaskRecord *owner = currentTask();
         if (owner && owner->set != m_set)
             owner = nullptr;
+        const QService *service = m_set->service();
         const bool cancelled = owner ? owner->cancelled
                                      : m_set->mode() == TaskSet::Mode::CancellingTasks ||
-                                           (m_set->startCancelled() && m_service &&
-                                            m_service->state() == QService::State::Starting);
+                                           (m_set->startCancelled() && service &&
+                                            service->state() == QService::State::Starting);
         if (cancelled) {
             m_cancelled = true;
             return true;
@@ -46,7 +53,7 @@ bool WaitBase::await_ready()
     return readyNow();
 }
 
-void WaitBase::await_suspend(std::coroutine_handle<> waiter)
+void WaitState::suspend(std::coroutine_handle<> waiter)
 {
     m_handle = waiter;
     if (m_set) {
@@ -59,13 +66,13 @@ void WaitBase::await_suspend(std::coroutine_handle<> waiter)
     arm();
 }
 
-void WaitBase::unregister()
+void WaitState::unregister()
 {
     if (m_set)
         m_set->unregisterWait(this);
 }
 
-void WaitBase::resumeNormally()
+void WaitState::resumeNormally()
 {
     if (!isPending())
         return;
@@ -74,11 +81,11 @@ void WaitBase::resumeNormally()
     disarm();
     // The coroutine continues as the task that registered the wait; `this` may be destroyed
     // by the time resume() returns.
-    ContextScope scope(m_owner);
+    impl::ContextScope scope(m_owner);
     m_handle.resume();
 }
 
-void WaitBase::cancelNow()
+void WaitState::cancelNow()
 {
     if (!isPending())
         return;
@@ -86,23 +93,39 @@ void WaitBase::cancelNow()
     m_cancelled = true;
     unregister();
     disarm();
-    ContextScope scope(m_owner);
+    impl::ContextScope scope(m_owner);
     m_handle.resume();
 }
 
-void WaitBase::throwIfCancelled() const
+void WaitState::throwIfCancelled() const
 {
     if (m_cancelled)
         throw Cancelled();
 }
 
+bool WaitState::resume(bool /*result*/)
+{
+    throwIfCancelled();
+    return true;
+}
+
 namespace {
+class SleepState;
+
 // Every sleeping wait of a thread in one ordered queue, served by one QTimer: a QTimer per
 // sleep would cost O(n) each to register with the event dispatcher, O(n^2) for many tasks.
 class SleepQueue
 {
 public:
     using Clock = std::chrono::steady_clock;
+    struct Key {
+        Clock::time_point deadline;
+        quint64 ticket = 0; // 0: not queued
+        bool operator<(const Key &other) const
+        {
+            return deadline != other.deadline ? deadline < other.deadline : ticket < other.ticket;
+        }
+    };
 
     SleepQueue()
     {
@@ -111,31 +134,18 @@ public:
         QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this] { wakeDue(); });
     }
 
-    void add(SleepWait *wait, std::chrono::milliseconds duration)
+    Key add(SleepState *wait, std::chrono::milliseconds duration)
     {
-        wait->m_deadline = Clock::now() + duration;
-        wait->m_ticket = ++m_lastTicket;
-        const auto it = m_queue.emplace(Key{wait->m_deadline, wait->m_ticket}, wait).first;
+        const Key key{Clock::now() + duration, ++m_lastTicket};
+        const auto it = m_queue.emplace(key, wait).first;
         if (it == m_queue.begin())
             rearm();
+        return key;
     }
 
-    void remove(SleepWait *wait)
-    {
-        m_queue.erase(Key{wait->m_deadline, wait->m_ticket});
-        wait->m_ticket = 0;
-    }
+    void remove(const Key &key) { m_queue.erase(key); }
 
 private:
-    struct Key {
-        Clock::time_point deadline;
-        quint64 ticket;
-        bool operator<(const Key &other) const
-        {
-            return deadline != other.deadline ? deadline < other.deadline : ticket < other.ticket;
-        }
-    };
-
     void rearm()
     {
         if (m_queue.empty()) {
@@ -147,20 +157,10 @@ private:
         m_timer.start(std::max(wait, std::chrono::milliseconds(0)));
     }
 
-    void wakeDue()
-    {
-        const Clock::time_point now = Clock::now();
-        while (!m_queue.empty() && m_queue.begin()->first.deadline <= now) {
-            SleepWait *wait = m_queue.begin()->second;
-            m_queue.erase(m_queue.begin());
-            wait->m_ticket = 0;
-            wait->wake(); // may add or remove other sleeps
-        }
-        rearm();
-    }
+    void wakeDue();
 
     QTimer m_timer;
-    std::map<Key, SleepWait *> m_queue;
+    std::map<Key, SleepState *> m_queue;
     quint64 m_lastTicket = 0;
 };
 
@@ -169,89 +169,174 @@ SleepQueue &sleepQueue()
     thread_local SleepQueue queue;
     return queue;
 }
-} // namespace
 
-SleepWait::SleepWait(const QService *service, std::chrono::milliseconds duration)
-    : WaitBase(service), m_duration(duration)
+class SleepState final : public WaitState
 {
-}
-
-SleepWait::~SleepWait()
-{
-    disarm();
-}
-
-bool SleepWait::readyNow() const
-{
-    return m_duration.count() <= 0;
-}
-
-void SleepWait::arm()
-{
-    sleepQueue().add(this, m_duration);
-}
-
-void SleepWait::disarm()
-{
-    if (m_ticket != 0)
-        sleepQueue().remove(this);
-}
-
-SignalWaitBase::SignalWaitBase(const QService *service, const QObject *sender,
-                               std::chrono::milliseconds timeout)
-    : WaitBase(service), m_sender(sender), m_timeout(timeout)
-{
-}
-
-bool SignalWaitBase::readyNow() const
-{
-    return m_sender.isNull();
-}
-
-void SignalWaitBase::arm()
-{
-    m_receiver = std::make_unique<QObject>();
-    connectSignal(m_receiver.get());
-    QObject::connect(
-        m_sender.data(), &QObject::destroyed, m_receiver.get(), [this] { finish(false); },
-        Qt::QueuedConnection);
-    if (m_timeout.count() >= 0) {
-        m_timer = std::make_unique<QTimer>();
-        m_timer->setSingleShot(true);
-        QObject::connect(m_timer.get(), &QTimer::timeout, m_timer.get(), [this] { finish(false); });
-        m_timer->start(m_timeout);
+public:
+    SleepState(const QService *service, std::chrono::milliseconds duration)
+        : WaitState(service), m_duration(duration)
+    {
     }
-}
+    SleepState(SleepState &&other) noexcept = default;
+    ~SleepState() override { SleepState::disarm(); }
+    void moveTo(impl::Wait &wait) noexcept override { make<SleepState>(wait, std::move(*this)); }
 
-void SignalWaitBase::disarm()
+    // Called by the thread's sleep queue, which has removed it, when the deadline has come.
+    void wake()
+    {
+        m_key.ticket = 0;
+        resumeNormally();
+    }
+
+protected:
+    bool readyNow() const override { return m_duration.count() <= 0; }
+    void arm() override { m_key = sleepQueue().add(this, m_duration); }
+    void disarm() override
+    {
+        if (m_key.ticket != 0)
+            sleepQueue().remove(std::exchange(m_key, {}));
+    }
+
+private:
+    std::chrono::milliseconds m_duration;
+    SleepQueue::Key m_key; // its place in the thread's sleep queue
+};
+
+void SleepQueue::wakeDue()
 {
-    if (m_timer)
-        m_timer->stop();
-    m_receiver.reset(); // drops emissions still queued (QObject copes with this in its slot)
+    const Clock::time_point now = Clock::now();
+    while (!m_queue.empty() && m_queue.begin()->first.deadline <= now) {
+        SleepState *wait = m_queue.begin()->second;
+        m_queue.erase(m_queue.begin());
+        wait->wake(); // may add or remove other sleeps
+    }
+    rearm();
 }
 
-void SignalWaitBase::finish(bool emitted)
+class FutureState final : public WaitState
 {
-    if (!isPending())
-        return;
-    m_emitted = emitted;
-    resumeNormally();
+public:
+    FutureState(const QService *service, const QFuture<void> &future)
+        : WaitState(service), m_future(future)
+    {
+    }
+    FutureState(FutureState &&other) noexcept = default;
+    ~FutureState() override { AwaitedFutures::remove(this); }
+    void moveTo(impl::Wait &wait) noexcept override { make<FutureState>(wait, std::move(*this)); }
+
+    bool resume(bool result) override
+    {
+        AwaitedFutures::remove(this);
+        throwIfCancelled();
+        m_future.waitForFinished(); // finished already: rethrows the task's exception, if any
+        if (m_future.isCanceled())
+            throw Cancelled();
+        if (result && QFutureInterfaceBase::get(m_future).resultCount() == 0)
+            throw std::runtime_error("QLifecycle: the awaited future finished without a result");
+        return true;
+    }
+
+protected:
+    bool readyNow() const override { return m_future.isFinished(); }
+    void arm() override
+    {
+        AwaitedFutures::add(this, m_future);
+        m_watcher = std::make_unique<QFutureWatcher<void>>();
+        QObject::connect(m_watcher.get(), &QFutureWatcherBase::finished, m_watcher.get(),
+                         [this] { resumeNormally(); });
+        m_watcher->setFuture(m_future);
+    }
+    void disarm() override
+    {
+        if (m_watcher)
+            QObject::disconnect(m_watcher.get(), nullptr, nullptr, nullptr);
+        AwaitedFutures::remove(this);
+    }
+
+private:
+    QFuture<void> m_future;
+    std::unique_ptr<QFutureWatcher<void>> m_watcher;
+};
+
+// Waits for one emission of a signal (connected by impl::SignalWait once armed), resuming on
+// the waiting thread whatever thread emits it; ends early on timeout or when the sender is
+// destroyed. Unlike qCoro(signal) in QCoro 0.8 it survives double emissions, a dying sender
+// and cross-thread senders.
+class SignalState final : public WaitState
+{
+public:
+    SignalState(const QService *service, const QObject *sender, std::chrono::milliseconds timeout)
+        : WaitState(service), m_sender(sender), m_timeout(timeout)
+    {
+    }
+    SignalState(SignalState &&other) noexcept = default;
+    ~SignalState() override { SignalState::disarm(); }
+    void moveTo(impl::Wait &wait) noexcept override { make<SignalState>(wait, std::move(*this)); }
+
+    bool resume(bool /*result*/) override
+    {
+        throwIfCancelled();
+        return m_emitted;
+    }
+    const QObject *sender() const { return m_sender.data(); }
+    QObject *receiver() const { return m_receiver.get(); }
+    void finish(bool emitted)
+    {
+        if (!isPending())
+            return;
+        m_emitted = emitted;
+        resumeNormally();
+    }
+
+protected:
+    bool readyNow() const override { return m_sender.isNull(); }
+    void arm() override
+    {
+        m_receiver = std::make_unique<QObject>(); // lives in the waiting thread
+        QObject::connect(
+            m_sender.data(), &QObject::destroyed, m_receiver.get(), [this] { finish(false); },
+            Qt::QueuedConnection);
+        if (m_timeout.count() >= 0) {
+            m_timer = std::make_unique<QTimer>();
+            m_timer->setSingleShot(true);
+            QObject::connect(m_timer.get(), &QTimer::timeout, m_timer.get(),
+                             [this] { finish(false); });
+            m_timer->start(m_timeout);
+        }
+    }
+    void disarm() override
+    {
+        if (m_timer)
+            m_timer->stop();
+        m_receiver.reset(); // drops emissions still queued (QObject copes with this in its slot)
+    }
+
+private:
+    bool m_emitted = false;
+    QPointer<const QObject> m_sender;
+    std::chrono::milliseconds m_timeout;
+    std::unique_ptr<QObject> m_receiver;
+    std::unique_ptr<QTimer> m_timer;
+};
+
+SignalState &signalState(const impl::Wait &wait)
+{
+    return static_cast<SignalState &>(const_cast<WaitState &>(WaitState::of(wait)));
 }
 
-namespace {
 struct AwaitedFuture {
-    WaitBase *wait;
+    const WaitState *wait;
     QFuture<void> future;
 };
 thread_local std::vector<AwaitedFuture> t_awaited;
 } // namespace
 
-void AwaitedFutures::add(WaitBase *wait, const QFuture<void> &future)
+void AwaitedFutures::add(const WaitState *wait, const QFuture<void> &future)
 {
     t_awaited.push_back({wait, future});
 }
 
-void AwaitedFutures::remove(WaitBase *wait)
+void AwaitedFutures::remove(const WaitState *wait)
 {
     std::erase_if(t_awaited, [wait](const AwaitedFuture &entry) { return entry.wait == wait; });
 }
@@ -265,3 +350,85 @@ bool AwaitedFutures::contains(const QFuture<void> &future)
 }
 
 } // namespace QLifecycle::detail
+
+namespace QLifecycle::impl {
+
+using detail::WaitState;
+
+// NOLINTBEGIN(cppcoreguidelines-pro-type-member-init): the state is made in the storage
+Wait::Wait(const QService *service, std::chrono::milliseconds sleep)
+{
+    WaitState::make<detail::SleepState>(*this, service, sleep);
+}
+
+Wait::Wait(const QService *service, const QFuture<void> &future)
+{
+    WaitState::make<detail::FutureState>(*this, service, future);
+}
+
+Wait::Wait(const QService *service, const QObject *sender, std::chrono::milliseconds timeout)
+{
+    WaitState::make<detail::SignalState>(*this, service, sender, timeout);
+}
+
+Wait::Wait(Wait &&other) noexcept
+{
+    WaitState::of(other).moveTo(*this);
+}
+// NOLINTEND(cppcoreguidelines-pro-type-member-init)
+
+Wait::~Wait()
+{
+    WaitState::of(*this).~WaitState();
+}
+
+bool Wait::await_ready()
+{
+    return WaitState::of(*this).ready();
+}
+
+void Wait::await_suspend(std::coroutine_handle<> waiter)
+{
+    WaitState::of(*this).suspend(waiter);
+}
+
+bool Wait::resume(bool result)
+{
+    WaitState &state = WaitState::of(*this);
+    // Thrown here, not in a function of the state: every task of a stopping service unwinds
+    // with it, and each frame more to unwind costs (bench_tasks, stop_ms).
+    if (state.isCancelled())
+        throw Cancelled();
+    return state.resume(result);
+}
+
+const QObject *Wait::sender() const
+{
+    return detail::signalState(*this).sender();
+}
+
+QObject *Wait::receiver() const
+{
+    return detail::signalState(*this).receiver();
+}
+
+void Wait::emitted()
+{
+    detail::signalState(*this).finish(true);
+}
+
+SleepWait::SleepWait(const QService *service, std::chrono::milliseconds duration)
+    : Wait(service, duration)
+{
+}
+
+} // namespace QLifecycle::impl
+
+namespace QLifecycle {
+
+impl::SleepWait QService::sleepFor(std::chrono::milliseconds duration) const
+{
+    return impl::SleepWait(this, duration);
+}
+
+} // namespace QLifecycle

@@ -37,13 +37,13 @@ static_assert(pinned<Stage, 32, 8>());
 static_assert(pinned<Dependencies, 24, 8>());
 static_assert(pinned<TaskOptions, 40, 8>());
 
-// What the installed templates instantiate in applications.
-static_assert(pinned<detail::TaskHandle, 16, 8>());
-static_assert(pinned<detail::ContextScope, 8, 8>());
-static_assert(pinned<detail::GuardRace, 88, 8>());
-static_assert(pinned<detail::WaitBase, 88, 8>());
-static_assert(pinned<detail::SleepWait, 112, 8>());
-static_assert(pinned<detail::SignalWaitBase, 136, 8>());
+// What the installed templates (impl/qservice_impl.h) instantiate in applications: handles and
+// opaque storage, whose contents the library may change.
+static_assert(pinned<impl::TaskHandle, 16, 8>());
+static_assert(pinned<impl::ContextScope, 8, 8>());
+static_assert(pinned<impl::Guard, 16, 8>());
+static_assert(pinned<impl::Wait, 112, 8>());
+static_assert(pinned<impl::SleepWait, 112, 8>());
 
 // The test kit (QLifecycle::Test), a library of its own with the same SOVERSION.
 static_assert(pinned<Test::ScriptedService, 288, 8>());

@@ -27,6 +27,12 @@ else()
     set(prefix ${WORK_DIR}/prefix)
     run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 endif()
+# The templates' internals are installed as one header; the rest stays in the library.
+file(GLOB_RECURSE internals RELATIVE ${prefix}/include/QLifecycle
+    ${prefix}/include/QLifecycle/detail/* ${prefix}/include/QLifecycle/impl/*)
+if(NOT internals STREQUAL "impl/qservice_impl.h")
+    message(FATAL_ERROR "installed internal headers: ${internals} (expected impl/qservice_impl.h)")
+endif()
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/build -G Ninja
     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=RelWithDebInfo
     "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}")

@@ -3,19 +3,17 @@
 #include <QtCore/QMetaObject>
 #include <QtCore/QObject>
 
-#include <QLifecycle/qlifecycle_export.h>
-
 #include <coroutine>
 #include <vector>
 
 namespace QLifecycle::detail {
 
-// Internal. Once the application is being destroyed, a coroutine can no longer be resumed from
-// the event loop: its handle is kept until the process ends instead (abandoned work stays
-// inert, and its frame is not reported as leaked). Returns false while resuming is possible.
-QLIFECYCLE_EXPORT bool keepUntilExitIfClosing(std::coroutine_handle<> waiter);
+// Once the application is being destroyed, a coroutine can no longer be resumed from the event
+// loop: its handle is kept until the process ends instead (abandoned work stays inert, and its
+// frame is not reported as leaked). Returns false while resuming is possible.
+bool keepUntilExitIfClosing(std::coroutine_handle<> waiter);
 
-// Internal. A one-shot event that coroutines can co_await. Firing it resumes every waiter from the
+// A one-shot event that coroutines can co_await. Firing it resumes every waiter from the
 // event loop of the thread that made it (never inside fire(), so the code that fires
 // needs no re-entrancy guard). Not thread-safe: use it on one thread.
 class OneShot
