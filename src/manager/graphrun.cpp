@@ -6,7 +6,6 @@
 #include "service/emitqueue.h"
 #include "service/logging.h"
 #include "service/qservice_p.h"
-#include "service/threadlocal.h"
 
 #include <QtCore/QMetaObject>
 #include <QtCore/QThread>
@@ -22,42 +21,7 @@ namespace {
 constexpr qint64 SliceMs = 8;
 constexpr int StepsBetweenClockChecks = 128;
 
-QLC_HOT_THREAD_LOCAL GraphRun::HookScope *t_hook = nullptr;
-
-// A run's hooks are called on its thread: the thread of its context object (cheaper to reach
-// than the current thread's, and the same).
-int loopLevelOf(const GraphRun *run)
-{
-    return run->thread()->loopLevel();
-}
 } // namespace
-
-GraphRun::HookScope::HookScope(const GraphRun *run, QService *service, bool starting)
-    : m_run(run), m_service(service), m_starting(starting), m_loopLevel(loopLevelOf(run)),
-      m_previous(t_hook)
-{
-    t_hook = this;
-}
-
-GraphRun::HookScope::~HookScope()
-{
-    t_hook = m_previous;
-}
-
-QService *GraphRun::hookInProgress(const GraphRun *run, bool *starting)
-{
-    if (!run || !t_hook)
-        return nullptr;
-    const int level = loopLevelOf(run);
-    for (const HookScope *scope = t_hook; scope; scope = scope->m_previous) {
-        if (scope->m_run == run && scope->m_loopLevel == level) {
-            if (starting)
-                *starting = scope->m_starting;
-            return scope->m_service;
-        }
-    }
-    return nullptr;
-}
 
 GraphRun::GraphRun(ServiceManager *manager, DependencyGraph graph)
     : m_manager(manager), m_graph(std::move(graph)), m_nodes(size_t(m_graph.size()))

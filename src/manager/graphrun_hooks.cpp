@@ -6,8 +6,10 @@
 #include "service/emitqueue.h"
 #include "service/logging.h"
 #include "service/qservice_p.h"
+#include "service/threadlocal.h"
 
 #include <QtCore/QMetaObject>
+#include <QtCore/QThread>
 #include <QtCore/QTimer>
 
 namespace QLifecycle {
@@ -16,6 +18,44 @@ using detail::EmitQueue;
 
 // How one service's start() or stop() is launched, watched until it ends, and given up at its
 // deadline. What follows from it (which service is next) is decided in run.cpp.
+
+namespace {
+QLC_HOT_THREAD_LOCAL GraphRun::HookScope *t_hook = nullptr;
+
+// A run's hooks are called on its thread: the thread of its context object (cheaper to reach
+// than the current thread's, and the same).
+int loopLevelOf(const GraphRun *run)
+{
+    return run->thread()->loopLevel();
+}
+} // namespace
+
+GraphRun::HookScope::HookScope(const GraphRun *run, QService *service, bool starting)
+    : m_run(run), m_service(service), m_starting(starting), m_loopLevel(loopLevelOf(run)),
+      m_previous(t_hook)
+{
+    t_hook = this;
+}
+
+GraphRun::HookScope::~HookScope()
+{
+    t_hook = m_previous;
+}
+
+QService *GraphRun::hookInProgress(const GraphRun *run, bool *starting)
+{
+    if (!run || !t_hook)
+        return nullptr;
+    const int level = loopLevelOf(run);
+    for (const HookScope *scope = t_hook; scope; scope = scope->m_previous) {
+        if (scope->m_run == run && scope->m_loopLevel == level) {
+            if (starting)
+                *starting = scope->m_starting;
+            return scope->m_service;
+        }
+    }
+    return nullptr;
+}
 
 namespace {
 QString timeoutMessage(qint64 after, bool stopping)
