@@ -338,6 +338,7 @@ QCoro::Task<> ProbeService::start()
 
     if (b.startFault == HookFault::Timeout) {
         co_await PreciseSleep{milliseconds(b.startTimeoutMs + TimeoutMarginMs - spun)};
+        co_await AfterPostedEvents{};
         ++probe->record(cycle, index).startReturns;
         if (self && probe->cycle() == cycle && state() == State::Starting && !stateMayLag(probe))
             probe->violation(QStringLiteral("s%1: start() outlived its %2 ms timeout unnoticed")
@@ -396,6 +397,7 @@ QCoro::Task<> ProbeService::stop()
 
     if (b.stopFault == HookFault::Timeout) {
         co_await PreciseSleep{milliseconds(b.stopTimeoutMs + TimeoutMarginMs - spun)};
+        co_await AfterPostedEvents{};
         ++probe->record(cycle, index).stopReturns;
         if (self && probe->cycle() == cycle && state() == State::Stopping && !stateMayLag(probe))
             probe->violation(QStringLiteral("s%1: stop() outlived its %2 ms timeout unnoticed")

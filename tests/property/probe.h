@@ -36,8 +36,22 @@ struct PreciseSleep {
 };
 
 // How much longer than its timeout a Timeout fault waits: the deadline (a precise timer armed
-// right after the hook began) always fires first.
+// right after the hook began) fires first.
 constexpr int TimeoutMarginMs = 10;
+
+// One turn through the thread's posted events: what was queued before it (the manager's
+// deadline check, queued by its timer) has run when it resumes. A Timeout fault awaits it before
+// it looks at its state: a loop stalled past both timers (a loaded machine) activates them in
+// one pass, the deadline's first, so the check is queued but has not run yet.
+struct AfterPostedEvents {
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> handle) const
+    {
+        QMetaObject::invokeMethod(
+            QCoreApplication::instance(), [handle] { handle.resume(); }, Qt::QueuedConnection);
+    }
+    void await_resume() const noexcept {}
+};
 
 // A failure the manager must report: the service saw its fault fire.
 struct Expected {
