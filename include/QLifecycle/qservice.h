@@ -95,6 +95,9 @@ class QLIFECYCLE_EXPORT QService : public QObject
     /*! Of those, the tasks still running: taskCount - finishedTaskCount. */
     Q_PROPERTY(int pendingTaskCount READ pendingTaskCount NOTIFY pendingTaskCountChanged BINDABLE
                    bindablePendingTaskCount FINAL)
+    /*! When the manager starts the service (see StartPolicy); Eager unless set. */
+    Q_PROPERTY(QLifecycle::QService::StartPolicy startPolicy READ startPolicy WRITE setStartPolicy
+                   NOTIFY startPolicyChanged FINAL)
 
 public:
     /*!
@@ -111,6 +114,23 @@ public:
         Failed,   //!< The last run ended with an error; see errorString().
     };
     Q_ENUM(State)
+
+    /*!
+     * When the manager starts a service (docs/lifecycle.md, "Start policies"). A deferred
+     * service that an eager one depends on starts eagerly all the same; a deferred service's
+     * own dependencies start with it (unless they run already). The manager is Running once
+     * its eager services run; deferred services never delay that, nor the first frame.
+     */
+    enum class StartPolicy {
+        Eager,           //!< With the graph, before the manager is Running (the default).
+        AfterFirstFrame, //!< Once the manager is Running and the application's first window
+                         //!< has presented its first frame (without windows: once the event
+                         //!< loop runs).
+        WhenIdle,        //!< After those, once the event loop has nothing else to do.
+        OnDemand,        //!< When ServiceManager::ensureRunning() asks for it, or a started
+                         //!< dependent needs it.
+    };
+    Q_ENUM(StartPolicy)
 
     /*! Constructs a stopped service. */
     explicit QService(QObject *parent = nullptr);
@@ -139,8 +159,14 @@ public:
     qint64 stopDurationMs() const;
     /*! The read-only bindable behind stopDurationMs. */
     QBindable<qint64> bindableStopDurationMs() const;
-    /*! The manager whose run currently owns this service, or nullptr when none does. */
+    /*! The manager whose run currently owns this service, or nullptr when none does. Its
+     *  stopReason() tells a stop() why the application is stopping. */
     ServiceManager *manager() const;
+    /*! When the manager starts this service. */
+    StartPolicy startPolicy() const;
+    /*! Sets when the manager starts this service; it applies from the next start of the
+     *  graph (the manager reads it with dependencies()). */
+    void setStartPolicy(StartPolicy policy);
 
     /*! Tasks added in the current (or last) run. */
     int taskCount() const;
@@ -183,6 +209,8 @@ Q_SIGNALS:
     void finishedTaskCountChanged(int count, QPrivateSignal);
     /*! Emitted when pendingTaskCount changes. */
     void pendingTaskCountChanged(int count, QPrivateSignal);
+    /*! Emitted when startPolicy changes. */
+    void startPolicyChanged(QLifecycle::QService::StartPolicy policy, QPrivateSignal);
 
 protected:
     /*!

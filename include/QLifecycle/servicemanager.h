@@ -9,6 +9,7 @@
 #include <QCoro/QCoroTask>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -55,9 +56,24 @@ class QLIFECYCLE_EXPORT ServiceManager : public QObject
                    bindableErrorString FINAL)
     /*! The root service given to the constructor. */
     Q_PROPERTY(QLifecycle::QService *root READ root CONSTANT FINAL)
-    /*! The share of services Running, from 0 to 1: it rises while starting, is 1 while
-     *  running, and falls back to 0 while stopping (a progress bar for either direction). */
+    /*! The progress of the current operation, from 0 to 1: startProgress until a stop begins,
+     *  then stopProgress (it rises again while stopping; never 1 when a stop begins). */
     Q_PROPERTY(double progress READ progress NOTIFY progressChanged BINDABLE bindableProgress FINAL)
+    /*! The share of the services the start waits for (eager ones, and what they need) that
+     *  run: 0 when a start begins, 1 once the manager is Running. Deferred services are
+     *  counted apart (deferredCount). */
+    Q_PROPERTY(double startProgress READ startProgress NOTIFY startProgressChanged BINDABLE
+                   bindableStartProgress FINAL)
+    /*! The share of the services running when the stop began that have stopped: 0 until a stop
+     *  begins, rising to 1 as services stop. */
+    Q_PROPERTY(double stopProgress READ stopProgress NOTIFY stopProgressChanged BINDABLE
+                   bindableStopProgress FINAL)
+    /*! How many services of the run wait for a deferred start (see QService::StartPolicy). */
+    Q_PROPERTY(int deferredCount READ deferredCount NOTIFY deferredCountChanged BINDABLE
+                   bindableDeferredCount FINAL)
+    /*! Why the graph stops (or stopped): None while it starts or runs without a stop asked. */
+    Q_PROPERTY(QLifecycle::ServiceManager::StopReason stopReason READ stopReason NOTIFY
+                   stopReasonChanged BINDABLE bindableStopReason FINAL)
     /*! The names of the services whose start() is running now, in start order. */
     Q_PROPERTY(QStringList startingServices READ startingServices NOTIFY startingServicesChanged
                    BINDABLE bindableStartingServices FINAL)
@@ -68,6 +84,28 @@ class QLIFECYCLE_EXPORT ServiceManager : public QObject
     Q_PROPERTY(int serviceCount READ serviceCount NOTIFY servicesChanged FINAL)
 
 public:
+    /*!
+     * Why a graph stops (docs/lifecycle.md, "Stop reasons"). Every way an application is asked
+     * to end carries one; the first reason of a run is kept, logged with the stop, and readable
+     * from each service's stop() through `manager()->stopReason()`.
+     */
+    enum class StopReason {
+        None,         //!< No stop asked in this run (yet).
+        Requested,    //!< requestStop() or stop(), from the application's code.
+        Quit,         //!< QCoreApplication::quit() or exit().
+        WindowClosed, //!< The main window or the last window was closed.
+        SessionEnd,   //!< The desktop session is ending (log out, shut down).
+        Signal,       //!< SIGINT or SIGTERM.
+        Failure,      //!< A service failed to start, crashed or was destroyed while needed.
+    };
+    Q_ENUM(StopReason)
+
+    /*!
+     * Asked before a quit stops the graph (setQuitGuard()): true to go on, false to keep the
+     * application running. It may show a dialog and await the user's answer.
+     */
+    using QuitGuard = std::function<QCoro::Task<bool>(StopReason reason)>;
+
     /*! A manager for the graph below \a root (which it does not own). */
     explicit ServiceManager(QService *root, QObject *parent = nullptr);
     /*! Destroys the manager. Stop the graph first: a graph still running is stopped in the
@@ -95,6 +133,22 @@ public:
     double progress() const;
     /*! The read-only bindable behind progress. */
     QBindable<double> bindableProgress() const;
+    /*! The start's progress (see the property). */
+    double startProgress() const;
+    /*! The read-only bindable behind startProgress. */
+    QBindable<double> bindableStartProgress() const;
+    /*! The stop's progress (see the property). */
+    double stopProgress() const;
+    /*! The read-only bindable behind stopProgress. */
+    QBindable<double> bindableStopProgress() const;
+    /*! Services waiting for a deferred start. */
+    int deferredCount() const;
+    /*! The read-only bindable behind deferredCount. */
+    QBindable<int> bindableDeferredCount() const;
+    /*! Why the graph stops or stopped, or None. */
+    StopReason stopReason() const;
+    /*! The read-only bindable behind stopReason. */
+    QBindable<StopReason> bindableStopReason() const;
     /*! Services whose start() is running now. */
     QStringList startingServices() const;
     /*! The read-only bindable behind startingServices. */
@@ -140,6 +194,14 @@ public:
      */
     QCoro::Task<> stop();
     /*!
+     * Starts \a service now if its start is deferred (QService::StartPolicy), with what it
+     * needs that does not run yet, and completes once it runs; at once if it runs already.
+     * Throws Error naming the service when it cannot run: it is not in the running graph, the
+     * graph is not Starting or Running, its start (or a dependency's) failed, or the graph
+     * stops first.
+     */
+    QCoro::Task<> ensureRunning(QService *service);
+    /*!
      * Completes once the graph has stopped (after requestStop(), a signal, or a crash);
      * throws the aggregate Error if the run ended Failed. Completes at once when stopped.
      */
@@ -171,6 +233,33 @@ public:
     /*! Same as ServiceManager(&root).run(). */
     static int run(QService &root);
 
+    /*!
+     * The application's main window, for run() (docs/lifecycle.md, "The quit path"): a QWindow
+     * (a QQuickWindow, the root of a QQmlApplicationEngine) or a QWidget (a QMainWindow). Closing
+     * it is a quit request: the window stays open while the quit guard runs and while the graph
+     * stops (show stopProgress in it), then run() returns. Closing it again while the graph
+     * stops means "quit anyway". Not owned; nullptr clears it. Another kind of object is
+     * refused with a warning naming it.
+     */
+    void setMainWindow(QObject *window);
+    /*! The main window set with setMainWindow(), or nullptr. */
+    QObject *mainWindow() const;
+    /*!
+     * Installs the quit guard: run() awaits it before a quit (quit(), a window closing, the
+     * session ending, SIGINT/SIGTERM) stops the graph; false keeps everything running. It is
+     * never asked about a stop after a failure, nor about requestStop(). For a signal or the
+     * session's end it is given quitGuardTimeout(), after which the quit goes on. A second
+     * quit request while it runs skips it. A guard that throws is logged and the quit goes
+     * on. An empty function removes it.
+     */
+    void setQuitGuard(QuitGuard guard);
+    /*! The quit guard, or an empty function. */
+    QuitGuard quitGuard() const;
+    /*! How long the guard may take when a signal or the session's end asks to quit. */
+    std::chrono::milliseconds quitGuardTimeout() const;
+    /*! Sets quitGuardTimeout() (5 s initially). */
+    void setQuitGuardTimeout(std::chrono::milliseconds timeout);
+
 public Q_SLOTS:
     /*!
      * Asks the graph to stop, from anywhere (a slot, QML, a task, another thread). A stop
@@ -178,6 +267,10 @@ public Q_SLOTS:
      * nothing runs.
      */
     void requestStop();
+    /*! Asks the graph to stop for \a reason (see StopReason); otherwise as requestStop()
+     *  (which is requestStopFor(StopReason::Requested), and stays one function so that
+     *  `&ServiceManager::requestStop` can be connected). */
+    void requestStopFor(QLifecycle::ServiceManager::StopReason reason);
     /*!
      * Starts the graph without awaiting it, for QML and slots: failures show in state and
      * errorString (and are logged). Restarts a Stopped or Failed graph; a no-op otherwise.
@@ -194,6 +287,14 @@ Q_SIGNALS:
                        const QString &message, QPrivateSignal);
     /*! Emitted when progress changes. */
     void progressChanged(double progress, QPrivateSignal);
+    /*! Emitted when startProgress changes. */
+    void startProgressChanged(double progress, QPrivateSignal);
+    /*! Emitted when stopProgress changes. */
+    void stopProgressChanged(double progress, QPrivateSignal);
+    /*! Emitted when deferredCount changes. */
+    void deferredCountChanged(int count, QPrivateSignal);
+    /*! Emitted when stopReason changes: when a stop is asked, and when a new start begins. */
+    void stopReasonChanged(QLifecycle::ServiceManager::StopReason reason, QPrivateSignal);
     /*! Emitted when startingServices changes (at most once per event-loop turn). */
     void startingServicesChanged(const QStringList &names, QPrivateSignal);
     /*! Emitted when stoppingServices changes (at most once per event-loop turn). */

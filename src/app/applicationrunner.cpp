@@ -8,9 +8,29 @@
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QEventLoop>
+#include <QtCore/QMetaEnum>
+#include <QtCore/QMetaMethod>
 #include <QtCore/QThread>
+#include <QtCore/QTimer>
+
+#include <cstdio>
+#include <cstdlib>
 
 namespace QLifecycle {
+
+using StopReason = ServiceManager::StopReason;
+
+namespace {
+QString describe(StopReason reason)
+{
+    return QString::fromLatin1(QMetaEnum::fromType<StopReason>().valueToKey(int(reason)));
+}
+
+bool isBusy(QService::State state)
+{
+    return state == QService::State::Starting || state == QService::State::Running;
+}
+} // namespace
 
 // Starts the graph. Its end is seen in graphStateChanged(); only a start refused before
 // anything ran (an invalid graph) changes no state and must be handled here. A free
@@ -32,6 +52,25 @@ QCoro::Task<> startGraph(QPointer<ApplicationRunner> runner)
     }
 }
 
+// Asks the quit guard; its answer (or what it threw) goes back to the runner, which ignores
+// it if it came too late (docs/lifecycle.md, "The quit guard").
+QCoro::Task<> askGuard(QPointer<ApplicationRunner> runner, ServiceManager::QuitGuard guard,
+                       StopReason reason, quint32 ticket)
+{
+    bool proceed = true;
+    QString note;
+    try {
+        proceed = co_await guard(reason);
+    } catch (const std::exception &error) {
+        note = QStringLiteral("the quit guard threw (%1); quitting anyway")
+                   .arg(QString::fromLocal8Bit(error.what()));
+    } catch (...) {
+        note = QStringLiteral("the quit guard threw a non-standard exception; quitting anyway");
+    }
+    if (runner)
+        runner->guardAnswered(ticket, proceed, note);
+}
+
 ApplicationRunner::ApplicationRunner(ServiceManager *manager, ServiceManager::RunMode mode)
     : m_manager(manager), m_mode(mode)
 {
@@ -41,6 +80,9 @@ ApplicationRunner::~ApplicationRunner()
 {
     if (QCoreApplication *app = QCoreApplication::instance())
         app->removeEventFilter(this);
+#ifdef QLIFECYCLE_UNIX_SIGNALS
+    UnixSignalWatcher::setQuitting(false);
+#endif
 }
 
 int ApplicationRunner::exec()
@@ -53,11 +95,14 @@ int ApplicationRunner::exec()
     }
 #ifdef QLIFECYCLE_UNIX_SIGNALS
     m_signals = new UnixSignalWatcher(this);
-    connect(m_signals, &UnixSignalWatcher::received, this, &ApplicationRunner::quitRequested);
+    connect(m_signals, &UnixSignalWatcher::received, this, [this](int signal) {
+        m_signal = signal;
+        quitRequested(StopReason::Signal);
+    });
 #endif
     connect(m_manager.data(), &ServiceManager::stateChanged, this,
             &ApplicationRunner::graphStateChanged);
-    app->installEventFilter(this);
+    watchApplication(app);
 
     // Start from inside the loop: a quit() that a slot calls during the start would be lost
     // before exec(): quit() before exec() is a no-op in Qt.
@@ -67,9 +112,9 @@ int ApplicationRunner::exec()
     if (!m_finished && m_manager) {
         // The loop was ended by exit() behind our back: still stop gracefully before returning.
         qCInfo(lcManager) << "event loop ended with code" << loopCode << "before the graph stopped";
-        m_quitRequested = true;
+        m_quit = Quit::Accepted;
         m_loopEnded = true; // finish() must not queue an exit() for the application's next loop
-        m_manager->requestStop();
+        m_manager->requestStopFor(StopReason::Quit);
         while (!m_finished && m_manager && m_manager->state() != State::Stopped &&
                m_manager->state() != State::Failed)
             QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
@@ -80,22 +125,108 @@ int ApplicationRunner::exec()
     return m_exitCode;
 }
 
-void ApplicationRunner::graphStateChanged(QService::State state)
+// Every way a desktop application is asked to end: QEvent::Quit and the main window's close
+// event through an event filter on the application (it sees the events of every object of the
+// main thread), the session manager's and the last window's signals by name (the library
+// needs no QtGui for them).
+void ApplicationRunner::watchApplication(QCoreApplication *app)
 {
-    if (state != State::Stopped && state != State::Failed)
-        return;
-    const int code = state == State::Failed ? 1 : 0;
-    if (state == State::Failed && m_manager)
-        qCCritical(lcManager).noquote() << "stopped after a failure:" << m_manager->errorString();
-    if (m_mode == ServiceManager::RunMode::UntilStopped || m_quitRequested)
-        finish(code);
-    else
-        m_exitCode = code; // stay: a user interface shows what happened, may start again
+    app->installEventFilter(this);
+    const QMetaObject *meta = app->metaObject();
+    const auto follow = [this, app, meta](const char *signal, const char *slot) {
+        const int index = meta->indexOfSignal(signal);
+        if (index >= 0)
+            connect(app, meta->method(index), this,
+                    staticMetaObject.method(staticMetaObject.indexOfSlot(slot)));
+    };
+    follow("commitDataRequest(QSessionManager&)", "sessionEnding()");
+    follow("lastWindowClosed()", "lastWindowClosed()");
 }
 
-void ApplicationRunner::quitRequested()
+void ApplicationRunner::sessionEnding()
 {
-    m_quitRequested = true;
+    qCInfo(lcManager) << "the session is ending: stopping the services";
+    quitRequested(StopReason::SessionEnd);
+}
+
+void ApplicationRunner::lastWindowClosed()
+{
+    m_lastWindowClosed = true;
+}
+
+void ApplicationRunner::quitRequested(StopReason reason)
+{
+    if (m_finished)
+        return;
+    if (m_quit == Quit::Accepted) {
+        if (m_manager && m_manager->state() == State::Stopping)
+            abandon(reason); // quit anyway: the user insists
+        return;              // the stop is over, the loop ends already
+    }
+    if (m_quit == Quit::Guarding) {
+        qCInfo(lcManager).noquote()
+            << QStringLiteral("quit requested again (%1): quitting without waiting for the "
+                              "quit guard")
+                   .arg(describe(reason));
+        beginQuit(m_quitReason);
+        return;
+    }
+    const ServiceManager::QuitGuard guard = m_manager ? m_manager->quitGuard() : nullptr;
+    if (!guard || !isBusy(m_manager->state())) {
+        beginQuit(reason);
+        return;
+    }
+    m_quit = Quit::Guarding;
+    m_quitReason = reason;
+    const quint32 ticket = ++m_guardTicket;
+    qCInfo(lcManager).noquote()
+        << QStringLiteral("quit requested (%1): asking the quit guard").arg(describe(reason));
+    if (reason == StopReason::Signal || reason == StopReason::SessionEnd) {
+        // Nobody may be there to answer: the quit goes on after the timeout.
+        if (!m_guardTimer) {
+            m_guardTimer = new QTimer(this);
+            m_guardTimer->setSingleShot(true);
+        }
+        m_guardTimer->disconnect(this);
+        connect(m_guardTimer, &QTimer::timeout, this, [this, ticket] {
+            guardAnswered(ticket, true,
+                          QStringLiteral("the quit guard did not answer within %1 ms; quitting")
+                              .arg(m_manager ? m_manager->quitGuardTimeout().count() : 0));
+        });
+        m_guardTimer->start(m_manager->quitGuardTimeout());
+    }
+    askGuard(this, guard, reason, ticket);
+}
+
+void ApplicationRunner::guardAnswered(quint32 ticket, bool proceed, const QString &note)
+{
+    if (ticket != m_guardTicket || m_quit != Quit::Guarding)
+        return; // skipped by a second request, or timed out: too late
+    if (m_guardTimer)
+        m_guardTimer->stop();
+    if (!note.isEmpty())
+        qCWarning(lcManager).noquote() << note;
+    if (!proceed) {
+        qCInfo(lcManager).noquote()
+            << QStringLiteral("quit (%1) cancelled by the quit guard: the services keep running")
+                   .arg(describe(m_quitReason));
+        m_quit = Quit::None;
+        m_quitReason = StopReason::None;
+        return;
+    }
+    beginQuit(m_quitReason);
+}
+
+void ApplicationRunner::beginQuit(StopReason reason)
+{
+    ++m_guardTicket; // a guard still open answers too late
+    if (m_guardTimer)
+        m_guardTimer->stop();
+    m_quit = Quit::Accepted;
+    m_quitReason = reason;
+#ifdef QLIFECYCLE_UNIX_SIGNALS
+    UnixSignalWatcher::setQuitting(true);
+#endif
     if (!m_manager) {
         finish(m_exitCode);
         return;
@@ -104,7 +235,38 @@ void ApplicationRunner::quitRequested()
     if (state == State::Stopped || state == State::Failed)
         finish(state == State::Failed || m_exitCode != 0 ? 1 : 0);
     else
-        m_manager->requestStop(); // graphStateChanged() finishes once it has stopped
+        m_manager->requestStopFor(reason); // graphStateChanged() finishes once it has stopped
+}
+
+// "Quit anyway" while the graph stops: what is left is abandoned, as a second signal does.
+void ApplicationRunner::abandon(StopReason reason)
+{
+    // A signal exits as the signal handler does when it sees a second one: 128 + signal.
+    const int code = reason == StopReason::Signal && m_signal > 0 ? 128 + m_signal : 1;
+    const QStringList left = m_manager ? m_manager->stoppingServices() : QStringList();
+    qCWarning(lcManager).noquote()
+        << QStringLiteral("quit requested again (%1) while stopping: abandoning")
+               .arg(describe(reason))
+        << (left.isEmpty() ? QStringLiteral("what is left") : left.join(QStringLiteral(", ")))
+        << "and exiting now with code" << code;
+    if (reason == StopReason::Signal) // what the signal handler says of a second signal
+        std::fputs("qlifecycle: second interrupt while stopping, exiting now\n", stderr);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(code);
+}
+
+void ApplicationRunner::graphStateChanged(QService::State state)
+{
+    if (state != State::Stopped && state != State::Failed)
+        return;
+    const int code = state == State::Failed ? 1 : 0;
+    if (state == State::Failed && m_manager)
+        qCCritical(lcManager).noquote() << "stopped after a failure:" << m_manager->errorString();
+    if (m_mode == ServiceManager::RunMode::UntilStopped || m_quit == Quit::Accepted)
+        finish(code);
+    else
+        m_exitCode = code; // stay: a user interface shows what happened, may start again
 }
 
 void ApplicationRunner::finish(int exitCode)
@@ -123,11 +285,24 @@ void ApplicationRunner::finish(int exitCode)
 
 bool ApplicationRunner::eventFilter(QObject *watched, QEvent *event)
 {
-    // quit() and the last window closing arrive as QEvent::Quit: turn them into a stop. Our own
-    // exit() at the end does not go through here.
-    if (event->type() == QEvent::Quit && watched == QCoreApplication::instance() && !m_finished) {
-        qCInfo(lcManager) << "quit requested: stopping the services first";
-        quitRequested();
+    const QEvent::Type type = event->type();
+    if (type != QEvent::Quit && type != QEvent::Close)
+        return QObject::eventFilter(watched, event);
+    if (m_finished)
+        return false;
+    // quit() and the last window closing arrive as QEvent::Quit: turn them into a quit request.
+    // Our own exit() at the end does not go through here.
+    if (type == QEvent::Quit && watched == QCoreApplication::instance()) {
+        const StopReason reason = std::exchange(m_lastWindowClosed, false)
+                                      ? StopReason::WindowClosed
+                                      : StopReason::Quit;
+        quitRequested(reason);
+        return true;
+    }
+    // The main window stays open: it shows the stop, and closes when the application quits.
+    if (type == QEvent::Close && m_manager && watched == m_manager->mainWindow()) {
+        event->ignore();
+        quitRequested(StopReason::WindowClosed);
         return true;
     }
     return QObject::eventFilter(watched, event);

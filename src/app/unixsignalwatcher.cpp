@@ -12,16 +12,17 @@ namespace QLifecycle {
 
 namespace {
 int s_fds[2] = {-1, -1};
-volatile std::sig_atomic_t s_received = 0;
+volatile std::sig_atomic_t s_quitting = 0; // the quit is under way
+volatile std::sig_atomic_t s_undrained = 0; // a signal the event loop has not read yet
 
 void onSignal(int signal)
 {
-    if (s_received != 0) {
+    if (s_quitting != 0 || s_undrained != 0) {
         static const char message[] = "qlifecycle: second interrupt while stopping, exiting now\n";
         [[maybe_unused]] const auto written = ::write(STDERR_FILENO, message, sizeof message - 1);
         ::_exit(128 + signal);
     }
-    s_received = 1;
+    s_undrained = 1;
     const unsigned char byte = static_cast<unsigned char>(signal);
     [[maybe_unused]] const auto written = ::write(s_fds[0], &byte, 1);
 }
@@ -38,7 +39,8 @@ UnixSignalWatcher::UnixSignalWatcher(QObject *parent) : QObject(parent)
         s_fds[0] = s_fds[1] = -1;
         return;
     }
-    s_received = 0;
+    s_quitting = 0;
+    s_undrained = 0;
     m_notifier = new QSocketNotifier(s_fds[1], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &UnixSignalWatcher::drain);
 
@@ -64,9 +66,15 @@ UnixSignalWatcher::~UnixSignalWatcher()
     s_fds[0] = s_fds[1] = -1;
 }
 
+void UnixSignalWatcher::setQuitting(bool quitting)
+{
+    s_quitting = quitting ? 1 : 0;
+}
+
 void UnixSignalWatcher::drain()
 {
     unsigned char byte = 0;
+    s_undrained = 0;
     while (::read(s_fds[1], &byte, 1) == 1) {
         qCInfo(lcSignals) << "received signal" << int(byte);
         Q_EMIT received(int(byte));

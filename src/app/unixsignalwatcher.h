@@ -9,9 +9,11 @@ class QSocketNotifier;
 namespace QLifecycle {
 
 // Turns SIGINT and SIGTERM into a Qt signal on the event loop (self-pipe + QSocketNotifier):
-// the handler itself only writes one byte. The one exception is a second signal: the process
-// is then already stopping and the user insists, so the handler exits at once with
-// 128 + signal (_exit is async-signal-safe, and it still works when the loop is blocked).
+// the handler itself only writes one byte. The exception is a signal that means "quit anyway":
+// once the application's quit is under way (setQuitting()), or while an earlier signal still
+// waits for the event loop (a blocked loop), the handler exits at once with 128 + signal
+// (_exit is async-signal-safe, and it works when the loop is blocked). A second signal while
+// the quit guard runs is delivered like the first: it skips the guard.
 // The previous handlers are restored on destruction. One watcher at a time.
 class UnixSignalWatcher : public QObject
 {
@@ -21,6 +23,8 @@ public:
     ~UnixSignalWatcher() override;
 
     bool isActive() const { return m_active; }
+    // The quit is under way (true): the next signal exits at once.
+    static void setQuitting(bool quitting);
 
 Q_SIGNALS:
     void received(int signal);

@@ -11,9 +11,12 @@
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
 
+#include <algorithm>
+
 namespace QLifecycle {
 
 using detail::EmitQueue;
+using ProgressOf = ServiceManagerPrivate::ProgressOf;
 
 namespace {
 // How long advance() may keep the event loop busy before it yields a turn, so that a large
@@ -34,24 +37,45 @@ GraphRun::~GraphRun() = default;
 void GraphRun::begin()
 {
     m_serviceCount = m_graph.serviceCount();
+    bool deferred = false;
     for (int n = 0; n < m_graph.size(); ++n) {
         m_nodes[size_t(n)].waitingFor = int(m_graph.prerequisites(n).size());
         if (QService *service = m_graph.service(n)) {
             QServicePrivate *d = QServicePrivate::get(service);
             d->manager = m_manager;
             d->owner = weak_from_this();
+            m_nodes[size_t(n)].policy = d->startPolicy;
+            deferred = deferred || d->startPolicy != QService::StartPolicy::Eager;
         }
+    }
+    if (!deferred) {
+        // Every node is wanted (the common case, in one pass).
+        for (Node &node : m_nodes)
+            node.wanted = true;
+        m_wanted = m_graph.size();
+        m_wantedServices = m_serviceCount;
+        for (int n = 0; n < m_graph.size(); ++n)
+            if (m_nodes[size_t(n)].waitingFor == 0)
+                m_ready.push_back(n);
+    } else {
+        for (int n = 0; n < m_graph.size(); ++n)
+            if (m_graph.service(n) && m_nodes[size_t(n)].policy == QService::StartPolicy::Eager)
+                want(n);
+        std::sort(m_ready.begin(), m_ready.end());
     }
     // Starting, then servicesChanged: a slot on either (a model filling its rows) may already
     // stop the run or destroy a service; it runs once this run's bookkeeping is ready for it.
+    if (m_manager) {
+        ServiceManagerPrivate::queueStopReason(m_manager, ServiceManager::StopReason::None);
+        ServiceManagerPrivate::queueProgress(m_manager, ProgressOf::Stop, 0.0);
+        ServiceManagerPrivate::queueProgress(m_manager, ProgressOf::Start, 0.0);
+        publishDeferred();
+    }
     setManagerState(QService::State::Starting);
     if (m_manager)
         EmitQueue::call(m_manager, [manager = m_manager.data()] {
             ServiceManagerPrivate::emitServicesChanged(manager);
         });
-    for (int n = 0; n < m_graph.size(); ++n)
-        if (m_nodes[size_t(n)].waitingFor == 0)
-            m_ready.push_back(n);
     advance();
 }
 
@@ -61,13 +85,13 @@ QThreadPool *GraphRun::threadPool()
                      : QThreadPool::globalInstance();
 }
 
-void GraphRun::requestStop()
+void GraphRun::requestStop(ServiceManager::StopReason reason)
 {
     if (m_stage == Stage::Done || m_stopRequested)
         return;
-    qCDebug(lcManager) << "stop requested";
+    setStopReason(reason);
     m_stopRequested = true;
-    if (m_stage == Stage::Starting) {
+    if (m_stage == Stage::Starting || m_stage == Stage::Running) {
         abortStart();
         // Starts in flight that wait cooperatively are cancelled (their waits throw Cancelled),
         // including a start() whose first steps have not run yet.
@@ -117,9 +141,13 @@ void GraphRun::forget(QService *service)
         Node &node = m_nodes[size_t(n)];
         const NodeState phase = node.phase;
         // Needed: it runs, or the start still counts on it.
-        const bool needed = phase == NodeState::Starting || phase == NodeState::Running ||
-                            phase == NodeState::Stopping ||
-                            (phase == NodeState::Idle && m_stage == Stage::Starting && !m_aborting);
+        const bool needed =
+            phase == NodeState::Starting || phase == NodeState::Running ||
+            phase == NodeState::Stopping ||
+            (phase == NodeState::Idle && node.wanted &&
+             (m_stage == Stage::Starting || m_stage == Stage::Running) && !m_aborting);
+        if (node.wanted)
+            --m_wantedServices; // the barrier left in its place is not a service
         const QString name = service->name();
         const QService::State visibleState = service->state();
         if (phase == NodeState::Starting || phase == NodeState::Stopping)
@@ -129,6 +157,8 @@ void GraphRun::forget(QService *service)
             publishProgress();
         }
         m_graph.forget(n); // from now on the node is a barrier: stopping it calls nothing
+        if (!node.wanted)
+            publishDeferred(); // one deferred service less
         if (phase == NodeState::Starting)
             node.phase = NodeState::StartFailed;
         else if (phase == NodeState::Stopping)
@@ -151,6 +181,7 @@ void GraphRun::forget(QService *service)
                 QStringLiteral("destroyed %1; the graph is stopped").arg(QLatin1String(when)),
                 {}};
             m_failures.append(failure);
+            setStopReason(ServiceManager::StopReason::Failure);
             qCWarning(lcManager).noquote() << failure.toString();
             if (m_manager) {
                 ServiceManagerPrivate::queueErrorString(m_manager, Error(m_failures).message());
@@ -160,7 +191,7 @@ void GraphRun::forget(QService *service)
                 });
             }
             m_stopRequested = true;
-            if (m_stage == Stage::Starting)
+            if (m_stage == Stage::Starting || m_stage == Stage::Running)
                 abortStart();
             // Not from inside the service's destructor: from the event loop.
             QMetaObject::invokeMethod(
@@ -200,7 +231,7 @@ void GraphRun::crash(QService *service, const QString &message, std::exception_p
         return; // a crash reported after the service left its run is not this run's
     recordFailure(n, QLifecycle::Phase::Run, message, std::move(cause));
     m_stopRequested = true;
-    if (m_stage == Stage::Starting)
+    if (m_stage == Stage::Starting || m_stage == Stage::Running)
         abortStart();
     advance();
 }
@@ -210,7 +241,7 @@ void GraphRun::markRunning(int n)
     m_nodes[size_t(n)].phase = NodeState::Running;
     ++m_running;
     for (int dependent : m_graph.dependents(n))
-        if (--m_nodes[size_t(dependent)].waitingFor == 0)
+        if (--m_nodes[size_t(dependent)].waitingFor == 0 && m_nodes[size_t(dependent)].wanted)
             m_ready.push_back(dependent);
     if (QService *service = m_graph.service(n)) {
         ++m_runningServices;
@@ -244,6 +275,7 @@ void GraphRun::recordFailure(int n, QLifecycle::Phase phase, const QString &mess
     QService *service = m_graph.service(n);
     const Failure failure{service->name(), phase, message, std::move(cause)};
     m_failures.append(failure);
+    setStopReason(ServiceManager::StopReason::Failure);
     if (phase != QLifecycle::Phase::Run) // crashes were logged by the task that crashed
         qCWarning(lcManager).noquote() << failure.toString();
     // Both error strings first: a slot on either signal reads them up to date.
@@ -271,6 +303,8 @@ void GraphRun::enterStopping()
     m_stage = Stage::Stopping;
     m_ready.clear(); // only never-begun starts can be left here
     setManagerState(QService::State::Stopping);
+    m_stopTotal = m_runningServices;
+    publishProgress();
     // Leases: a running node is held by each of its running dependents. A dependent whose
     // start failed or never began holds nothing.
     for (int n = 0; n < m_graph.size(); ++n) {
@@ -299,6 +333,8 @@ void GraphRun::enterDone()
     if (m_manager)
         ServiceManagerPrivate::queueErrorString(m_manager,
                                                 failed() ? Error(m_failures).message() : QString());
+    if (m_manager)
+        ServiceManagerPrivate::queueProgress(m_manager, ProgressOf::End, 1.0);
     setManagerState(failed() ? QService::State::Failed : QService::State::Stopped);
     qCDebug(lcManager) << "run ended" << (failed() ? "with failures" : "cleanly");
     // Those who await the run resume after everything above has been shown.
@@ -328,11 +364,32 @@ void GraphRun::markIdle(int n)
     publishBusyNamesLater();
 }
 
+// Start progress while starting (of the wanted services), stop progress while stopping (of
+// those running when the stop began); deferred starts while Running change neither.
 void GraphRun::publishProgress()
 {
-    if (m_manager)
+    if (!m_manager)
+        return;
+    if (m_stage == Stage::Starting && m_wantedServices > 0)
         ServiceManagerPrivate::queueProgress(
-            m_manager, m_serviceCount ? double(m_runningServices) / m_serviceCount : 0.0);
+            m_manager, ProgressOf::Start, std::min(1.0, double(m_runningServices) / m_wantedServices));
+    else if (m_stage == Stage::Stopping)
+        ServiceManagerPrivate::queueProgress(
+            m_manager, ProgressOf::Stop,
+            m_stopTotal > 0 ? double(m_stopTotal - m_runningServices) / m_stopTotal : 1.0);
+}
+
+void GraphRun::setStopReason(ServiceManager::StopReason reason)
+{
+    if (m_stopReason != ServiceManager::StopReason::None || m_stage == Stage::Done)
+        return;
+    m_stopReason = reason;
+    qCInfo(lcManager).noquote() << "stopping the graph of"
+                                << (m_manager && m_manager->root() ? m_manager->root()->name()
+                                                                   : QStringLiteral("(no root)"))
+                                << "(reason:" << ServiceManagerPrivate::describe(reason) + u')';
+    if (m_manager)
+        ServiceManagerPrivate::queueStopReason(m_manager, reason);
 }
 
 // The names of the services starting and stopping, rebuilt at most once per event-loop turn:
@@ -401,6 +458,8 @@ void GraphRun::advance()
             break;
         }
     }
+    if (m_demandChanged)
+        fireDemand(); // ensureRunning() looks again
 }
 
 // One advance() from the event loop, unless one is already queued.
@@ -427,12 +486,12 @@ bool GraphRun::advanceStep()
         const int n = m_ready.front();
         m_ready.pop_front();
         bool callHook = false;
-        if (m_stage == Stage::Starting)
+        if (m_stage == Stage::Starting || m_stage == Stage::Running)
             callHook = prepareStart(n);
         else if (m_stage == Stage::Stopping)
             callHook = prepareStop(n);
         if (callHook)
-            m_pendingHook = {n, m_nodes[size_t(n)].generation, m_stage == Stage::Starting};
+            m_pendingHook = {n, m_nodes[size_t(n)].generation, m_stage != Stage::Stopping};
         return true;
     }
     switch (m_stage) {
@@ -442,18 +501,25 @@ bool GraphRun::advanceStep()
                 enterStopping();
                 return true;
             }
-        } else if (m_running == m_graph.size()) {
+        } else if (m_running == m_wanted) {
             m_stage = Stage::Running;
+            if (m_manager)
+                ServiceManagerPrivate::queueProgress(m_manager, ProgressOf::Start, 1.0);
             setManagerState(QService::State::Running);
             EmitQueue::call(nullptr, [self = shared_from_this()] { self->m_started.fire(); });
+            scheduleDeferred();
             return true;
         }
         return false;
     case Stage::Running:
-        if (m_stopRequested) {
+        if (m_stopRequested || m_aborting) {
+            if (m_inFlight > 0)
+                return false; // deferred starts in flight end first (cancelled, or failed)
             enterStopping();
             return true;
         }
+        if (m_deferredStep == 2 && m_inFlight == 0)
+            scheduleDeferred();
         return false;
     case Stage::Stopping:
         if (m_inFlight == 0) {

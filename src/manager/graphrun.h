@@ -2,6 +2,7 @@
 
 #include <QLifecycle/error.h>
 #include <QLifecycle/qservice.h>
+#include <QLifecycle/servicemanager.h>
 
 #include "graph/dependencygraph.h"
 #include "service/serviceowner.h"
@@ -46,7 +47,18 @@ public:
     GraphRun &operator=(const GraphRun &) = delete;
 
     void begin();
-    void requestStop();
+    // Stops the graph; the first reason given is the run's (ServiceManager::stopReason()).
+    void requestStop(ServiceManager::StopReason reason = ServiceManager::StopReason::Requested);
+    // Deferred starts (docs/lifecycle.md, "Start policies"): asks for `service` (and what it
+    // needs) to start now. An empty string once it is asked for, else why it cannot start.
+    QString demand(QService *service);
+    // Where a demanded service is: Running (true), on its way (std::nullopt), or it will not run
+    // (false, with the reason in `why`).
+    std::optional<bool> demandOutcome(QService *service, QString *why) const;
+    // Fired (and replaced) whenever a demanded start ends, or the run stops: what
+    // ServiceManager::ensureRunning() awaits between looks at demandOutcome().
+    std::shared_ptr<detail::OneShot> demandChanged();
+    ServiceManager::StopReason stopReason() const { return m_stopReason; }
     // The manager is being destroyed while the graph runs: stop the graph in the background,
     // keeping this run alive until it is done.
     void orphan();
@@ -102,6 +114,8 @@ private:
         qint64 begunAt = -1; // when its hook was called (ms of the run's clock); -1: not yet
         qint64 dueAt = -1;   // its deadline (ms of the run's clock), -1 for none
         qint64 timeout = -1; // its hook's timeout (ms), -1 for none: armed when the hook is called
+        bool wanted = false; // to start in this run: eager, needed by a wanted node, or demanded
+        QService::StartPolicy policy = QService::StartPolicy::Eager;
     };
     // A hook to call once what the outside world sees of its launch has been applied.
     struct PendingHook {
@@ -143,6 +157,13 @@ private:
     void advance();
     void postResume();
     bool advanceStep();
+    void setStopReason(ServiceManager::StopReason reason);
+    // Deferred starts (graphrun_deferred.cpp).
+    void want(int node);
+    void activate(QService::StartPolicy policy);
+    void scheduleDeferred();
+    void publishDeferred();
+    void fireDemand();
 
     QPointer<ServiceManager> m_manager;
     DependencyGraph m_graph;
@@ -157,6 +178,14 @@ private:
     int m_running = 0;         // nodes Running, barriers included
     int m_serviceCount = 0;    // service nodes
     int m_runningServices = 0; // service nodes Running (or Stopping): what progress shows
+    int m_wanted = 0;          // nodes wanted (barriers included): the start waits for them
+    int m_wantedServices = 0;  // of those, service nodes: what start progress counts
+    int m_stopTotal = 0;       // services running when the stop began: what stop progress counts
+    // The deferred starts' steps: 0 none yet, 1 waiting for the first frame, 2 those started,
+    // 3 waiting for an idle loop, 4 every deferred policy activated.
+    int m_deferredStep = 0;
+    ServiceManager::StopReason m_stopReason = ServiceManager::StopReason::None;
+    std::shared_ptr<detail::OneShot> m_demandChanged; // made when someone awaits a demand
     int m_busyHead = -1;
     int m_busyTail = -1;
     bool m_namesPosted = false;

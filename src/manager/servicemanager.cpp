@@ -314,12 +314,20 @@ QCoro::Task<> ServiceManager::wait()
 
 void ServiceManager::requestStop()
 {
+    requestStopFor(StopReason::Requested);
+}
+
+void ServiceManager::requestStopFor(StopReason reason)
+{
     if (QThread::currentThread() != thread()) {
-        QMetaObject::invokeMethod(this, &ServiceManager::requestStop, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, reason] { requestStopFor(reason); }, Qt::QueuedConnection);
         return;
     }
+    if (reason == StopReason::None)
+        reason = StopReason::Requested;
     if (d_func()->run)
-        d_func()->run->requestStop();
+        d_func()->run->requestStop(reason);
 }
 
 void ServiceManagerPrivate::notifyState(QService::State value)

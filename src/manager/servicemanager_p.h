@@ -30,10 +30,6 @@ public:
     {
         get(manager)->errorString = text;
     }
-    static void setProgress(ServiceManager *manager, double progress)
-    {
-        get(manager)->progress = progress;
-    }
     static void setBusyNames(ServiceManager *manager, const QStringList &starting,
                              const QStringList &stopping)
     {
@@ -52,22 +48,61 @@ public:
             },
             int(state), 0);
     }
-    static void queueProgress(ServiceManager *manager, double progress)
+    // Which progress changes: the start's, the stop's, or the stop's as the run ends (the
+    // current operation's progress is then 0: none is under way).
+    enum class ProgressOf { Start, Stop, End };
+    static void setProgress(ServiceManager *manager, ProgressOf which, double value)
     {
-        // Applied at once when nothing watches it (see EmitQueue::serviceState()).
-        if (!get(manager)->watched.load(std::memory_order_relaxed) &&
-            !manager->bindingStorage()->bindingData(&get(manager)->progress) &&
-            !detail::EmitQueue::isPendingFor(manager)) {
-            setProgress(manager, progress);
+        ServiceManagerPrivate *d = get(manager);
+        if (which == ProgressOf::Start)
+            d->startProgress = value;
+        else
+            d->stopProgress = value;
+        d->progress = which == ProgressOf::End ? 0.0 : value;
+    }
+    // Applied at once when nothing watches them (see EmitQueue::serviceState()).
+    static void queueProgress(ServiceManager *manager, ProgressOf which, double value)
+    {
+        ServiceManagerPrivate *d = get(manager);
+        const QBindingStorage *bindings = manager->bindingStorage();
+        const QUntypedPropertyData *changed = which == ProgressOf::Start
+                                                  ? static_cast<const QUntypedPropertyData *>(
+                                                        &d->startProgress)
+                                                  : &d->stopProgress;
+        if (!d->watched.load(std::memory_order_relaxed) && !bindings->bindingData(&d->progress) &&
+            !bindings->bindingData(changed) && !detail::EmitQueue::isPendingFor(manager)) {
+            setProgress(manager, which, value);
             return;
         }
         detail::EmitQueue::applier(
             manager,
             [](const detail::EmitQueue::Entry &entry) {
-                setProgress(static_cast<ServiceManager *>(entry.target), entry.real);
+                setProgress(static_cast<ServiceManager *>(entry.target), ProgressOf(entry.value),
+                            entry.real);
             },
-            0, progress);
+            int(which), value);
     }
+    static void queueDeferredCount(ServiceManager *manager, int count)
+    {
+        detail::EmitQueue::applier(
+            manager,
+            [](const detail::EmitQueue::Entry &entry) {
+                get(static_cast<ServiceManager *>(entry.target))->deferredCount = entry.value;
+            },
+            count, 0);
+    }
+    static void queueStopReason(ServiceManager *manager, ServiceManager::StopReason reason)
+    {
+        detail::EmitQueue::applier(
+            manager,
+            [](const detail::EmitQueue::Entry &entry) {
+                get(static_cast<ServiceManager *>(entry.target))->stopReason =
+                    ServiceManager::StopReason(entry.value);
+            },
+            int(reason), 0);
+    }
+    // How a stop reason reads in the log.
+    static QLatin1String describe(ServiceManager::StopReason reason);
     static void queueErrorString(ServiceManager *manager, const QString &text)
     {
         detail::EmitQueue::applier(
@@ -101,11 +136,18 @@ public:
     std::optional<Error> validationError; // the last start refused before anything ran
     std::chrono::milliseconds defaultStopTimeout{10000};
     std::optional<std::chrono::milliseconds> defaultStartTimeout;
+    QPointer<QObject> mainWindow;                 // for run(): closing it is a quit request
+    ServiceManager::QuitGuard quitGuard;          // for run(): asked before a quit stops
+    std::chrono::milliseconds quitGuardTimeout{5000};
 
     ServiceManager *const q_ptr;
     void notifyState(QService::State value);
     void notifyErrorString(const QString &value);
     void notifyProgress(double value);
+    void notifyStartProgress(double value);
+    void notifyStopProgress(double value);
+    void notifyDeferredCount(int value);
+    void notifyStopReason(ServiceManager::StopReason value);
     void notifyStarting(const QStringList &value);
     void notifyStopping(const QStringList &value);
     Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(ServiceManagerPrivate, QService::State, state,
@@ -115,6 +157,15 @@ public:
                                &ServiceManagerPrivate::notifyErrorString)
     Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(ServiceManagerPrivate, double, progress, 0.0,
                                          &ServiceManagerPrivate::notifyProgress)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(ServiceManagerPrivate, double, startProgress, 0.0,
+                                         &ServiceManagerPrivate::notifyStartProgress)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(ServiceManagerPrivate, double, stopProgress, 0.0,
+                                         &ServiceManagerPrivate::notifyStopProgress)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(ServiceManagerPrivate, int, deferredCount, 0,
+                                         &ServiceManagerPrivate::notifyDeferredCount)
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(ServiceManagerPrivate, ServiceManager::StopReason,
+                                         stopReason, ServiceManager::StopReason::None,
+                                         &ServiceManagerPrivate::notifyStopReason)
     Q_OBJECT_BINDABLE_PROPERTY(ServiceManagerPrivate, QStringList, startingServices,
                                &ServiceManagerPrivate::notifyStarting)
     Q_OBJECT_BINDABLE_PROPERTY(ServiceManagerPrivate, QStringList, stoppingServices,

@@ -98,6 +98,17 @@ ServiceManager *QServicePrivate::activeManager() const
     return current && current->isActive() ? manager.data() : nullptr;
 }
 
+QService::StartPolicy QService::startPolicy() const
+{
+    return d_func()->startPolicy;
+}
+
+void QService::setStartPolicy(StartPolicy policy)
+{
+    if (std::exchange(d_func()->startPolicy, policy) != policy)
+        Q_EMIT startPolicyChanged(policy, QPrivateSignal());
+}
+
 QString QService::name() const
 {
     const QString object = objectName();

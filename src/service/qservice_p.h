@@ -97,6 +97,7 @@ public:
     std::optional<Failure> failure;         // the failure of the current or last run
     std::atomic<bool> nameSignalConnected{false};
     std::atomic<bool> watched{false}; // something was connected to one of its signals
+    QService::StartPolicy startPolicy = QService::StartPolicy::Eager;
 
     QService *const q_ptr;
 

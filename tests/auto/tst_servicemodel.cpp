@@ -127,7 +127,10 @@ void tst_ServiceModel::managerStateProgressAndNames()
     QCOMPARE(starting.first().first().toStringList(), QStringList{QStringLiteral("a")});
     QTRY_VERIFY(manager.startingServices().isEmpty());
     runBlocking(manager.stop());
-    QCOMPARE(progress, (QList<double>{0.5, 1.0, 0.5, 0.0}));
+    // The stop's own progress, from 0 to 1; then none (0) once the run is over.
+    QCOMPARE(progress, (QList<double>{0.5, 1.0, 0.0, 0.5, 1.0, 0.0}));
+    QCOMPARE(manager.startProgress(), 1.0);
+    QCOMPARE(manager.stopProgress(), 1.0);
     QCOMPARE(manager.serviceCount(), 2);
 }
 

@@ -272,6 +272,9 @@ void checkCycleEnd(Probe &probe, ServiceManager &manager, const QList<Failure> &
             QStringLiteral("manager %1 after its stop").arg(stateName(manager.state())));
     if (manager.progress() != 0.0)
         probe.violation(QStringLiteral("progress %1 after the stop").arg(manager.progress()));
+    if (manager.stopProgress() != 1.0)
+        probe.violation(
+            QStringLiteral("stop progress %1 after the stop").arg(manager.stopProgress()));
     const QString errorText = final.isEmpty() ? QString() : Error(final).message();
     if (manager.errorString() != errorText)
         probe.violation(QStringLiteral("manager errorString '%1', expected '%2'")
