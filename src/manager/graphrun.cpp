@@ -269,7 +269,8 @@ void GraphRun::publishProgress()
         return;
     if (m_stage == Stage::Starting && m_wantedServices > 0)
         ServiceManagerPrivate::queueProgress(
-            m_manager, ProgressOf::Start, std::min(1.0, double(m_runningServices) / m_wantedServices));
+            m_manager, ProgressOf::Start,
+            std::min(1.0, double(m_runningServices) / m_wantedServices));
     else if (m_stage == Stage::Stopping)
         ServiceManagerPrivate::queueProgress(
             m_manager, ProgressOf::Stop,

@@ -105,7 +105,8 @@ void GraphRun::scheduleDeferred()
 {
     const auto pending = [this](Policy policy) {
         for (int n = 0; n < m_graph.size(); ++n)
-            if (!m_nodes[size_t(n)].wanted && m_graph.service(n) && m_nodes[size_t(n)].policy == policy)
+            if (!m_nodes[size_t(n)].wanted && m_graph.service(n) &&
+                m_nodes[size_t(n)].policy == policy)
                 return true;
         return false;
     };

@@ -36,9 +36,8 @@ public:
         if (!watcher) {
             watcher = new FirstFrame();
             // Destroyed with the application; a later application starts over.
-            QObject::connect(QCoreApplication::instance(), &QObject::destroyed, [] {
-                delete std::exchange(watcher, nullptr);
-            });
+            QObject::connect(QCoreApplication::instance(), &QObject::destroyed,
+                             [] { delete std::exchange(watcher, nullptr); });
         }
         return watcher;
     }
@@ -74,7 +73,8 @@ protected:
                 }
             } else {
                 // Painted while its exposure is handled: presented once that is over.
-                QMetaObject::invokeMethod(this, [this] { presented(); }, Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    this, [this] { presented(); }, Qt::QueuedConnection);
             }
         }
         return QObject::eventFilter(watched, event);

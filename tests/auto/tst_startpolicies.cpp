@@ -166,7 +166,8 @@ void tst_StartPolicies::ensureRunningRefusesWithTheServiceNamed()
     std::optional<Error> error = expectError(ensure(manager, &app));
     QVERIFY(error);
     QVERIFY2(error->message().contains(QStringLiteral("app")), qPrintable(error->message()));
-    QVERIFY2(error->message().contains(QStringLiteral("not running")), qPrintable(error->message()));
+    QVERIFY2(error->message().contains(QStringLiteral("not running")),
+             qPrintable(error->message()));
     runBlocking(manager.start());
     // Not in the graph.
     error = expectError(ensure(manager, &lone));
@@ -223,7 +224,8 @@ void tst_StartPolicies::stopLeavesNeverStartedServicesAlone()
 
 void tst_StartPolicies::stopDuringADeferredStartCancelsIt()
 {
-    ScriptedService slow(QStringLiteral("slow")), db(QStringLiteral("db")), app(QStringLiteral("app"));
+    ScriptedService slow(QStringLiteral("slow")), db(QStringLiteral("db")),
+        app(QStringLiteral("app"));
     slow.setStartPolicy(Policy::WhenIdle);
     slow.onStart.delay = 10s;
     slow.onStart.cancellable = true;
@@ -254,8 +256,9 @@ void tst_StartPolicies::progressCountsDeferredServicesApart()
     connect(&manager, &ServiceManager::stopProgressChanged, this,
             [&](double p) { stops.append(p); });
     QList<QPair<State, double>> atStateChange;
-    connect(&manager, &ServiceManager::stateChanged, this,
-            [&](State state) { atStateChange.append({state, manager.progress()}); });
+    connect(&manager, &ServiceManager::stateChanged, this, [&](State state) {
+        atStateChange.append({state, manager.progress()});
+    });
     runBlocking(manager.start());
     // Of the 3 services that start with the graph; the deferred one is counted apart.
     QCOMPARE(starts.last(), 1.0);
@@ -267,8 +270,9 @@ void tst_StartPolicies::progressCountsDeferredServicesApart()
     QCOMPARE(stops.last(), 1.0);
     for (int i = 1; i < stops.size(); ++i)
         QVERIFY(stops[i] > stops[i - 1]);
-    const auto stopping = std::find_if(atStateChange.cbegin(), atStateChange.cend(),
-                                       [](const auto &seen) { return seen.first == State::Stopping; });
+    const auto stopping =
+        std::find_if(atStateChange.cbegin(), atStateChange.cend(),
+                     [](const auto &seen) { return seen.first == State::Stopping; });
     QVERIFY(stopping != atStateChange.cend());
     QCOMPARE(stopping->second, 0.0);
     QCOMPARE(manager.progress(), 0.0); // no operation under way

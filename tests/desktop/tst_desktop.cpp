@@ -35,7 +35,7 @@ class ReasonService : public QService
 {
 public:
     explicit ReasonService(const QString &name) { setObjectName(name); }
-    std::function<void()> atStop;              // called at the top of stop()
+    std::function<void()> atStop; // called at the top of stop()
     std::chrono::milliseconds stopDelay{0};
     Reason reasonAtStop = Reason::None;
     int stopCalls = 0;
@@ -83,8 +83,8 @@ struct Guard {
     int calls = 0;
     Reason lastReason = Reason::None;
     bool answer = true;
-    bool hang = false;   // never answers by itself: release() ends it
-    bool raise = false;  // throws
+    bool hang = false;  // never answers by itself: release() ends it
+    bool raise = false; // throws
     QObject releaser;
 };
 
@@ -250,7 +250,7 @@ void tst_Desktop::guardStillOpenWhenSigtermArrivesIsSkipped()
     });
     QCOMPARE(manager.run(), 0);
     QCOMPARE(guard.calls, 1);
-    QCOMPARE(api.reasonAtStop, Reason::Quit); // the first request's reason
+    QCOMPARE(api.reasonAtStop, Reason::Quit);                      // the first request's reason
     guard.releaser.setObjectName(QStringLiteral("answered late")); // its answer is ignored
     QCoreApplication::processEvents();
     QCOMPARE(manager.state(), QService::State::Stopped);
@@ -363,7 +363,7 @@ void tst_Desktop::mainWindowStaysUpWhileStopping()
     bool closeAccepted = true;
     onceRunning(manager, [&] { closeAccepted = close(); });
     QCOMPARE(manager.run(), 0);
-    QVERIFY(!closeAccepted);      // the close was refused: the window stayed
+    QVERIFY(!closeAccepted);       // the close was refused: the window stayed
     QVERIFY(visibleWhileStopping); // and showed the stop
     QVERIFY2(stopProgressAtDb > 0.0 && stopProgressAtDb < 1.0,
              qPrintable(QString::number(stopProgressAtDb)));
@@ -387,8 +387,8 @@ void tst_Desktop::afterFirstFrameWaitsForTheQuickWindowsFrame()
 {
     QQuickWindow window;
     bool swapped = false;
-    connect(&window, &QQuickWindow::frameSwapped, this, [&] { swapped = true; },
-            Qt::DirectConnection);
+    connect(
+        &window, &QQuickWindow::frameSwapped, this, [&] { swapped = true; }, Qt::DirectConnection);
     ScriptedService later(QStringLiteral("later")), app(QStringLiteral("app"));
     later.setStartPolicy(QService::StartPolicy::AfterFirstFrame);
     app.deps = {{&later}};
