@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -83,6 +84,7 @@ public:
     void requestQuit();
     void retire();
     void settle();
+    void failToStart();
     bool tryAdopt(QObject *worker);
     void deleteWorkersNow();
 
@@ -202,6 +204,14 @@ void Runner::settle()
     m_task = {};
     const QMutexLocker lock(&m_lock);
     m_closed = false;
+}
+
+// The system gave no thread (QThread::start() warned): the task fails, a crash of the service.
+void Runner::failToStart()
+{
+    m_future.reportException(
+        std::make_exception_ptr(std::runtime_error("the thread could not be created")));
+    settle();
 }
 
 // Given up by its WorkerThread while its thread runs: kept (reachable) until the thread has
@@ -353,6 +363,10 @@ bool WorkerThread::start(QThread::Priority priority)
     runner->setObjectName(objectName().isEmpty() ? service->name() : objectName());
     runner->begin(future, std::move(task));
     runner->start(priority);
+    if (!runner->isRunning() && !runner->isFinished()) {
+        runner->failToStart();
+        return false;
+    }
     return true;
 }
 
