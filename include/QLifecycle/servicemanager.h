@@ -222,12 +222,16 @@ public:
     Q_ENUM(RunMode)
 
     /*!
-     * Runs the graph for a main(): starts it, runs the application's event loop, turns
-     * SIGINT/SIGTERM, QCoreApplication::quit() and the last window closing into a graceful
-     * stop, and returns the exit code of the last run: 0 after a clean stop, 1 after any
-     * failure (the errors are logged). A second SIGINT or SIGTERM while stopping exits at once
-     * with 128 + signal. Needs a QCoreApplication (or QGuiApplication) and must be called on
-     * its thread, by a manager living there.
+     * Runs the graph for a main(): starts it, runs the application's event loop, and turns
+     * every way the application is asked to end into one graceful stop with its reason
+     * (docs/lifecycle.md, "The quit path"): QCoreApplication::quit() and exit(), the last
+     * window closing, a close of the mainWindow() (which stays open while the graph stops),
+     * the session's end, SIGINT/SIGTERM. The quitGuard(), if any, is asked first. Returns the
+     * exit code of the last run: 0 after a clean stop, 1 after any failure (the errors are
+     * logged). A second quit request while the guard runs skips it; one while the graph stops
+     * abandons what is left: the process exits at once, with 128 + signal for a signal, else 1.
+     * Needs a QCoreApplication (or QGuiApplication) and must be called on its thread, by a
+     * manager living there.
      */
     int run(RunMode mode = RunMode::UntilStopped);
     /*! Same as ServiceManager(&root).run(). */
