@@ -135,6 +135,7 @@ void tst_Desktop::stopReasonReachesStop_data()
     QTest::newRow("requestStop") << QStringLiteral("requestStop") << Reason::Requested;
     QTest::newRow("requestStopFor") << QStringLiteral("requestStopFor") << Reason::SessionEnd;
     QTest::newRow("quit") << QStringLiteral("quit") << Reason::Quit;
+    QTest::newRow("exit") << QStringLiteral("exit") << Reason::Quit;
     QTest::newRow("SIGTERM") << QStringLiteral("SIGTERM") << Reason::Signal;
     QTest::newRow("SIGINT") << QStringLiteral("SIGINT") << Reason::Signal;
     QTest::newRow("last window closed") << QStringLiteral("lastWindow") << Reason::WindowClosed;
@@ -158,6 +159,8 @@ void tst_Desktop::stopReasonReachesStop()
             manager.requestStopFor(Reason::SessionEnd);
         else if (how == QLatin1String("quit"))
             QCoreApplication::quit();
+        else if (how == QLatin1String("exit"))
+            QCoreApplication::exit(3); // ends the loop behind run()'s back: still a stop
         else if (how == QLatin1String("SIGTERM"))
             ::raise(SIGTERM);
         else if (how == QLatin1String("SIGINT"))
@@ -167,7 +170,7 @@ void tst_Desktop::stopReasonReachesStop()
         else if (how == QLatin1String("session"))
             endSession();
     });
-    QCOMPARE(manager.run(), 0);
+    QCOMPARE(manager.run(), how == QLatin1String("exit") ? 3 : 0);
     QCOMPARE(api.reasonAtStop, expected);
     QCOMPARE(manager.stopReason(), expected);
     QCOMPARE(reasons.count(), 1); // None is the initial value: one change, to the reason
