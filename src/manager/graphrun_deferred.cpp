@@ -123,7 +123,8 @@ void GraphRun::scheduleDeferred()
     if (m_deferredStep == 0) {
         if (pending(Policy::AfterFirstFrame)) {
             m_deferredStep = 1;
-            detail::afterFirstFrame(&m_context, resume(2, Policy::AfterFirstFrame));
+            detail::afterFirstFrame(&m_context, m_manager ? m_manager->mainWindow() : nullptr,
+                                    resume(2, Policy::AfterFirstFrame));
             return;
         }
         m_deferredStep = 2;

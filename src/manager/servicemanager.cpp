@@ -4,6 +4,7 @@
 #include "manager/applicationmanager_p.h"
 #include "manager/graphrun.h"
 #include "manager/servicemanager_p.h"
+#include "manager/starttriggers.h"
 #include "service/emitqueue.h"
 #include "service/logging.h"
 #include "service/qservice_p.h"
@@ -58,6 +59,7 @@ ServiceManager::ServiceManager(QService *root, QObject *parent)
     : QObject(parent), d_ptr(std::make_unique<ServiceManagerPrivate>(this))
 {
     d_func()->root = root;
+    detail::watchFirstFrame(this); // for deferred starts (docs/lifecycle.md, "Start policies")
 }
 
 void ServiceManager::connectNotify(const QMetaMethod &signal)

@@ -42,17 +42,26 @@ public:
         return watcher;
     }
 
-    void add(QObject *context, std::function<void()> then)
+    void watch()
     {
+        if (!m_watching && !m_presented) {
+            m_watching = true;
+            QCoreApplication::instance()->installEventFilter(this);
+        }
+    }
+
+    void add(QObject *context, QObject *mainWindow, std::function<void()> then)
+    {
+        // A main window on screen already presents frames (the graph starts after its first:
+        // from its user interface, or after a manager made once the window was shown).
+        if (!m_presented && mainWindow && mainWindow->property("visible").toBool())
+            presented();
         if (m_presented) {
             later(context, std::move(then));
             return;
         }
         m_waiting.push_back({context, std::move(then)});
-        if (!m_watching) {
-            m_watching = true;
-            QCoreApplication::instance()->installEventFilter(this);
-        }
+        watch();
     }
 
 protected:
@@ -105,14 +114,27 @@ private:
     bool m_watching = false;
 };
 
-void afterFirstFrame(QObject *context, std::function<void()> then)
+namespace {
+bool presentsFrames(const QObject *context)
 {
-    QCoreApplication *app = QCoreApplication::instance();
-    if (!app || !app->inherits("QGuiApplication") || context->thread() != app->thread()) {
+    const QCoreApplication *app = QCoreApplication::instance();
+    return app && app->inherits("QGuiApplication") && context->thread() == app->thread();
+}
+} // namespace
+
+void watchFirstFrame(QObject *context)
+{
+    if (presentsFrames(context))
+        FirstFrame::instance()->watch();
+}
+
+void afterFirstFrame(QObject *context, QObject *mainWindow, std::function<void()> then)
+{
+    if (!presentsFrames(context)) {
         later(context, std::move(then)); // no window will present anything here
         return;
     }
-    FirstFrame::instance()->add(context, std::move(then));
+    FirstFrame::instance()->add(context, mainWindow, std::move(then));
 }
 
 void whenIdle(QObject *context, std::function<void()> then)

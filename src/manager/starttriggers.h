@@ -10,11 +10,16 @@ namespace QLifecycle::detail {
 // from the event loop of `context`'s thread, never from inside the call, and not at all once
 // `context` is destroyed.
 
+// Begins watching for the application's first frame (from the first manager on: a frame
+// presented before anyone asks is not missed).
+void watchFirstFrame(QObject *context);
+
 // Once the application's first window has presented its first frame: the first frame a Qt Quick
 // window swapped, or the first exposure of another window (a widget's is painted when it is
-// exposed). In an application without a GUI, or on a thread other than the application's:
-// once the event loop runs. A frame presented once counts for the rest of the process.
-void afterFirstFrame(QObject *context, std::function<void()> then);
+// exposed), or at once when `mainWindow` is visible already. In an application without a GUI,
+// or on a thread other than the application's: once the event loop runs. A frame presented once
+// counts for the rest of the process.
+void afterFirstFrame(QObject *context, QObject *mainWindow, std::function<void()> then);
 
 // Once the event loop of `context`'s thread has processed what is pending now.
 void whenIdle(QObject *context, std::function<void()> then);

@@ -113,6 +113,8 @@ class tst_Desktop : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // First: a frame presented once counts for the rest of the process.
+    void afterFirstFrameWaitsForTheQuickWindowsFrame();
     void stopReasonReachesStop_data();
     void stopReasonReachesStop();
     void guardSaysNoEverythingKeepsRunning();
@@ -125,7 +127,6 @@ private Q_SLOTS:
     void mainWindowStaysUpWhileStopping_data();
     void mainWindowStaysUpWhileStopping();
     void setMainWindowRefusesAnotherObject();
-    void afterFirstFrameWaitsForTheQuickWindowsFrame();
 };
 
 void tst_Desktop::stopReasonReachesStop_data()
