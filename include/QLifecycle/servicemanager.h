@@ -129,7 +129,7 @@ public:
     QList<QService *> services() const;
     /*! The number of services(). */
     int serviceCount() const;
-    /*! The share of services Running (see the property). */
+    /*! The current operation's progress (see the property). */
     double progress() const;
     /*! The read-only bindable behind progress. */
     QBindable<double> bindableProgress() const;
@@ -196,9 +196,9 @@ public:
     /*!
      * Starts \a service now if its start is deferred (QService::StartPolicy), with what it
      * needs that does not run yet, and completes once it runs; at once if it runs already.
-     * Throws Error naming the service when it cannot run: it is not in the running graph, the
-     * graph is not Starting or Running, its start (or a dependency's) failed, or the graph
-     * stops first.
+     * Throws LifecycleError naming the service when it cannot be started: nullptr, not in the
+     * graph, the graph not Starting or Running, or stopping first; throws the run's Error when
+     * its start (or a dependency's) failed: the graph then stops, as for any failure.
      */
     QCoro::Task<> ensureRunning(QService *service);
     /*!
@@ -271,10 +271,18 @@ public Q_SLOTS:
      * nothing runs.
      */
     void requestStop();
-    /*! Asks the graph to stop for \a reason (see StopReason); otherwise as requestStop()
+    /*! Asks the graph to stop for \a reason (see StopReason: None counts as Requested;
+     *  Failure is the library's to give and is refused with a warning); otherwise as
+     *  requestStop() and, like it, a stop rather than a quit: run() keeps the application
+     *  running in RunMode::UntilQuit, and the quit guard is not asked
      *  (which is requestStopFor(StopReason::Requested), and stays one function so that
      *  `&ServiceManager::requestStop` can be connected). */
     void requestStopFor(QLifecycle::ServiceManager::StopReason reason);
+    /*!
+     * ensureRunning() for QML and slots: starts \a service if its start is deferred, without
+     * awaiting it. A refusal is logged; a failed start shows in state and errorString.
+     */
+    void requestRunning(QLifecycle::QService *service);
     /*!
      * Starts the graph without awaiting it, for QML and slots: failures show in state and
      * errorString (and are logged). Restarts a Stopped or Failed graph; a no-op otherwise.

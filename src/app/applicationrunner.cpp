@@ -21,9 +21,18 @@ namespace QLifecycle {
 using StopReason = ServiceManager::StopReason;
 
 namespace {
+// As the manager's log says it: "window closed".
 QString describe(StopReason reason)
 {
-    return QString::fromLatin1(QMetaEnum::fromType<StopReason>().valueToKey(int(reason)));
+    const QString key =
+        QString::fromLatin1(QMetaEnum::fromType<StopReason>().valueToKey(int(reason)));
+    QString words;
+    for (const QChar c : key) {
+        if (c.isUpper() && !words.isEmpty())
+            words += u' ';
+        words += c.toLower();
+    }
+    return words;
 }
 
 bool isBusy(QService::State state)
@@ -210,6 +219,11 @@ void ApplicationRunner::guardAnswered(quint32 ticket, bool proceed, const QStrin
         qCInfo(lcManager).noquote()
             << QStringLiteral("quit (%1) cancelled by the quit guard: the services keep running")
                    .arg(describe(m_quitReason));
+        if (m_quitReason == StopReason::WindowClosed && m_manager && !m_manager->mainWindow())
+            qCWarning(lcManager) << "the last window closed and the quit guard kept the"
+                                 << "services running, with no window left: hand the main"
+                                 << "window to ServiceManager::setMainWindow() so that it stays"
+                                 << "open";
         m_quit = Quit::None;
         m_quitReason = StopReason::None;
         return;

@@ -22,7 +22,7 @@ namespace {
 // How long advance() may keep the event loop busy before it yields a turn, so that a large
 // graph of instant services does not freeze a user interface.
 constexpr qint64 SliceMs = 8;
-constexpr int StepsBetweenClockChecks = 128;
+constexpr int StepsBetweenClockChecks = 8; // a hook may work synchronously for a while
 
 } // namespace
 
@@ -267,7 +267,7 @@ void GraphRun::publishProgress()
 {
     if (!m_manager)
         return;
-    if (m_stage == Stage::Starting && m_wantedServices > 0)
+    if (m_stage == Stage::Starting && !m_aborting && m_wantedServices > 0)
         ServiceManagerPrivate::queueProgress(
             m_manager, ProgressOf::Start,
             std::min(1.0, double(m_runningServices) / m_wantedServices));

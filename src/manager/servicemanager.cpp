@@ -326,6 +326,11 @@ void ServiceManager::requestStopFor(StopReason reason)
             this, [this, reason] { requestStopFor(reason); }, Qt::QueuedConnection);
         return;
     }
+    if (reason == StopReason::Failure) {
+        qCWarning(lcManager) << "requestStopFor(Failure) refused: the library gives that reason"
+                             << "to the stops that failures cause; stopping as Requested";
+        reason = StopReason::Requested;
+    }
     if (reason == StopReason::None)
         reason = StopReason::Requested;
     if (d_func()->run)

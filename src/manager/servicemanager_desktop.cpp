@@ -6,6 +6,7 @@
 #include "service/qservice_p.h"
 
 #include <QtCore/QPointer>
+#include <QtCore/QThread>
 
 namespace QLifecycle {
 
@@ -71,14 +72,13 @@ QCoro::Task<> ServiceManager::ensureRunning(QService *service)
 {
     ServiceManagerPrivate::checkCaller(this, "ensureRunning");
     if (!service)
-        throw Error(QString(), Phase::Start,
-                    QStringLiteral("ensureRunning() was given no service (nullptr)"));
+        throw LifecycleError(QStringLiteral("ensureRunning() was given no service (nullptr)"));
     const QString name = service->name();
     const QPointer<ServiceManager> self(this);
     const QPointer<QService> target(service);
     const std::shared_ptr<GraphRun> run = d_func()->run;
     const auto refuse = [&name](const QString &why) {
-        return Error(name, Phase::Start, QStringLiteral("cannot be started on demand: ") + why);
+        return LifecycleError(QStringLiteral("ensureRunning(%1): %2").arg(name, why));
     };
     if (!run || run->stage() == GraphRun::Stage::Done)
         throw refuse(QStringLiteral("the graph is not running (start the manager first)"));
@@ -93,11 +93,37 @@ QCoro::Task<> ServiceManager::ensureRunning(QService *service)
         const std::optional<bool> outcome = run->demandOutcome(target, &why);
         if (outcome && *outcome)
             co_return;
+        if (outcome && run->failed())
+            throw Error(run->failures()); // its start, or what it needs, failed
         if (outcome)
             throw refuse(why);
         const std::shared_ptr<detail::OneShot> changed = run->demandChanged();
         co_await *changed;
     }
+}
+
+namespace {
+QCoro::Task<> ensureRunningDetached(QPointer<ServiceManager> manager, QService *service)
+{
+    try {
+        co_await manager->ensureRunning(service);
+    } catch (const LifecycleError &error) {
+        qCWarning(lcManager).noquote() << "requestRunning():" << error.message();
+    } catch (const Error &) {
+        // A failed start: in state and errorString, and logged, already.
+    }
+}
+} // namespace
+
+void ServiceManager::requestRunning(QService *service)
+{
+    if (QThread::currentThread() != thread()) {
+        const QPointer<QService> target(service);
+        QMetaObject::invokeMethod(
+            this, [this, target] { requestRunning(target); }, Qt::QueuedConnection);
+        return;
+    }
+    ensureRunningDetached(this, service);
 }
 
 void ServiceManager::setMainWindow(QObject *window)

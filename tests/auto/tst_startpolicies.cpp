@@ -7,6 +7,7 @@
 #include <QLifecycle/TestKit>
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QTimer>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -27,11 +28,14 @@ private Q_SLOTS:
     void deferredDependentStartsAnOnDemandService();
     void onDemandStartsOnlyWhenAsked();
     void ensureRunningRefusesWithTheServiceNamed();
+    void requestRunningStartsAnOnDemandService();
     void failedDeferredStartStopsTheGraph();
     void stopLeavesNeverStartedServicesAlone();
     void stopDuringADeferredStartCancelsIt();
     void progressCountsDeferredServicesApart();
     void policyIsReadAtEachStart();
+    void progressOfAStopThatInterruptsTheStart();
+    void failureIsNotAReasonToGive();
 };
 
 void tst_StartPolicies::deferredStartAfterTheManagerRuns_data()
@@ -158,27 +162,51 @@ void tst_StartPolicies::onDemandStartsOnlyWhenAsked()
     QCOMPARE(log.only(QStringLiteral(":stopped")), names("app exporter db"));
 }
 
+// The refusal of ensureRunning(), as a LifecycleError; empty when it did not refuse.
+QString refusal(ServiceManager &manager, QService *service)
+{
+    try {
+        runBlocking(ensure(manager, service));
+    } catch (const LifecycleError &error) {
+        return error.message();
+    }
+    return {};
+}
+
 void tst_StartPolicies::ensureRunningRefusesWithTheServiceNamed()
 {
     ScriptedService lone(QStringLiteral("lone")), app(QStringLiteral("app"));
     ServiceManager manager(&app);
     // Not started yet.
-    std::optional<Error> error = expectError(ensure(manager, &app));
-    QVERIFY(error);
-    QVERIFY2(error->message().contains(QStringLiteral("app")), qPrintable(error->message()));
-    QVERIFY2(error->message().contains(QStringLiteral("not running")),
-             qPrintable(error->message()));
+    QString message = refusal(manager, &app);
+    QVERIFY2(message.contains(QStringLiteral("ensureRunning(app)")), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("not running")), qPrintable(message));
     runBlocking(manager.start());
     // Not in the graph.
-    error = expectError(ensure(manager, &lone));
-    QVERIFY(error);
-    QVERIFY2(error->message().contains(QStringLiteral("lone")), qPrintable(error->message()));
-    QVERIFY2(error->message().contains(QStringLiteral("not in the graph")),
-             qPrintable(error->message()));
+    message = refusal(manager, &lone);
+    QVERIFY2(message.contains(QStringLiteral("ensureRunning(lone)")), qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("not in the graph")), qPrintable(message));
     // No service at all.
-    error = expectError(ensure(manager, nullptr));
-    QVERIFY(error);
-    QVERIFY2(error->message().contains(QStringLiteral("nullptr")), qPrintable(error->message()));
+    message = refusal(manager, nullptr);
+    QVERIFY2(message.contains(QStringLiteral("nullptr")), qPrintable(message));
+    // requestRunning() logs its refusals.
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(
+                                           "requestRunning\\(\\): ensureRunning\\(lone\\)")));
+    manager.requestRunning(&lone);
+    QCoreApplication::processEvents();
+    runBlocking(manager.stop());
+}
+
+void tst_StartPolicies::requestRunningStartsAnOnDemandService()
+{
+    ScriptedService later(QStringLiteral("later")), app(QStringLiteral("app"));
+    later.setStartPolicy(Policy::OnDemand);
+    app.deps = {{&later}};
+    ServiceManager manager(&app);
+    runBlocking(manager.start());
+    QCOMPARE(later.state(), State::Stopped);
+    manager.requestRunning(&later); // from QML or a slot: not awaited
+    QVERIFY(waitForState(&later, State::Running));
     runBlocking(manager.stop());
 }
 
@@ -296,6 +324,55 @@ void tst_StartPolicies::policyIsReadAtEachStart()
     QCOMPARE(later.state(), State::Running);
     QCOMPARE(manager.deferredCount(), 0);
     runBlocking(manager.stop());
+}
+
+void tst_StartPolicies::progressOfAStopThatInterruptsTheStart()
+{
+    // The stop begins while starts are in flight: from then on the progress is the stop's, and
+    // the starts that end meanwhile do not bring the start's back.
+    ScriptedService db(QStringLiteral("db")), cache(QStringLiteral("cache")),
+        api(QStringLiteral("api"));
+    db.onStart.delay = 50ms;
+    cache.onStart.delay = 30ms;
+    api.deps = {{&db, &cache}};
+    ServiceManager manager(&api);
+    QList<double> afterStopping;
+    bool stopping = false;
+    connect(&manager, &ServiceManager::stateChanged, this, [&](State state) {
+        if (state == State::Stopping) {
+            stopping = true;
+            afterStopping.append(manager.progress());
+        }
+    });
+    connect(&manager, &ServiceManager::progressChanged, this, [&](double p) {
+        if (stopping)
+            afterStopping.append(p);
+    });
+    QTimer::singleShot(40ms, &manager, &ServiceManager::requestStop);
+    runBlocking(manager.start());
+    QVERIFY(waitForState(&manager, State::Stopped));
+    QVERIFY(!afterStopping.isEmpty());
+    QCOMPARE(afterStopping.first(), 0.0);
+    // Rises to 1 as the started ones stop, then 0 once nothing is under way.
+    QCOMPARE(afterStopping.last(), 0.0);
+    for (int i = 1; i + 1 < afterStopping.size(); ++i)
+        QVERIFY2(
+            afterStopping[i] >= afterStopping[i - 1],
+            qPrintable(
+                QStringLiteral("%1 after %2").arg(afterStopping[i]).arg(afterStopping[i - 1])));
+    QCOMPARE(manager.stopProgress(), 1.0);
+}
+
+void tst_StartPolicies::failureIsNotAReasonToGive()
+{
+    ScriptedService app(QStringLiteral("app"));
+    ServiceManager manager(&app);
+    runBlocking(manager.start());
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("requestStopFor\\(Failure\\) refused")));
+    manager.requestStopFor(ServiceManager::StopReason::Failure);
+    QVERIFY(waitForState(&manager, State::Stopped));
+    QCOMPARE(manager.stopReason(), ServiceManager::StopReason::Requested);
 }
 
 QTEST_GUILESS_MAIN(tst_StartPolicies)

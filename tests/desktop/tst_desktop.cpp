@@ -263,8 +263,8 @@ void tst_Desktop::guardStillOpenWhenSigtermArrivesIsSkipped()
     });
     QCOMPARE(manager.run(), 0);
     QCOMPARE(guard.calls, 1);
-    QCOMPARE(api.reasonAtStop, Reason::Quit);                      // the first request's reason
-    Q_EMIT guard.releaser.released(); // its answer comes too late: ignored
+    QCOMPARE(api.reasonAtStop, Reason::Quit); // the first request's reason
+    Q_EMIT guard.releaser.released();         // its answer comes too late: ignored
     QCoreApplication::processEvents();
     QCOMPARE(manager.state(), QService::State::Stopped);
 }
@@ -400,28 +400,36 @@ void tst_Desktop::setMainWindowRefusesAnotherObject()
 
 void tst_Desktop::afterFirstFrameWaitsForTheQuickWindowsFrame()
 {
+    // The window presents its first frame while the eager services still start (the usual
+    // case: it shows their progress); the deferred one starts once the manager runs.
     QQuickWindow window;
     bool swapped = false;
     connect(
         &window, &QQuickWindow::frameSwapped, this, [&] { swapped = true; }, Qt::DirectConnection);
-    ScriptedService later(QStringLiteral("later")), app(QStringLiteral("app"));
+    ScriptedService later(QStringLiteral("later")), slow(QStringLiteral("slow")),
+        app(QStringLiteral("app"));
     later.setStartPolicy(QService::StartPolicy::AfterFirstFrame);
-    app.deps = {{&later}};
+    slow.onStart.delay = 100ms;
+    app.deps = {{&later, &slow}};
     ServiceManager manager(&app);
     bool swappedAtStart = false;
+    QService::State managerAtStart = QService::State::Stopped;
     connect(&later, &QService::stateChanged, this, [&](QService::State state) {
-        if (state == QService::State::Starting)
+        if (state == QService::State::Starting) {
             swappedAtStart = swapped;
+            managerAtStart = manager.state();
+        }
     });
-    runBlocking(manager.start());
-    QCOMPARE(later.state(), QService::State::Stopped);
-    QTest::qWait(30); // no frame yet (no window shown): nothing deferred starts
+    manager.requestStart();
+    QTest::qWait(20); // no window yet: nothing deferred starts
     QCOMPARE(later.startCalls, 0);
     window.resize(100, 100);
     window.show();
+    QTRY_VERIFY(swapped);
+    QCOMPARE(manager.state(), QService::State::Starting); // the frame came first
     QVERIFY(waitForState(&later, QService::State::Running));
-    QVERIFY(swapped);
     QVERIFY(swappedAtStart);
+    QCOMPARE(managerAtStart, QService::State::Running);
     runBlocking(manager.stop());
 }
 
