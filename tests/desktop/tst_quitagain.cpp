@@ -27,7 +27,7 @@ private Q_SLOTS:
         QVERIFY2(out.contains(QStringLiteral("stopping")), qPrintable(out)); // the stop began
         QCOMPARE(process.exitStatus(), QProcess::NormalExit);
         QCOMPARE(process.exitCode(), 1);
-        QVERIFY2(err.contains(QStringLiteral("quit requested again (WindowClosed) while stopping: "
+        QVERIFY2(err.contains(QStringLiteral("quit requested again (window closed) while stopping: "
                                              "abandoning slow")),
                  qPrintable(err));
         QVERIFY(clock.elapsed() < 20000);
