@@ -116,10 +116,13 @@ public:
     Q_ENUM(State)
 
     /*!
-     * When the manager starts a service (docs/lifecycle.md, "Start policies"). A deferred
-     * service that an eager one depends on starts eagerly all the same; a deferred service's
-     * own dependencies start with it (unless they run already). The manager is Running once
-     * its eager services run; deferred services never delay that, nor the first frame.
+     * When the manager starts a service (docs/lifecycle.md, "Start policies"). The manager is
+     * Running once the services that start with the graph run: the root and what it needs,
+     * except deferred services and what only they need. Nobody needs a deferred service to
+     * start: a service that depends on one starts without waiting for it (and, once both run,
+     * stops before it as usual). A deferred service itself waits for all its dependencies,
+     * which start with it unless they run already. Deferred services never delay the manager's
+     * Running state, nor the first frame.
      */
     enum class StartPolicy {
         Eager,           //!< With the graph, before the manager is Running (the default).
@@ -127,8 +130,8 @@ public:
                          //!< has presented its first frame (without windows: once the event
                          //!< loop runs).
         WhenIdle,        //!< After those, once the event loop has nothing else to do.
-        OnDemand,        //!< When ServiceManager::ensureRunning() asks for it, or a started
-                         //!< dependent needs it.
+        OnDemand,        //!< When ServiceManager::ensureRunning() asks for it, or when a
+                         //!< deferred dependent starts.
     };
     Q_ENUM(StartPolicy)
 

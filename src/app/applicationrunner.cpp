@@ -293,9 +293,8 @@ bool ApplicationRunner::eventFilter(QObject *watched, QEvent *event)
     // quit() and the last window closing arrive as QEvent::Quit: turn them into a quit request.
     // Our own exit() at the end does not go through here.
     if (type == QEvent::Quit && watched == QCoreApplication::instance()) {
-        const StopReason reason = std::exchange(m_lastWindowClosed, false)
-                                      ? StopReason::WindowClosed
-                                      : StopReason::Quit;
+        const StopReason reason =
+            std::exchange(m_lastWindowClosed, false) ? StopReason::WindowClosed : StopReason::Quit;
         quitRequested(reason);
         return true;
     }

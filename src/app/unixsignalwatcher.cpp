@@ -12,7 +12,7 @@ namespace QLifecycle {
 
 namespace {
 int s_fds[2] = {-1, -1};
-volatile std::sig_atomic_t s_quitting = 0; // the quit is under way
+volatile std::sig_atomic_t s_quitting = 0;  // the quit is under way
 volatile std::sig_atomic_t s_undrained = 0; // a signal the event loop has not read yet
 
 void onSignal(int signal)

@@ -39,7 +39,6 @@ void GraphRun::begin()
     m_serviceCount = m_graph.serviceCount();
     bool deferred = false;
     for (int n = 0; n < m_graph.size(); ++n) {
-        m_nodes[size_t(n)].waitingFor = int(m_graph.prerequisites(n).size());
         if (QService *service = m_graph.service(n)) {
             QServicePrivate *d = QServicePrivate::get(service);
             d->manager = m_manager;
@@ -48,20 +47,21 @@ void GraphRun::begin()
             deferred = deferred || d->startPolicy != QService::StartPolicy::Eager;
         }
     }
-    if (!deferred) {
-        // Every node is wanted (the common case, in one pass).
-        for (Node &node : m_nodes)
-            node.wanted = true;
+    if (deferred) {
+        markEarly(); // graphrun_deferred.cpp
+    } else {
+        for (Node &node : m_nodes) // every node starts with the graph (the common case)
+            node.early = node.wanted = true;
         m_wanted = m_graph.size();
         m_wantedServices = m_serviceCount;
-        for (int n = 0; n < m_graph.size(); ++n)
-            if (m_nodes[size_t(n)].waitingFor == 0)
-                m_ready.push_back(n);
-    } else {
-        for (int n = 0; n < m_graph.size(); ++n)
-            if (m_graph.service(n) && m_nodes[size_t(n)].policy == QService::StartPolicy::Eager)
-                want(n);
-        std::sort(m_ready.begin(), m_ready.end());
+    }
+    for (int n = 0; n < m_graph.size(); ++n) {
+        int waitingFor = 0;
+        for (int prerequisite : m_graph.prerequisites(n))
+            waitingFor += waitsFor(n, prerequisite) ? 1 : 0;
+        m_nodes[size_t(n)].waitingFor = waitingFor;
+        if (waitingFor == 0 && m_nodes[size_t(n)].wanted)
+            m_ready.push_back(n);
     }
     // Starting, then servicesChanged: a slot on either (a model filling its rows) may already
     // stop the run or destroy a service; it runs once this run's bookkeeping is ready for it.
@@ -128,120 +128,13 @@ void GraphRun::orphan()
         Qt::QueuedConnection);
 }
 
-void GraphRun::forget(QService *service)
-{
-    const int n = m_graph.nodeOf(service, QServicePrivate::get(service)->graphNode);
-    if (n < 0 || m_stage == Stage::Done)
-        return;
-    const std::shared_ptr<GraphRun> keepAlive = shared_from_this();
-    {
-        // Cancelling its tasks runs their clean-up code: what that shows is applied once this
-        // bookkeeping is complete.
-        const EmitQueue::Hold hold;
-        Node &node = m_nodes[size_t(n)];
-        const NodeState phase = node.phase;
-        // Needed: it runs, or the start still counts on it.
-        const bool needed =
-            phase == NodeState::Starting || phase == NodeState::Running ||
-            phase == NodeState::Stopping ||
-            (phase == NodeState::Idle && node.wanted &&
-             (m_stage == Stage::Starting || m_stage == Stage::Running) && !m_aborting);
-        if (node.wanted)
-            --m_wantedServices; // the barrier left in its place is not a service
-        const QString name = service->name();
-        const QService::State visibleState = service->state();
-        if (phase == NodeState::Starting || phase == NodeState::Stopping)
-            settle(n); // whatever its hook does from now on is ignored
-        if (phase == NodeState::Running || phase == NodeState::Stopping) {
-            --m_runningServices;
-            publishProgress();
-        }
-        m_graph.forget(n); // from now on the node is a barrier: stopping it calls nothing
-        if (!node.wanted)
-            publishDeferred(); // one deferred service less
-        if (phase == NodeState::Starting)
-            node.phase = NodeState::StartFailed;
-        else if (phase == NodeState::Stopping)
-            markStopped(n);
-        if (m_self && m_graph.serviceCount() == 0) {
-            // An orphaned run whose services are all gone: over now, even without an event loop.
-            m_self.reset();
-            enterDone();
-        } else if (needed) {
-            // Named after the state its observers saw last (a transition of its may still be
-            // queued when a nested loop destroys it).
-            const QService::State seen = visibleState;
-            const char *when = seen == QService::State::Starting   ? "while Starting"
-                               : seen == QService::State::Running  ? "while Running"
-                               : seen == QService::State::Stopping ? "while Stopping"
-                                                                   : "before it started";
-            const Failure failure{
-                name,
-                QLifecycle::Phase::Run,
-                QStringLiteral("destroyed %1; the graph is stopped").arg(QLatin1String(when)),
-                {}};
-            m_failures.append(failure);
-            setStopReason(ServiceManager::StopReason::Failure);
-            qCWarning(lcManager).noquote() << failure.toString();
-            if (m_manager) {
-                ServiceManagerPrivate::queueErrorString(m_manager, Error(m_failures).message());
-                EmitQueue::call(m_manager, [manager = m_manager.data(), failure] {
-                    ServiceManagerPrivate::emitErrorOccurred(manager, nullptr, failure.phase,
-                                                             failure.message);
-                });
-            }
-            m_stopRequested = true;
-            if (m_stage == Stage::Starting || m_stage == Stage::Running)
-                abortStart();
-            // Not from inside the service's destructor: from the event loop.
-            QMetaObject::invokeMethod(
-                &m_context,
-                [weak = weak_from_this()] {
-                    if (const std::shared_ptr<GraphRun> self = weak.lock())
-                        self->advance();
-                },
-                Qt::QueuedConnection);
-        }
-        // Its tasks must not run on with a destroyed service: cancelled now, awaited by nobody.
-        if (phase == NodeState::Starting || phase == NodeState::Running ||
-            phase == NodeState::Stopping) {
-            if (const auto &tasks = QServicePrivate::get(service)->tasks)
-                tasks->cancelEverythingNow();
-        }
-    }
-    EmitQueue::flush();
-}
-
-void GraphRun::crash(QService *service, const QString &message, std::exception_ptr cause)
-{
-    if (m_stage == Stage::Done)
-        return;
-    const int n = m_graph.nodeOf(service, QServicePrivate::get(service)->graphNode);
-    if (n < 0)
-        return;
-    const NodeState phase = m_nodes[size_t(n)].phase;
-    if (phase == NodeState::StartFailed) {
-        // A task of a failed start that failed too before it was cancelled (a slot spun a
-        // nested loop meanwhile): one more error of this run, nothing else changes.
-        recordFailure(n, QLifecycle::Phase::Run, message, std::move(cause));
-        advance();
-        return;
-    }
-    if (phase != NodeState::Starting && phase != NodeState::Running && phase != NodeState::Stopping)
-        return; // a crash reported after the service left its run is not this run's
-    recordFailure(n, QLifecycle::Phase::Run, message, std::move(cause));
-    m_stopRequested = true;
-    if (m_stage == Stage::Starting || m_stage == Stage::Running)
-        abortStart();
-    advance();
-}
-
 void GraphRun::markRunning(int n)
 {
     m_nodes[size_t(n)].phase = NodeState::Running;
     ++m_running;
     for (int dependent : m_graph.dependents(n))
-        if (--m_nodes[size_t(dependent)].waitingFor == 0 && m_nodes[size_t(dependent)].wanted)
+        if (waitsFor(dependent, n) && --m_nodes[size_t(dependent)].waitingFor == 0 &&
+            m_nodes[size_t(dependent)].wanted)
             m_ready.push_back(dependent);
     if (QService *service = m_graph.service(n)) {
         ++m_runningServices;
@@ -295,6 +188,10 @@ void GraphRun::abortStart()
     if (m_aborting)
         return;
     m_aborting = true;
+    // The current operation is a stop from now on: its progress shows, from 0 (before the
+    // state, so that a slot on Stopping reads it).
+    if (m_manager)
+        ServiceManagerPrivate::queueProgress(m_manager, ProgressOf::Stop, 0.0);
     setManagerState(QService::State::Stopping);
 }
 
@@ -302,9 +199,9 @@ void GraphRun::enterStopping()
 {
     m_stage = Stage::Stopping;
     m_ready.clear(); // only never-begun starts can be left here
-    setManagerState(QService::State::Stopping);
     m_stopTotal = m_runningServices;
     publishProgress();
+    setManagerState(QService::State::Stopping);
     // Leases: a running node is held by each of its running dependents. A dependent whose
     // start failed or never began holds nothing.
     for (int n = 0; n < m_graph.size(); ++n) {
@@ -372,7 +269,8 @@ void GraphRun::publishProgress()
         return;
     if (m_stage == Stage::Starting && m_wantedServices > 0)
         ServiceManagerPrivate::queueProgress(
-            m_manager, ProgressOf::Start, std::min(1.0, double(m_runningServices) / m_wantedServices));
+            m_manager, ProgressOf::Start,
+            std::min(1.0, double(m_runningServices) / m_wantedServices));
     else if (m_stage == Stage::Stopping)
         ServiceManagerPrivate::queueProgress(
             m_manager, ProgressOf::Stop,

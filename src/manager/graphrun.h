@@ -114,7 +114,8 @@ private:
         qint64 begunAt = -1; // when its hook was called (ms of the run's clock); -1: not yet
         qint64 dueAt = -1;   // its deadline (ms of the run's clock), -1 for none
         qint64 timeout = -1; // its hook's timeout (ms), -1 for none: armed when the hook is called
-        bool wanted = false; // to start in this run: eager, needed by a wanted node, or demanded
+        bool wanted = false; // to start in this run: early, or its moment came, or demanded
+        bool early = false;  // starts with the graph: the manager is Running once these run
         QService::StartPolicy policy = QService::StartPolicy::Eager;
     };
     // A hook to call once what the outside world sees of its launch has been applied.
@@ -159,6 +160,13 @@ private:
     bool advanceStep();
     void setStopReason(ServiceManager::StopReason reason);
     // Deferred starts (graphrun_deferred.cpp).
+    void markEarly();
+    // Whether `node` waits for `prerequisite` before it starts: always, except an early node
+    // for a deferred one (it is not needed to start; it stops after its dependents all the same).
+    bool waitsFor(int node, int prerequisite) const
+    {
+        return !m_nodes[size_t(node)].early || m_nodes[size_t(prerequisite)].early;
+    }
     void want(int node);
     void activate(QService::StartPolicy policy);
     void scheduleDeferred();

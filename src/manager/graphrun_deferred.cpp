@@ -10,13 +10,50 @@
 
 namespace QLifecycle {
 
-// Deferred starts (docs/lifecycle.md, "Start policies"). A node is wanted when this run is to
-// start it: an eager service, what a wanted node needs, or a deferred service once its moment
-// came or it was demanded. The start waits for the wanted nodes only; a deferred service and
-// what it needs start later, in the same run, under the same rules (ordering, leases,
-// timeouts, failures).
+// Deferred starts (docs/lifecycle.md, "Start policies"). The early nodes start with the graph:
+// the root, and what it needs, except services with a deferred policy (and what only those
+// need). The manager is Running once the early nodes run. An early node does not wait for a
+// deferred prerequisite: nobody needs a deferred service to start. A node is wanted once it is
+// to start in this run: early, or its moment came, or it was demanded, or a wanted node that
+// is not early needs it (it then waits for it, as usual). What starts later follows the same
+// rules (ordering, leases, timeouts, failures), in the same run.
 
 using Policy = QService::StartPolicy;
+
+// The early nodes: from the root (the one node nobody depends on) down its prerequisites, not
+// into a service whose policy defers it.
+void GraphRun::markEarly()
+{
+    const auto deferredService = [this](int n) {
+        return m_graph.service(n) && m_nodes[size_t(n)].policy != Policy::Eager;
+    };
+    std::vector<int> pending;
+    for (int n = 0; n < m_graph.size(); ++n)
+        if (m_graph.dependents(n).empty() && !deferredService(n))
+            pending.push_back(n);
+    for (int n : pending)
+        m_nodes[size_t(n)].early = true;
+    while (!pending.empty()) {
+        const int next = pending.back();
+        pending.pop_back();
+        for (int prerequisite : m_graph.prerequisites(next)) {
+            Node &node = m_nodes[size_t(prerequisite)];
+            if (!node.early && !deferredService(prerequisite)) {
+                node.early = true;
+                pending.push_back(prerequisite);
+            }
+        }
+    }
+    for (int n = 0; n < m_graph.size(); ++n) {
+        Node &node = m_nodes[size_t(n)];
+        if (!node.early)
+            continue;
+        node.wanted = true;
+        ++m_wanted;
+        if (m_graph.service(n))
+            ++m_wantedServices;
+    }
+}
 
 // Wants `n` and everything it needs that is not wanted yet, and queues those that can start.
 void GraphRun::want(int n)
@@ -37,7 +74,7 @@ void GraphRun::want(int n)
             }
         }
     }
-    std::sort(added.begin(), added.end()); // ready ones start in graph order, as eager ones do
+    std::sort(added.begin(), added.end()); // ready ones start in graph order
     for (int node : added) {
         ++m_wanted;
         if (m_graph.service(node))
@@ -68,7 +105,8 @@ void GraphRun::scheduleDeferred()
 {
     const auto pending = [this](Policy policy) {
         for (int n = 0; n < m_graph.size(); ++n)
-            if (!m_nodes[size_t(n)].wanted && m_graph.service(n) && m_nodes[size_t(n)].policy == policy)
+            if (!m_nodes[size_t(n)].wanted && m_graph.service(n) &&
+                m_nodes[size_t(n)].policy == policy)
                 return true;
         return false;
     };

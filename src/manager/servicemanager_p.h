@@ -65,10 +65,10 @@ public:
     {
         ServiceManagerPrivate *d = get(manager);
         const QBindingStorage *bindings = manager->bindingStorage();
-        const QUntypedPropertyData *changed = which == ProgressOf::Start
-                                                  ? static_cast<const QUntypedPropertyData *>(
-                                                        &d->startProgress)
-                                                  : &d->stopProgress;
+        const QUntypedPropertyData *changed =
+            which == ProgressOf::Start
+                ? static_cast<const QUntypedPropertyData *>(&d->startProgress)
+                : &d->stopProgress;
         if (!d->watched.load(std::memory_order_relaxed) && !bindings->bindingData(&d->progress) &&
             !bindings->bindingData(changed) && !detail::EmitQueue::isPendingFor(manager)) {
             setProgress(manager, which, value);
@@ -136,8 +136,8 @@ public:
     std::optional<Error> validationError; // the last start refused before anything ran
     std::chrono::milliseconds defaultStopTimeout{10000};
     std::optional<std::chrono::milliseconds> defaultStartTimeout;
-    QPointer<QObject> mainWindow;                 // for run(): closing it is a quit request
-    ServiceManager::QuitGuard quitGuard;          // for run(): asked before a quit stops
+    QPointer<QObject> mainWindow;        // for run(): closing it is a quit request
+    ServiceManager::QuitGuard quitGuard; // for run(): asked before a quit stops
     std::chrono::milliseconds quitGuardTimeout{5000};
 
     ServiceManager *const q_ptr;

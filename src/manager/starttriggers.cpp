@@ -2,12 +2,12 @@
 
 #include "service/logging.h"
 
-#include <QtCore/QAbstractEventDispatcher>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QEvent>
 #include <QtCore/QMetaMethod>
 #include <QtCore/QPointer>
 #include <QtCore/QThread>
+#include <QtCore/QTimer>
 #include <QtCore/QVariant>
 
 #include <vector>
@@ -36,9 +36,8 @@ public:
         if (!watcher) {
             watcher = new FirstFrame();
             // Destroyed with the application; a later application starts over.
-            QObject::connect(QCoreApplication::instance(), &QObject::destroyed, [] {
-                delete std::exchange(watcher, nullptr);
-            });
+            QObject::connect(QCoreApplication::instance(), &QObject::destroyed,
+                             [] { delete std::exchange(watcher, nullptr); });
         }
         return watcher;
     }
@@ -74,7 +73,8 @@ protected:
                 }
             } else {
                 // Painted while its exposure is handled: presented once that is over.
-                QMetaObject::invokeMethod(this, [this] { presented(); }, Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    this, [this] { presented(); }, Qt::QueuedConnection);
             }
         }
         return QObject::eventFilter(watched, event);
@@ -117,16 +117,8 @@ void afterFirstFrame(QObject *context, std::function<void()> then)
 
 void whenIdle(QObject *context, std::function<void()> then)
 {
-    QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance(context->thread());
-    if (!dispatcher) {
-        later(context, std::move(then));
-        return;
-    }
-    // Queued from the signal: nothing is started from inside the dispatcher's own work.
-    QObject::connect(
-        dispatcher, &QAbstractEventDispatcher::aboutToBlock, context,
-        [context, then = std::move(then)]() mutable { later(context, std::move(then)); },
-        Qt::SingleShotConnection);
+    // A zero timer fires once the events pending now have been processed: Qt's idle moment.
+    QTimer::singleShot(0, context, std::move(then));
 }
 
 } // namespace QLifecycle::detail

@@ -16,7 +16,7 @@ namespace QLifecycle::detail {
 // once the event loop runs. A frame presented once counts for the rest of the process.
 void afterFirstFrame(QObject *context, std::function<void()> then);
 
-// Once the event loop of `context`'s thread has nothing else to do (it is about to wait).
+// Once the event loop of `context`'s thread has processed what is pending now.
 void whenIdle(QObject *context, std::function<void()> then);
 
 } // namespace QLifecycle::detail

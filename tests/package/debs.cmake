@@ -37,6 +37,7 @@ set(libqlifecycle-dev_files
     usr/include/QLifecycle/QLifecycle usr/include/QLifecycle/qservice.h
     usr/include/QLifecycle/version.h usr/include/QLifecycle/qlifecycle_export.h
     usr/include/QLifecycle/impl/qservice_impl.h
+    usr/include/QLifecycle/WorkerThread usr/include/QLifecycle/workerthread.h
     usr/include/QLifecycle/TestKit usr/include/QLifecycle/testkit/harness.h
     usr/include/QLifecycle/testkit/qlifecycle_test_export.h
     ${lib}/libQLifecycleCore.so ${lib}/libQLifecycleTest.so ${lib}/libQLifecycleQml.so

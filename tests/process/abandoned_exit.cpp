@@ -15,6 +15,9 @@
 //     hook-throws      the same stop(), then throws
 //     future           an adopted QFuture (addTask(QFuture)) whose QPromise a std::thread
 //                      completes late
+//     worker-thread    a WorkerThread whose worker blocks in a slot, ignoring the thread's quit
+//                      (docs/tasks.md, "Worker threads"); its QThread must never be destroyed
+//                      while it runs
 //   moment (when the work is released, and so ends):
 //     later-run        during a second run() of the same graph, which then stops cleanly
 //     after-stop       once the stop has ended, while the event loop still runs
@@ -39,6 +42,7 @@
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
+#include <QLifecycle/WorkerThread>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QMetaEnum>
@@ -63,7 +67,7 @@ using State = QService::State;
 
 namespace {
 
-enum class Kind { Callable, CallableThrows, Hook, HookThrows, Future };
+enum class Kind { Callable, CallableThrows, Hook, HookThrows, Future, WorkerThread };
 enum class Moment { LaterRun, AfterStop, AfterLoop, AppDestructor, AfterMain, Never };
 
 constexpr auto BoundedWait = 5s; // for a worker thread, which needs nothing from the main one
@@ -121,6 +125,18 @@ QFuture<T> lateFuture()
     return future;
 }
 
+// Lives on the worker thread; its slot ignores the thread's quit until the work is released.
+class Blocker : public QObject
+{
+public:
+    void block()
+    {
+        gate->running.release();
+        gate->release.acquire();
+        gate->ended.release();
+    }
+};
+
 class Stubborn : public QService
 {
 public:
@@ -149,6 +165,10 @@ protected:
                 {.name = u"crunch"_s});
         } else if (m_kind == Kind::Future) {
             addTask(lateFuture<int>(), {.name = u"adopted"_s});
+        } else if (m_kind == Kind::WorkerThread) {
+            Blocker *blocker = m_thread.adopt(new Blocker);
+            m_thread.start();
+            QMetaObject::invokeMethod(blocker, &Blocker::block, Qt::QueuedConnection);
         }
     }
 
@@ -168,6 +188,7 @@ protected:
 
 private:
     const Kind m_kind;
+    QLifecycle::WorkerThread m_thread{this};
     int m_starts = 0;
     int m_stops = 0;
 };
@@ -194,8 +215,8 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     const QStringList arguments = QCoreApplication::arguments();
-    const QStringList kinds{u"callable"_s, u"callable-throws"_s, u"hook"_s, u"hook-throws"_s,
-                            u"future"_s};
+    const QStringList kinds{u"callable"_s,    u"callable-throws"_s, u"hook"_s,
+                            u"hook-throws"_s, u"future"_s,          u"worker-thread"_s};
     const QStringList moments{u"later-run"_s,      u"after-stop"_s, u"after-loop"_s,
                               u"app-destructor"_s, u"after-main"_s, u"never"_s};
     if (arguments.size() != 3 || !kinds.contains(arguments[1]) || !moments.contains(arguments[2])) {
@@ -204,7 +225,10 @@ int main(int argc, char *argv[])
     }
     const auto kind = Kind(kinds.indexOf(arguments[1]));
     const auto moment = Moment(moments.indexOf(arguments[2]));
-    const bool callable = kind == Kind::Callable || kind == Kind::CallableThrows;
+    // Work that must be under way before the stop (a callable cancelled while queued is
+    // skipped; a thread asked to quit before its slot runs would not block).
+    const bool callable =
+        kind == Kind::Callable || kind == Kind::CallableThrows || kind == Kind::WorkerThread;
 
     int errors = 0; // errorOccurred of the manager, counted since the last reset
     int runs = 0;

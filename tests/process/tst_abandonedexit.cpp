@@ -1,9 +1,11 @@
 // Abandoned work is inert (docs/lifecycle.md, "Timeouts"; docs/tasks.md, "What happens on
-// stop"): a thread-pool callable that ignores cancellation, a stop() that outlives its graceful
-// timeout, or an adopted future, once abandoned at the graceful shutdown timeout, may end at any
-// later moment (during a later run, after the stop, after the event loop, while
-// QCoreApplication is destroyed, after main() returned, or never) and the process still exits
-// by itself, at once, with the exit code of its runs; a later run is not touched by it.
+// stop"; "Worker threads"): a thread-pool callable that ignores cancellation, a stop() that
+// outlives its graceful timeout, an adopted future, or a worker thread whose worker ignores its
+// quit, once abandoned at the graceful shutdown timeout, may end at any later moment (during a
+// later run, after the stop, after the event loop, while QCoreApplication is destroyed, after
+// main() returned, or never) and the process still exits by itself, at once, with the exit code
+// of its runs, without Qt's fatal "QThread: Destroyed while thread is still running"; a later run
+// is not touched by it.
 //
 // Every (kind x moment) runs abandoned_exit.cpp as a child process under a hard deadline: a
 // child still running at the deadline is killed and the case fails as a hang.
@@ -30,8 +32,8 @@ namespace {
 // A case takes well under a second; the deadline leaves room for sanitizer builds.
 constexpr int DeadlineMs = 15000;
 
-const QStringList Kinds{u"callable"_s, u"callable-throws"_s, u"hook"_s, u"hook-throws"_s,
-                        u"future"_s};
+const QStringList Kinds{u"callable"_s,    u"callable-throws"_s, u"hook"_s,
+                        u"hook-throws"_s, u"future"_s,          u"worker-thread"_s};
 const QStringList Moments{u"later-run"_s,      u"after-stop"_s, u"after-loop"_s,
                           u"app-destructor"_s, u"after-main"_s, u"never"_s};
 
@@ -113,6 +115,9 @@ void tst_AbandonedExit::exitsByItself()
                                        [&](const QString &p) { return p.startsWith(line); });
         QVERIFY2(found, qPrintable(name + u": no line \""_s + line + u'"' + dump));
     }
+    // Qt's verdict on a QThread destroyed while its thread runs (a fatal error in Qt 6).
+    QVERIFY2(!err.contains(u"Destroyed while thread is still running"_s),
+             qPrintable(name + u": a running QThread was destroyed"_s + dump));
     if (moment == u"never") {
         QVERIFY2(!out.contains(u"released:"_s),
                  qPrintable(name + u": the work was released"_s + dump));

@@ -5,6 +5,7 @@
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
 #include <QLifecycle/TestKit>
+#include <QLifecycle/WorkerThread>
 
 #include <QCoro/QCoroTimer>
 
@@ -16,6 +17,8 @@
 #include <atomic>
 
 using namespace std::chrono_literals;
+
+class tst_DocExamplesTasks;
 
 namespace {
 
@@ -180,6 +183,75 @@ QCoro::Task<Item> Store::fetch(QString key)
 }
 // [/snippet:while-running]
 
+// A blocking library, as the worker thread's example uses it.
+QByteArray scale(const QString &path)
+{
+    QThread::msleep(1);
+    return path.toUtf8().toUpper();
+}
+
+QList<QThread *> g_cacheFlushedOn; // read once the thread has been joined
+
+struct ThumbnailCache {
+    void flush() { g_cacheFlushedOn.append(QThread::currentThread()); }
+};
+
+// [snippet:worker-thread]
+class Thumbnailer : public QObject // lives on the worker thread
+{
+    Q_OBJECT
+public:
+    ~Thumbnailer() override { m_cache.flush(); } // on the worker thread, before stop()
+
+public Q_SLOTS:
+    void render(const QStringList &paths)
+    {
+        for (const QString &path : paths) {
+            if (QThread::currentThread()->isInterruptionRequested())
+                return; // the service is stopping
+            // Blocking work, off the manager's thread:
+            Q_EMIT rendered(path, scale(path));
+        }
+    }
+
+Q_SIGNALS:
+    void rendered(const QString &path, const QByteArray &thumbnail);
+
+private:
+    ThumbnailCache m_cache;
+};
+
+class Gallery : public QLifecycle::QService
+{
+    Q_OBJECT
+Q_SIGNALS:
+    void renderRequested(const QStringList &paths);
+
+protected:
+    QCoro::Task<> start() override
+    {
+        Thumbnailer *thumbnailer = m_thread.adopt(new Thumbnailer); // moved to the thread
+        connect(this, &Gallery::renderRequested, thumbnailer, &Thumbnailer::render);
+        connect(thumbnailer, &Thumbnailer::rendered, this, &Gallery::store);
+        m_thread.start(); // quit and joined when the service stops
+        co_return;
+    }
+    QCoro::Task<> stop() override
+    {
+        // The thread has quit and the Thumbnailer is gone: only our own things are left.
+        m_thumbnails.clear();
+        co_return;
+    }
+
+private:
+    void store(const QString &path, const QByteArray &thumbnail) { m_thumbnails[path] = thumbnail; }
+
+    QLifecycle::WorkerThread m_thread{this};
+    QHash<QString, QByteArray> m_thumbnails;
+    // [/snippet:worker-thread]
+    friend class ::tst_DocExamplesTasks;
+};
+
 QCoro::Task<QString> fetchValue(Store *store)
 {
     const Item item = co_await store->fetch(QStringLiteral("k"));
@@ -224,6 +296,23 @@ private Q_SLOTS:
         QLifecycle::Test::runBlocking(manager.start());
         QCOMPARE(QLifecycle::Test::runBlocking(fetchValue(&store)), QStringLiteral("K"));
         QLifecycle::Test::runBlocking(manager.stop());
+    }
+
+    void workerThreadRunsTheWorkAndEndsBeforeStop()
+    {
+        Gallery gallery;
+        QLifecycle::ServiceManager manager(&gallery);
+        QLifecycle::Test::runBlocking(manager.start());
+        QThread *worker = gallery.m_thread.workerThread();
+        QVERIFY(worker->isRunning());
+        Q_EMIT gallery.renderRequested({QStringLiteral("a.png"), QStringLiteral("b.png")});
+        QTRY_COMPARE(gallery.m_thumbnails.size(), 2);
+        QCOMPARE(gallery.m_thumbnails.value(QStringLiteral("b.png")), QByteArray("B.PNG"));
+        QLifecycle::Test::runBlocking(manager.stop());
+        QVERIFY(worker->isFinished());
+        QCOMPARE(g_cacheFlushedOn, QList<QThread *>{worker}); // the destructor ran there
+        QVERIFY(gallery.m_thumbnails.isEmpty());
+        QCOMPARE(gallery.state(), QLifecycle::State::Stopped);
     }
 };
 
