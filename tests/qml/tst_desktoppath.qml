@@ -147,9 +147,8 @@ TestCase {
         startGraph()
         manager.requestStop()
         tryCompare(manager, "state", Service.Stopped, 5000)
-        // progress is the stop's as soon as the manager is Stopping. It still reads the start's
-        // (1) when stateChanged(Stopping) is emitted: a known defect of the library.
-        expectFailContinue("", "progress still reads the start's value on stateChanged(Stopping)")
+        // progress is the stop's as soon as the manager is Stopping: a slot (or a binding) on
+        // stateChanged(Stopping) reads 0, not the start's 1.
         compare(atStopping.progress, 0)
     }
 
