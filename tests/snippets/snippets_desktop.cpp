@@ -351,6 +351,8 @@ private Q_SLOTS:
         QCOMPARE(exporter.startPolicy(), QLifecycle::QService::StartPolicy::OnDemand);
         QLifecycle::ServiceManager manager(&app);
         QLifecycle::Test::runBlocking(manager.start());
+        QCOMPARE(app.state(), QLifecycle::State::Running); // without waiting for the exporter
+        QCOMPARE(exporter.state(), QLifecycle::State::Stopped);
         QLifecycle::Test::runBlocking(
             desktop::exportDocument(manager, exporter, QStringLiteral("notes.txt")));
         QCOMPARE(exporter.state(), QLifecycle::State::Running);
