@@ -24,6 +24,76 @@ TestCase {
         // [/snippet:qml-manager-window]
     }
 
+    Component {
+        id: shutdownWindow
+        Window {
+            required property ServiceManager manager
+            width: 300
+            height: 200
+            // [snippet:qml-shutdown-view]
+            // Above the window's content: shown while the services stop (the main window stays
+            // open until they have stopped).
+            Rectangle {
+                anchors.fill: parent
+                visible: manager.state === Service.Stopping
+                color: Qt.rgba(0, 0, 0, 0.6)
+                Column {
+                    anchors.centerIn: parent
+                    Label { text: qsTr("Closing…"); color: "white" }
+                    ProgressBar { value: manager.stopProgress }
+                    Label { text: manager.stoppingServices.join(", "); color: "white" }
+                }
+            }
+            // [/snippet:qml-shutdown-view]
+        }
+    }
+
+    // Stands in for the Documents service of docs/lifecycle.md ("The quit guard").
+    QtObject {
+        id: documents
+        signal unsavedChangesOnQuit()
+        property var answers: []
+        function saveAndQuit() { answers.push("save") }
+        function discardAndQuit() { answers.push("discard") }
+        function cancelQuit() { answers.push("cancel") }
+    }
+
+    Component {
+        id: dialogWindow
+        Window {
+            required property ServiceManager manager
+            property alias dialog: unsavedChanges
+            width: 300
+            height: 200
+            visible: true
+            // [snippet:qml-quit-guard-dialog]
+            Dialog {
+                id: unsavedChanges
+                title: qsTr("Unsaved changes")
+                modal: true
+                standardButtons: Dialog.Save | Dialog.Discard | Dialog.Cancel
+                onAccepted: documents.saveAndQuit()
+                onDiscarded: {
+                    documents.discardAndQuit()
+                    close() // Discard does not close a dialog by itself
+                }
+                onRejected: documents.cancelQuit() // Cancel, Escape
+            }
+            Connections {
+                target: documents
+                function onUnsavedChangesOnQuit() { unsavedChanges.open() }
+            }
+            Connections { // the quit went on without the answer (the window was closed again)
+                target: manager
+                function onStateChanged() {
+                    if (manager.state === Service.Stopping)
+                        unsavedChanges.close()
+                }
+            }
+            // [/snippet:qml-quit-guard-dialog]
+        }
+    }
+
     Item {
         id: root
         property ServiceManager manager: fixture.manager
@@ -66,6 +136,64 @@ TestCase {
         fixture.manager.requestStart()
         tryCompare(restart, "enabled", true, 5000) // Failed: the page's Restart button is live
         verify(window.contentItem.children[2].text.length > 0)
+    }
+
+    function test_shutdownView() {
+        const window = createTemporaryObject(shutdownWindow, testCase, { manager: fixture.manager })
+        verify(window)
+        const view = window.contentItem.children[0]
+        const bar = view.children[0].children[1]
+        let values = []
+        bar.valueChanged.connect(function() { values.push(bar.value) })
+        fixture.manager.requestStart()
+        tryCompare(fixture.manager, "state", Service.Running, 5000)
+        compare(view.visible, false)
+        values = []
+        let shownAt = -1
+        const stopping = function() {
+            if (fixture.manager.state === Service.Stopping && shownAt < 0)
+                shownAt = bar.value
+        }
+        fixture.manager.stateChanged.connect(stopping)
+        fixture.manager.requestStop()
+        verify(view.visible)
+        compare(shownAt, 0) // an empty bar as the stop begins
+        tryCompare(fixture.manager, "state", Service.Stopped, 5000)
+        fixture.manager.stateChanged.disconnect(stopping)
+        compare(view.visible, false)
+        compare(values[values.length - 1], 1) // full once every service has stopped
+    }
+
+    function test_quitGuardDialog_data() {
+        return [
+            { tag: "Save", button: Dialog.Save, answer: "save" },
+            { tag: "Discard", button: Dialog.Discard, answer: "discard" },
+            { tag: "Cancel", button: Dialog.Cancel, answer: "cancel" },
+        ]
+    }
+
+    function test_quitGuardDialog(data) {
+        const window = createTemporaryObject(dialogWindow, testCase, { manager: fixture.manager })
+        verify(window)
+        documents.answers = []
+        documents.unsavedChangesOnQuit()
+        tryCompare(window.dialog, "opened", true, 5000)
+        window.dialog.standardButton(data.button).clicked()
+        tryCompare(window.dialog, "visible", false, 5000)
+        compare(documents.answers, [data.answer]) // one answer
+    }
+
+    function test_quitGuardDialogClosesWhenTheStopBegins() {
+        const window = createTemporaryObject(dialogWindow, testCase, { manager: fixture.manager })
+        verify(window)
+        fixture.manager.requestStart()
+        tryCompare(fixture.manager, "state", Service.Running, 5000)
+        documents.answers = []
+        documents.unsavedChangesOnQuit()
+        tryCompare(window.dialog, "opened", true, 5000)
+        fixture.manager.requestStop() // as a second quit does while the guard waits
+        tryCompare(window.dialog, "visible", false, 5000)
+        compare(documents.answers, []) // closed, not answered
     }
 
     function test_serviceModelList() {

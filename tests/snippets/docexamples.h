@@ -8,3 +8,4 @@ QObject *makeTaskExamples();
 QObject *makeTestingExamples();
 QObject *makePythonExamples();
 QObject *makeFaqExamples();
+QObject *makeDesktopExamples();

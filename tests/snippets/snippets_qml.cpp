@@ -1,4 +1,5 @@
-// The code shown in docs/qml.md. Compiled only: running it needs a window.
+// The code shown in docs/qml.md (and docs/lifecycle.md's main window). Compiled only: running
+// it needs a window.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
@@ -39,6 +40,51 @@ int main(int argc, char *argv[])
     return manager.run(); // closing the last window stops the services gracefully
 }
 // [/snippet:qml-main]
+
+// The main window and the quit guard (docs/lifecycle.md, "The quit path"); Documents stands
+// in for the one of snippets_desktop.cpp.
+class Documents : public QLifecycle::QService
+{
+    Q_OBJECT
+public:
+    QCoro::Task<bool> confirmQuit(QLifecycle::ServiceManager::StopReason) { co_return true; }
+};
+
+class Editor : public QLifecycle::QService
+{
+    Q_OBJECT
+public:
+    explicit Editor(Documents *documents) : m_documents(documents) {}
+
+protected:
+    QLifecycle::Dependencies dependencies() const override { return {m_documents}; }
+
+private:
+    Documents *m_documents;
+};
+
+namespace mainwindow {
+
+// [snippet:qml-main-window]
+int main(int argc, char *argv[])
+{
+    QGuiApplication app(argc, argv);
+    Documents documents;
+    Editor editor(&documents);
+    QLifecycle::ServiceManager manager(&editor);
+    manager.setQuitGuard([&documents](QLifecycle::ServiceManager::StopReason reason) {
+        return documents.confirmQuit(reason);
+    });
+    QQmlApplicationEngine engine;
+    engine.setInitialProperties({{QStringLiteral("manager"), QVariant::fromValue(&manager)},
+                                 {QStringLiteral("documents"), QVariant::fromValue(&documents)}});
+    engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Editor/Main.qml")));
+    manager.setMainWindow(engine.rootObjects().value(0)); // stays open while the graph stops
+    return manager.run();
+}
+// [/snippet:qml-main-window]
+
+} // namespace mainwindow
 
 } // namespace qmlpage
 

@@ -59,7 +59,7 @@ int main(int argc, char *argv[])
     tst_Snippets check;
     failures += QTest::qExec(&check, argc, argv);
     for (QObject *(*make)() : {makeStartExamples, makeTaskExamples, makeTestingExamples,
-                               makePythonExamples, makeFaqExamples}) {
+                               makePythonExamples, makeFaqExamples, makeDesktopExamples}) {
         const std::unique_ptr<QObject> examples(make());
         failures += QTest::qExec(examples.get(), argc, argv);
     }
