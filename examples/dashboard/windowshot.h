@@ -19,8 +19,8 @@ class WindowShot : public QObject
 public:
     enum class Moment {
         Starting, // half of the services run, the others are starting (progress >= 0.5)
-        Running,  // the manager runs (its eager services do; Sync starts after the frame)
-        Stopping, // closes the window once running; shot once the stop is half done
+        Running,  // every service runs (Sync, deferred, too)
+        Stopping, // closes the window once all run; shot once the stop is half done
         Stopped,  // the run has ended (after a crash, a failed start or --quit-after-ms)
     };
 
