@@ -1,9 +1,10 @@
 #pragma once
 
-// What the benchmark programs (bench_lifecycle, bench_tasks, bench_responsiveness) have in
-// common: timing and event-loop helpers, memory figures from /proc/self/status, JSON text,
-// the checked targets and the summary printed after the cases, and the command-line options
-// of the programs that run cases by family (shape or kind) and size.
+// What the benchmark programs (bench_lifecycle, bench_tasks, bench_responsiveness,
+// bench_firstframe) have in common: timing and event-loop helpers, memory figures from
+// /proc/self/status, JSON text, the checked targets and the summary printed after the cases,
+// and the command-line options of the programs that run cases by family (shape or kind) and
+// size.
 
 #include <QtCore/QByteArray>
 #include <QtCore/QEventLoop>

@@ -6,7 +6,9 @@
 //
 // The manager starts them in dependency order, with as much parallelism as the declared stages
 // allow, logs every transition, and stops them in the exact reverse order on Ctrl-C, SIGTERM
-// or --seconds. Try:
+// or --seconds, saying why. Api's start is deferred (QService::StartPolicy::WhenIdle): the
+// manager is Running once the five others run, and Api starts once the event loop is idle.
+// Try:
 //
 //   qlifecycle-console --seconds 2
 //   qlifecycle-console --fail-start Search    (the start is rolled back; exit code 1)

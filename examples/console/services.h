@@ -6,9 +6,11 @@
 // easy to see in the log.
 
 #include <QLifecycle/QService>
+#include <QLifecycle/ServiceManager>
 
 #include <QCoro/QCoroTimer>
 
+#include <QtCore/QMetaEnum>
 #include <QtCore/QThread>
 
 #include <algorithm>
@@ -175,7 +177,10 @@ private:
     std::atomic<int> m_passes{0};
 };
 
-// The public API: the root of the graph, it needs everything else.
+// The public API: the root of the graph, it needs everything else. It opens to clients once
+// the daemon has settled: its start is deferred until the event loop is idle (the manager is
+// Running, and says "running", as soon as the other five run). Only a service that no eager
+// service needs can wait: an eager service starts what it needs with it.
 class Api : public SimulatedService
 {
     Q_OBJECT
@@ -184,6 +189,7 @@ public:
         : SimulatedService(QStringLiteral("Api")), m_db(db), m_cache(cache), m_search(search),
           m_metrics(metrics)
     {
+        setStartPolicy(StartPolicy::WhenIdle);
     }
 
 protected:
@@ -194,7 +200,15 @@ protected:
         return {{m_db, m_cache, m_search}, m_metrics};
     }
     QCoro::Task<> start() override { co_await simulateStart(50ms); }
-    QCoro::Task<> stop() override { co_await simulateStop(50ms); } // drains open requests
+    QCoro::Task<> stop() override
+    {
+        // Why the daemon stops, as a client would be told when its connection closes.
+        const auto reason = manager()->stopReason();
+        std::printf("  Api: closing to clients (%s)\n",
+                    QMetaEnum::fromType<decltype(reason)>().valueToKey(int(reason)));
+        std::fflush(stdout);
+        co_await simulateStop(50ms); // drains open requests
+    }
 
 private:
     Database *m_db;

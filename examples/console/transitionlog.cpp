@@ -42,6 +42,22 @@ QString describe(const QService *service, QService::State state)
     }
 }
 
+// When a service the manager has not started yet will start (QService::StartPolicy).
+QString whenItStarts(const QService *service)
+{
+    switch (service->startPolicy()) {
+    case QService::StartPolicy::AfterFirstFrame: // a program without windows: once the loop runs
+        return u"starts once the event loop runs"_s;
+    case QService::StartPolicy::WhenIdle:
+        return u"starts once the event loop is idle"_s;
+    case QService::StartPolicy::OnDemand:
+        return u"starts when asked for"_s;
+    case QService::StartPolicy::Eager:
+        break;
+    }
+    return u"starting"_s;
+}
+
 } // namespace
 
 TransitionLog::TransitionLog()
@@ -61,23 +77,61 @@ void TransitionLog::watch(QService *service)
                      [this, service](QService::State state) {
                          printLine(timestamp() + u' ' + service->name().leftJustified(9) + u' ' +
                                    describe(service, state));
+                         if (state == QService::State::Running)
+                             announceWhenAllRun();
                      });
 }
 
 void TransitionLog::watch(QLifecycle::ServiceManager *manager)
 {
-    QObject::connect(
-        manager, &QLifecycle::ServiceManager::stateChanged, manager,
-        [this, manager](QService::State state) {
-            if (state == QService::State::Running) {
-                // services() lists the graph of the current run, in start order.
-                printLine(u"ready: all %1 services running after %2 ms (press Ctrl-C to stop)"_s
-                              .arg(manager->services().size())
-                              .arg(m_clock.elapsed()));
-            } else if (state == QService::State::Stopping) {
-                printLine(u"stopping: in reverse dependency order"_s);
-            }
-        });
+    m_manager = manager;
+    QObject::connect(manager, &QLifecycle::ServiceManager::stateChanged, manager,
+                     [this](QService::State state) { managerStateChanged(state); });
+}
+
+void TransitionLog::managerStateChanged(QService::State state)
+{
+    using QLifecycle::ServiceManager;
+    if (state == QService::State::Starting) {
+        m_ready = false;
+    } else if (state == QService::State::Running) {
+        // The manager runs once its eager services do; a deferred service starts later
+        // (services() lists the graph of the current run, in start order).
+        QStringList deferred;
+        const QList<QService *> services = m_manager->services();
+        for (const QService *service : services) {
+            if (service->state() != QService::State::Running)
+                deferred.append(service->name() + u" ("_s + whenItStarts(service) + u')');
+        }
+        if (!deferred.isEmpty()) {
+            printLine(u"running: %1 of %2 services after %3 ms; deferred: %4"_s
+                          .arg(services.size() - deferred.size())
+                          .arg(services.size())
+                          .arg(m_clock.elapsed())
+                          .arg(deferred.join(u", "_s)));
+        }
+        announceWhenAllRun();
+    } else if (state == QService::State::Stopping) {
+        // Why: Signal (Ctrl-C, SIGTERM), Requested (--seconds), Failure...
+        const ServiceManager::StopReason reason = m_manager->stopReason();
+        printLine(u"stopping (reason: %1): in reverse dependency order"_s.arg(QString::fromLatin1(
+            QMetaEnum::fromType<ServiceManager::StopReason>().valueToKey(int(reason)))));
+    }
+}
+
+void TransitionLog::announceWhenAllRun()
+{
+    if (m_ready || !m_manager || m_manager->state() != QService::State::Running)
+        return;
+    const QList<QService *> services = m_manager->services();
+    for (const QService *service : services) {
+        if (service->state() != QService::State::Running)
+            return;
+    }
+    m_ready = true;
+    printLine(
+        u"ready: all %1 services running after %2 ms (press Ctrl-C to stop)"_s.arg(services.size())
+            .arg(m_clock.elapsed()));
 }
 
 void TransitionLog::printSummary(const QLifecycle::ServiceManager &manager, int exitCode) const

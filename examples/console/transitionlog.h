@@ -19,13 +19,19 @@ public:
     // Logs every transition of `service`. Connect before the manager starts, since the first
     // transitions happen at once.
     void watch(QLifecycle::QService *service);
-    // Announces when the whole graph runs and when it begins to stop.
+    // Announces when the eager services run (and which start later), when every service runs,
+    // and when the graph begins to stop, and why.
     void watch(QLifecycle::ServiceManager *manager);
     // The final table: each service's state and durations, and the errors if any.
     void printSummary(const QLifecycle::ServiceManager &manager, int exitCode) const;
 
 private:
     QString timestamp() const;
+    void managerStateChanged(QLifecycle::QService::State state);
+    // Prints the "ready" line once every service of the run runs, deferred ones included.
+    void announceWhenAllRun();
 
     QElapsedTimer m_clock;
+    QLifecycle::ServiceManager *m_manager = nullptr;
+    bool m_ready = false; // the "ready" line of this run was printed
 };

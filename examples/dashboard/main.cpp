@@ -20,6 +20,7 @@
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QEventLoop>
 #include <QtCore/QMetaEnum>
+#include <QtCore/QPointer>
 #include <QtCore/QTimer>
 #include <QtGui/QGuiApplication>
 #include <QtQml/QQmlApplicationEngine>
@@ -77,6 +78,32 @@ WindowShot::Moment momentFromOption(const QString &when)
     usageError(u"--screenshot-when: not \"%1\""_s.arg(when));
 }
 
+// Sync waits for the window's first frame (StartPolicy::AfterFirstFrame). The manager watches
+// for that frame only from the moment it is Running, and the eager services take over a
+// second: the window has presented its first frame long before, and Sync would wait for one
+// that already came. So once the manager runs, a window that has been shown asks for Sync at
+// once (ensureRunning() also completes at once when Sync already starts or runs).
+QCoro::Task<> startNow(QPointer<ServiceManager> manager, QPointer<QLifecycle::QService> service)
+{
+    try {
+        co_await manager->ensureRunning(service);
+    } catch (const QLifecycle::Error &) {
+        // The graph stopped first, or the start failed: the window shows why.
+    }
+}
+
+void startDeferredOnceShown(ServiceManager *manager, QQuickWindow *window,
+                            QLifecycle::QService *service)
+{
+    auto shown = std::make_shared<bool>(false);
+    QObject::connect(window, &QQuickWindow::frameSwapped, manager, [shown] { *shown = true; });
+    QObject::connect(manager, &ServiceManager::stateChanged, manager,
+                     [manager, service, shown](State state) {
+                         if (state == State::Running && *shown && manager->deferredCount() > 0)
+                             startNow(manager, service);
+                     });
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -127,6 +154,16 @@ int main(int argc, char *argv[])
         std::printf("manager: %s\n", QMetaEnum::fromType<State>().valueToKey(int(state)));
         std::fflush(stdout);
     });
+    // Why the services stop ("stop reason: WindowClosed"), as soon as a stop is asked.
+    QObject::connect(
+        &manager, &ServiceManager::stopReasonChanged, &manager,
+        [](ServiceManager::StopReason reason) {
+            if (reason == ServiceManager::StopReason::None)
+                return; // a new start
+            std::printf("stop reason: %s\n",
+                        QMetaEnum::fromType<ServiceManager::StopReason>().valueToKey(int(reason)));
+            std::fflush(stdout);
+        });
     // Every transition on stdout too ("service: Database Running"), for scripts and tests.
     for (DemoService *service : services) {
         QObject::connect(service, &QLifecycle::QService::stateChanged, service,
@@ -150,6 +187,10 @@ int main(int argc, char *argv[])
                        : qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
     if (!window)
         return 2; // the QML errors are logged
+    // Closing the window is a quit request: the window stays while the services stop (it shows
+    // the stop's progress and reason), then run() returns. Closing it again quits at once.
+    manager.setMainWindow(window);
+    startDeferredOnceShown(&manager, window, &sync);
 
     std::unique_ptr<WindowShot> shot;
     if (parser.isSet(screenshot))

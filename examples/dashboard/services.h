@@ -5,7 +5,8 @@
 // of hundreds of milliseconds, background tasks whose counts change, stops that take time).
 // Each can be told to fail its start (--fail-start) or to crash once running (--crash).
 //
-//   Sync         needs { Network, Cache, SearchIndex }   (the root; the three start together)
+//   Sync         needs { Network, Cache, SearchIndex }   (the root; the three start together;
+//                                                       Sync itself after the first frame)
 //   Cache        needs Database
 //   SearchIndex  needs Database
 //   Database     needs Settings
@@ -174,7 +175,10 @@ protected:
 };
 
 // The root: synchronises with a server. Every 700 ms it starts a short upload task, so its task
-// counts keep changing; its stop uploads what is pending, which takes a visible while.
+// counts keep changing; its stop uploads what is pending, which takes a visible while. It starts
+// after the window's first frame (the window shows the local data first): the manager is
+// Running once the five others run. Only a service that no eager service needs can wait: an
+// eager service starts what it needs with it.
 class Sync : public DemoService
 {
     Q_OBJECT
@@ -182,6 +186,7 @@ public:
     Sync(Network *network, Cache *cache, SearchIndex *searchIndex)
         : DemoService(QStringLiteral("Sync"), 350ms, 900ms, {{network, cache, searchIndex}})
     {
+        setStartPolicy(StartPolicy::AfterFirstFrame);
     }
 
 protected:

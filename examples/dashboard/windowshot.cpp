@@ -6,6 +6,7 @@
 #include <QtQuick/QQuickWindow>
 
 #include <cstdio>
+#include <utility>
 
 using State = QLifecycle::QService::State;
 
@@ -16,6 +17,10 @@ WindowShot::WindowShot(QQuickWindow *window, QLifecycle::ServiceManager *manager
     using QLifecycle::ServiceManager;
     connect(manager, &ServiceManager::stateChanged, this, &WindowShot::check);
     connect(manager, &ServiceManager::progressChanged, this, &WindowShot::check);
+    connect(manager, &ServiceManager::stopProgressChanged, this, &WindowShot::check);
+    // The root starts last, after the first frame (Sync): once it runs, every service does.
+    if (manager->root())
+        connect(manager->root(), &QLifecycle::QService::stateChanged, this, &WindowShot::check);
     // Emitted on the render thread with the threaded render loop: queued to this thread.
     connect(window, &QQuickWindow::frameSwapped, this, &WindowShot::frameRendered);
 }
@@ -26,21 +31,23 @@ void WindowShot::check()
     if (m_armed || m_taken || !m_manager)
         return;
     const State state = m_manager->state();
-    const double progress = m_manager->progress();
+    const bool allRun = state == State::Running && m_manager->root() &&
+                        m_manager->root()->state() == State::Running;
     bool now = false;
     switch (m_moment) {
     case Moment::Starting:
-        now = state == State::Starting && progress >= 0.5;
+        now = state == State::Starting && m_manager->startProgress() >= 0.5;
         break;
     case Moment::Running:
-        now = state == State::Running;
+        now = allRun;
         break;
     case Moment::Stopping:
-        // Once everything runs, close the window as a user would: the window asks the manager
-        // to stop, and stays open while the services stop.
-        if (state == State::Running && m_window)
+        // Once everything runs, close the window as a user would: closing the main window asks
+        // the manager to stop (ServiceManager::setMainWindow()), and it stays open while the
+        // services stop. Once only: closing it again while they stop would mean "quit now".
+        if (allRun && m_window && !std::exchange(m_closed, true))
             QTimer::singleShot(0, m_window, [window = m_window] { window->close(); });
-        now = state == State::Stopping && progress <= 0.5;
+        now = state == State::Stopping && m_manager->stopProgress() >= 0.5;
         break;
     case Moment::Stopped: // shootFinalState() does it
         break;

@@ -19,8 +19,8 @@ class WindowShot : public QObject
 public:
     enum class Moment {
         Starting, // half of the services run, the others are starting (progress >= 0.5)
-        Running,  // every service runs
-        Stopping, // closes the window once running; shot when half of the services stopped
+        Running,  // every service runs (Sync, deferred, too)
+        Stopping, // closes the window once all run; shot once the stop is half done
         Stopped,  // the run has ended (after a crash, a failed start or --quit-after-ms)
     };
 
@@ -43,7 +43,8 @@ private:
     QPointer<QLifecycle::ServiceManager> m_manager;
     QString m_file;
     Moment m_moment;
-    bool m_armed = false; // the moment has come: the next frame is grabbed
+    bool m_armed = false;  // the moment has come: the next frame is grabbed
+    bool m_closed = false; // Moment::Stopping: the window was closed
     bool m_taken = false;
     bool m_saved = false;
 };

@@ -4,18 +4,22 @@ import QtQuick.Layouts
 import QLifecycle
 
 // The dashboard window: the manager's state and progress, its errors, and every service live.
-// main.cpp passes the manager that run() runs (Lifecycle.manager would give the same one).
+// main.cpp passes the manager that run() runs (Lifecycle.manager would give the same one), and
+// makes this window the manager's main window: closing it asks the services to stop, and it
+// stays open, showing the stop's progress and reason, until they have; then run() returns.
 ApplicationWindow {
     id: window
 
     required property ServiceManager manager
-    // Set when the window was asked to close: it stays open while the services stop, and the
-    // program ends once they have (ServiceManager::run() returns).
-    property bool closing: false
 
     readonly property int managerState: manager.state
     readonly property bool active: managerState === Service.Starting
                                    || managerState === Service.Running
+    // The program ends once the services have stopped: the window was closed, the application
+    // quit, a signal came, or the session ends.
+    readonly property bool quitting: managerState === Service.Stopping
+                                     && manager.stopReason !== ServiceManager.Requested
+                                     && manager.stopReason !== ServiceManager.Failure
 
     width: 960
     height: 660
@@ -24,22 +28,6 @@ ApplicationWindow {
     visible: true
     title: "QLifecycle dashboard"
     color: Theme.background
-
-    // Closing goes through the manager: a graceful stop first, with its progress on screen.
-    // Once the services asked to stop by a close have stopped, close for real: the last window
-    // closing ends ServiceManager::run().
-    onManagerStateChanged: {
-        if (closing && (managerState === Service.Stopped || managerState === Service.Failed))
-            window.close()
-    }
-
-    onClosing: (close) => {
-        if (managerState === Service.Stopped || managerState === Service.Failed)
-            return // nothing runs: close now
-        close.accepted = false
-        closing = true
-        manager.requestStop()
-    }
 
     header: Rectangle {
         implicitHeight: 64
@@ -82,7 +70,6 @@ ApplicationWindow {
         ProgressPanel {
             Layout.fillWidth: true
             manager: window.manager
-            closing: window.closing
         }
         ErrorBanner {
             Layout.fillWidth: true
@@ -110,19 +97,21 @@ ApplicationWindow {
 
             Label {
                 Layout.fillWidth: true
-                text: window.closing ? "The window closes once every service has stopped."
-                                     : "Closing the window stops the services gracefully first."
+                text: window.quitting
+                      ? "The window closes once every service has stopped (close it again to "
+                        + "quit at once)."
+                      : "Closing the window stops the services gracefully first."
                 color: Theme.mutedText
                 elide: Text.ElideRight
             }
             Button {
                 text: "Restart"
-                visible: window.managerState === Service.Failed && !window.closing
+                visible: window.managerState === Service.Failed
                 onClicked: window.manager.requestStart()
             }
             Button {
                 text: "Stop"
-                enabled: window.active && !window.closing
+                enabled: window.active
                 onClicked: window.manager.requestStop()
             }
         }

@@ -55,6 +55,7 @@ Rectangle {
                 width: ListView.view.width
                 name: model.name
                 dependencies: model.dependencies
+                startPolicy: model.service ? model.service.startPolicy : Service.Eager
                 lifecycleState: model.state
                 stateName: model.stateName
                 errorString: model.errorString

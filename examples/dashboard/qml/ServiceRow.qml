@@ -3,13 +3,14 @@ import QtQuick.Controls.Basic
 import QtQuick.Layouts
 import QLifecycle
 
-// One service in the list: name and dependencies, state, start and stop times, tasks, error.
+// One service in the list: name, dependencies and start policy, state, start and stop times, tasks, error.
 // The list binds the properties to the roles of a ServiceModel row.
 Rectangle {
     id: row
 
     property string name
     property var dependencies: []
+    property int startPolicy: Service.Eager
     property int lifecycleState: Service.Stopped
     property string stateName
     property string errorString
@@ -30,11 +31,21 @@ Rectangle {
         ColumnLayout {
             Layout.preferredWidth: Theme.nameColumn
             spacing: 1
-            Label {
-                text: row.name
-                color: Theme.text
-                font.bold: true
-                font.pixelSize: 15
+            RowLayout {
+                spacing: 6
+                Label {
+                    text: row.name
+                    color: Theme.text
+                    font.bold: true
+                    font.pixelSize: 15
+                }
+                Label { // when a deferred service starts: "starts after the first frame"
+                    visible: text !== ""
+                    text: Theme.startPolicyText(row.startPolicy)
+                    color: Theme.mutedText
+                    font.pixelSize: 11
+                    font.italic: true
+                }
             }
             Label {
                 Layout.preferredWidth: Theme.nameColumn - 8

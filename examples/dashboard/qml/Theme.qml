@@ -44,6 +44,29 @@ QtObject {
         }
     }
 
+    // Why the services stop, as a ServiceManager.StopReason value; empty for None.
+    function stopReasonText(reason) {
+        switch (reason) {
+        case ServiceManager.Requested: return "a stop was requested"
+        case ServiceManager.Quit: return "the application quit"
+        case ServiceManager.WindowClosed: return "the window was closed"
+        case ServiceManager.SessionEnd: return "the session is ending"
+        case ServiceManager.Signal: return "a signal (SIGINT or SIGTERM)"
+        case ServiceManager.Failure: return "a service failed"
+        default: return ""
+        }
+    }
+
+    // When a service starts, as a Service.StartPolicy value; empty for the default (Eager).
+    function startPolicyText(policy) {
+        switch (policy) {
+        case Service.AfterFirstFrame: return "starts after the first frame"
+        case Service.WhenIdle: return "starts when idle"
+        case Service.OnDemand: return "starts on demand"
+        default: return ""
+        }
+    }
+
     // "702 ms" for a duration in milliseconds, a dash for none yet (-1).
     function duration(ms) {
         return ms < 0 ? "–" : ms + " ms"
