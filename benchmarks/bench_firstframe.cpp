@@ -4,9 +4,8 @@
 // after one warm-up round, several times; the figures are medians:
 //   none      no services, no manager: the raw Qt baseline;
 //   deferred  50 services that each take 200 ms to start, StartPolicy::AfterFirstFrame, all
-//             in one parallel group under a root that has their policy (an eager service
-//             starts what it needs eagerly, so the root must be deferred too);
-//   eager     the same 50 services and root, StartPolicy::Eager (the default).
+//             in one parallel group under an eager root (which does not wait for them);
+//   eager     the same 50 services, StartPolicy::Eager (the default).
 // Time to first frame: from the first line of the child's main() (before the application
 // object, the services and the graph exist) until the window's first frameSwapped (connected
 // before the window is shown). The graph is started by ServiceManager::run(), as a main()

@@ -189,7 +189,6 @@ int child(ChildRun &run, int argc, char *argv[], std::chrono::milliseconds sync)
         deferred ? QService::StartPolicy::AfterFirstFrame : QService::StartPolicy::Eager;
     std::vector<std::unique_ptr<SlowService>> services;
     Root root;
-    root.setStartPolicy(policy);
     int starting = 0;
     for (int i = 0; i < ServiceCount; ++i) {
         services.push_back(std::make_unique<SlowService>());

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The QLifecycle demo: installs what is missing, builds, and runs the console example, a small
-# daemon of six services. Press Ctrl-C to stop it gracefully (twice to exit at once).
+# daemon of seven services. Press Ctrl-C to stop it gracefully (twice to exit at once).
 # Extra arguments go to the example, e.g. --seconds 5 or --fail-start Search.
 set -euo pipefail
 cd "$(dirname "$0")/.."

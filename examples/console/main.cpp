@@ -1,13 +1,14 @@
-// qlifecycle-console: a daemon-like program built from six services.
+// qlifecycle-console: a daemon-like program built from seven services.
 //
-//   Api       needs { Database, Cache, Search } (started in parallel), then Metrics
+//   Api       needs { Database, Cache, Search, Telemetry } (in parallel), then Metrics
 //   Database  needs Config
 //   Cache     needs Config                      (Config is shared: a diamond)
 //
 // The manager starts them in dependency order, with as much parallelism as the declared stages
 // allow, logs every transition, and stops them in the exact reverse order on Ctrl-C, SIGTERM
-// or --seconds, saying why. Api's start is deferred (QService::StartPolicy::WhenIdle): the
-// manager is Running once the five others run, and Api starts once the event loop is idle.
+// or --seconds, saying why. Telemetry's start is deferred (QService::StartPolicy::WhenIdle):
+// nobody waits for it, the manager is Running once the six others run, and Telemetry starts
+// once the event loop is idle.
 // Try:
 //
 //   qlifecycle-console --seconds 2
@@ -61,7 +62,7 @@ int main(int argc, char *argv[])
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        u"Starts six services in dependency order and stops them in reverse order on Ctrl-C."_s);
+        u"Starts seven services in dependency order and stops them in reverse order on Ctrl-C."_s);
     parser.addHelpOption();
     const QCommandLineOption secondsOption(u"seconds"_s, u"Stop by itself after <n> seconds."_s,
                                            u"n"_s);
@@ -81,8 +82,10 @@ int main(int argc, char *argv[])
     Cache cache(&config);
     Metrics metrics;
     Search search;
-    Api api(&database, &cache, &search, &metrics);
-    const QList<SimulatedService *> services{&config, &database, &cache, &metrics, &search, &api};
+    Telemetry telemetry;
+    Api api(&database, &cache, &search, &metrics, &telemetry);
+    const QList<SimulatedService *> services{&config, &database,  &cache, &metrics,
+                                             &search, &telemetry, &api};
 
     if (SimulatedService *service = serviceFromOption(parser, failStartOption, services))
         service->injectStartFailure();

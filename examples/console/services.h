@@ -1,6 +1,6 @@
 #pragma once
 
-// The six services of the example. None does real work: each stands in for something a daemon
+// The seven services of the example. None does real work: each stands in for something a daemon
 // brings up before it serves (a configuration, a database connection, a search index...) by
 // sleeping for a while, so that the order and the parallelism of the start and the stop are
 // easy to see in the log.
@@ -177,27 +177,41 @@ private:
     std::atomic<int> m_passes{0};
 };
 
-// The public API: the root of the graph, it needs everything else. It opens to clients once
-// the daemon has settled: its start is deferred until the event loop is idle (the manager is
-// Running, and says "running", as soon as the other five run). Only a service that no eager
-// service needs can wait: an eager service starts what it needs with it.
-class Api : public SimulatedService
+// Sends usage statistics. Nobody needs it to start: its start is deferred until the event loop
+// is idle (QService::StartPolicy::WhenIdle), so the manager is Running, and the daemon serves,
+// as soon as the six others run. Api depends on it (Api stops first) without waiting for it.
+class Telemetry : public SimulatedService
 {
     Q_OBJECT
 public:
-    Api(Database *db, Cache *cache, Search *search, Metrics *metrics)
-        : SimulatedService(QStringLiteral("Api")), m_db(db), m_cache(cache), m_search(search),
-          m_metrics(metrics)
+    Telemetry() : SimulatedService(QStringLiteral("Telemetry"))
     {
         setStartPolicy(StartPolicy::WhenIdle);
     }
 
 protected:
+    QCoro::Task<> start() override { co_await simulateStart(30ms); }
+    QCoro::Task<> stop() override { co_await simulateStop(10ms); }
+};
+
+// The public API: the root of the graph, it needs everything else.
+class Api : public SimulatedService
+{
+    Q_OBJECT
+public:
+    Api(Database *db, Cache *cache, Search *search, Metrics *metrics, Telemetry *telemetry)
+        : SimulatedService(QStringLiteral("Api")), m_db(db), m_cache(cache), m_search(search),
+          m_metrics(metrics), m_telemetry(telemetry)
+    {
+    }
+
+protected:
     // Two stages: Database, Cache and Search start in parallel; Metrics starts once all three
     // run; then Api itself. The stop is the exact mirror: Api, Metrics, then the group.
+    // Telemetry comes with the first group, but nobody waits for it (it is deferred).
     QLifecycle::Dependencies dependencies() const override
     {
-        return {{m_db, m_cache, m_search}, m_metrics};
+        return {{m_db, m_cache, m_search, m_telemetry}, m_metrics};
     }
     QCoro::Task<> start() override { co_await simulateStart(50ms); }
     QCoro::Task<> stop() override
@@ -215,4 +229,5 @@ private:
     Cache *m_cache;
     Search *m_search;
     Metrics *m_metrics;
+    Telemetry *m_telemetry;
 };

@@ -78,32 +78,6 @@ WindowShot::Moment momentFromOption(const QString &when)
     usageError(u"--screenshot-when: not \"%1\""_s.arg(when));
 }
 
-// Sync waits for the window's first frame (StartPolicy::AfterFirstFrame). The manager watches
-// for that frame only from the moment it is Running, and the eager services take over a
-// second: the window has presented its first frame long before, and Sync would wait for one
-// that already came. So once the manager runs, a window that has been shown asks for Sync at
-// once (ensureRunning() also completes at once when Sync already starts or runs).
-QCoro::Task<> startNow(QPointer<ServiceManager> manager, QPointer<QLifecycle::QService> service)
-{
-    try {
-        co_await manager->ensureRunning(service);
-    } catch (const QLifecycle::Error &) {
-        // The graph stopped first, or the start failed: the window shows why.
-    }
-}
-
-void startDeferredOnceShown(ServiceManager *manager, QQuickWindow *window,
-                            QLifecycle::QService *service)
-{
-    auto shown = std::make_shared<bool>(false);
-    QObject::connect(window, &QQuickWindow::frameSwapped, manager, [shown] { *shown = true; });
-    QObject::connect(manager, &ServiceManager::stateChanged, manager,
-                     [manager, service, shown](State state) {
-                         if (state == State::Running && *shown && manager->deferredCount() > 0)
-                             startNow(manager, service);
-                     });
-}
-
 } // namespace
 
 int main(int argc, char *argv[])
@@ -190,7 +164,6 @@ int main(int argc, char *argv[])
     // Closing the window is a quit request: the window stays while the services stop (it shows
     // the stop's progress and reason), then run() returns. Closing it again quits at once.
     manager.setMainWindow(window);
-    startDeferredOnceShown(&manager, window, &sync);
 
     std::unique_ptr<WindowShot> shot;
     if (parser.isSet(screenshot))

@@ -5,8 +5,9 @@
 // of hundreds of milliseconds, background tasks whose counts change, stops that take time).
 // Each can be told to fail its start (--fail-start) or to crash once running (--crash).
 //
-//   Sync         needs { Network, Cache, SearchIndex }   (the root; the three start together;
-//                                                       Sync itself after the first frame)
+//   Sync         needs { Network, Cache, SearchIndex }   (the root; the three start together,
+//                                                       but SearchIndex only after the first
+//                                                       frame: Sync does not wait for it)
 //   Cache        needs Database
 //   SearchIndex  needs Database
 //   Database     needs Settings
@@ -158,6 +159,9 @@ public:
     explicit SearchIndex(Database *database)
         : DemoService(QStringLiteral("SearchIndex"), 1000ms, 300ms, {database})
     {
+        // Built after the window's first frame: nobody needs it to start (Sync, which depends
+        // on it, starts without waiting for it), and the manager is Running without it.
+        setStartPolicy(StartPolicy::AfterFirstFrame);
     }
 
 protected:
@@ -175,10 +179,7 @@ protected:
 };
 
 // The root: synchronises with a server. Every 700 ms it starts a short upload task, so its task
-// counts keep changing; its stop uploads what is pending, which takes a visible while. It starts
-// after the window's first frame (the window shows the local data first): the manager is
-// Running once the five others run. Only a service that no eager service needs can wait: an
-// eager service starts what it needs with it.
+// counts keep changing; its stop uploads what is pending, which takes a visible while.
 class Sync : public DemoService
 {
     Q_OBJECT
@@ -186,7 +187,6 @@ public:
     Sync(Network *network, Cache *cache, SearchIndex *searchIndex)
         : DemoService(QStringLiteral("Sync"), 350ms, 900ms, {{network, cache, searchIndex}})
     {
-        setStartPolicy(StartPolicy::AfterFirstFrame);
     }
 
 protected:

@@ -18,9 +18,9 @@ WindowShot::WindowShot(QQuickWindow *window, QLifecycle::ServiceManager *manager
     connect(manager, &ServiceManager::stateChanged, this, &WindowShot::check);
     connect(manager, &ServiceManager::progressChanged, this, &WindowShot::check);
     connect(manager, &ServiceManager::stopProgressChanged, this, &WindowShot::check);
-    // The root starts last, after the first frame (Sync): once it runs, every service does.
-    if (manager->root())
-        connect(manager->root(), &QLifecycle::QService::stateChanged, this, &WindowShot::check);
+    // SearchIndex starts after the first frame: everything runs once none is deferred any more.
+    connect(manager, &ServiceManager::deferredCountChanged, this, &WindowShot::check);
+    connect(manager, &ServiceManager::startingServicesChanged, this, &WindowShot::check);
     // Emitted on the render thread with the threaded render loop: queued to this thread.
     connect(window, &QQuickWindow::frameSwapped, this, &WindowShot::frameRendered);
 }
@@ -31,8 +31,8 @@ void WindowShot::check()
     if (m_armed || m_taken || !m_manager)
         return;
     const State state = m_manager->state();
-    const bool allRun = state == State::Running && m_manager->root() &&
-                        m_manager->root()->state() == State::Running;
+    const bool allRun = state == State::Running && m_manager->deferredCount() == 0 &&
+                        m_manager->startingServices().isEmpty();
     bool now = false;
     switch (m_moment) {
     case Moment::Starting:

@@ -138,7 +138,7 @@ void tst_Process::cleanStopIsTheReverseOfTheStart()
 
     Console console(arguments);
     QVERIFY(console.waitForStarted());
-    QVERIFY2(console.waitForLine(u"ready: all 6 services running"_s), qPrintable(console.dump()));
+    QVERIFY2(console.waitForLine(u"ready: all 7 services running"_s), qPrintable(console.dump()));
     if (signal != 0)
         console.sendSignal(signal);
     QVERIFY2(console.waitForExit(), qPrintable(console.dump()));

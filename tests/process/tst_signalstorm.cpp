@@ -34,6 +34,7 @@
 #include <functional>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <signal.h>
@@ -57,6 +58,9 @@ struct Program {
     QStringList services;
     std::multimap<QString, QString> needs; // dependent -> dependency, stages flattened
     QStringList terminal;                  // line prefixes printed once the graph has stopped
+    // Of `needs`, the dependencies the dependent does not wait for (deferred: docs/lifecycle.md,
+    // "Start policies"); it still stops before them.
+    std::set<std::pair<QString, QString>> soft;
 };
 
 Program console()
@@ -64,9 +68,11 @@ Program console()
     Program p{u"console"_s,
               QString::fromUtf8(CONSOLE_EXAMPLE),
               consoleTransitionPattern(),
-              {u"Config"_s, u"Database"_s, u"Cache"_s, u"Metrics"_s, u"Search"_s, u"Api"_s},
+              {u"Config"_s, u"Database"_s, u"Cache"_s, u"Metrics"_s, u"Search"_s, u"Telemetry"_s,
+               u"Api"_s},
               {},
-              {u"summary:"_s}};
+              {u"summary:"_s},
+              {}};
     for (const auto &[a, b] : {std::pair{u"Database"_s, u"Config"_s},
                                {u"Cache"_s, u"Config"_s},
                                {u"Metrics"_s, u"Database"_s},
@@ -75,8 +81,11 @@ Program console()
                                {u"Api"_s, u"Metrics"_s},
                                {u"Api"_s, u"Database"_s},
                                {u"Api"_s, u"Cache"_s},
-                               {u"Api"_s, u"Search"_s}})
+                               {u"Api"_s, u"Search"_s},
+                               {u"Api"_s, u"Telemetry"_s},
+                               {u"Metrics"_s, u"Telemetry"_s}})
         p.needs.emplace(a, b);
+    p.soft = {{u"Api"_s, u"Telemetry"_s}, {u"Metrics"_s, u"Telemetry"_s}};
     return p;
 }
 
@@ -88,7 +97,8 @@ Program dashboard()
               QRegularExpression(u"^service: (\\w+) (\\w+)"_s),
               {u"Settings"_s, u"Database"_s, u"Network"_s, u"Cache"_s, u"SearchIndex"_s, u"Sync"_s},
               {},
-              {u"manager: Stopped"_s, u"manager: Failed"_s}};
+              {u"manager: Stopped"_s, u"manager: Failed"_s},
+              {}};
     for (const auto &[a, b] : {std::pair{u"Database"_s, u"Settings"_s},
                                {u"Network"_s, u"Settings"_s},
                                {u"Cache"_s, u"Database"_s},
@@ -97,6 +107,7 @@ Program dashboard()
                                {u"Sync"_s, u"Cache"_s},
                                {u"Sync"_s, u"SearchIndex"_s}})
         p.needs.emplace(a, b);
+    p.soft = {{u"Sync"_s, u"SearchIndex"_s}};
     return p;
 }
 #endif
@@ -224,7 +235,7 @@ QString checkLog(const Program &program, const Child &child, const QString &faul
         return firstIndex.value(service + u' ' + state, -1);
     };
     for (const auto &[dependent, dependency] : program.needs) {
-        if (at(dependent, u"Starting"_s) >= 0 &&
+        if (at(dependent, u"Starting"_s) >= 0 && !program.soft.count({dependent, dependency}) &&
             !(at(dependency, u"Running"_s) >= 0 &&
               at(dependency, u"Running"_s) < at(dependent, u"Starting"_s)))
             return u"%1 started before %2 ran"_s.arg(dependent, dependency);
