@@ -18,9 +18,14 @@ WindowShot::WindowShot(QQuickWindow *window, QLifecycle::ServiceManager *manager
     connect(manager, &ServiceManager::stateChanged, this, &WindowShot::check);
     connect(manager, &ServiceManager::progressChanged, this, &WindowShot::check);
     connect(manager, &ServiceManager::stopProgressChanged, this, &WindowShot::check);
-    // SearchIndex starts after the first frame: everything runs once none is deferred any more.
-    connect(manager, &ServiceManager::deferredCountChanged, this, &WindowShot::check);
-    connect(manager, &ServiceManager::startingServicesChanged, this, &WindowShot::check);
+    // SearchIndex starts after the first frame: once it runs, every service does.
+    for (QLifecycle::QService *service : manager->services())
+        connect(service, &QLifecycle::QService::stateChanged, this, &WindowShot::check);
+    connect(manager, &ServiceManager::servicesChanged, this, [this, manager] {
+        for (QLifecycle::QService *service : manager->services())
+            connect(service, &QLifecycle::QService::stateChanged, this, &WindowShot::check,
+                    Qt::UniqueConnection);
+    });
     // Emitted on the render thread with the threaded render loop: queued to this thread.
     connect(window, &QQuickWindow::frameSwapped, this, &WindowShot::frameRendered);
 }
@@ -31,8 +36,11 @@ void WindowShot::check()
     if (m_armed || m_taken || !m_manager)
         return;
     const State state = m_manager->state();
-    const bool allRun = state == State::Running && m_manager->deferredCount() == 0 &&
-                        m_manager->startingServices().isEmpty();
+    bool allRun = state == State::Running && m_manager->deferredCount() == 0;
+    const QList<QLifecycle::QService *> services = allRun ? m_manager->services()
+                                                          : QList<QLifecycle::QService *>();
+    for (const QLifecycle::QService *service : services)
+        allRun = allRun && service->state() == State::Running;
     bool now = false;
     switch (m_moment) {
     case Moment::Starting:

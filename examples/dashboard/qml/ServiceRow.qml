@@ -30,27 +30,20 @@ Rectangle {
 
         ColumnLayout {
             Layout.preferredWidth: Theme.nameColumn
+            Layout.maximumWidth: Theme.nameColumn
             spacing: 1
-            RowLayout {
-                spacing: 6
-                Label {
-                    text: row.name
-                    color: Theme.text
-                    font.bold: true
-                    font.pixelSize: 15
-                }
-                Label { // when a deferred service starts: "starts after the first frame"
-                    visible: text !== ""
-                    text: Theme.startPolicyText(row.startPolicy)
-                    color: Theme.mutedText
-                    font.pixelSize: 11
-                    font.italic: true
-                }
-            }
             Label {
+                text: row.name
+                color: Theme.text
+                font.bold: true
+                font.pixelSize: 15
+            }
+            Label { // what it needs, and when a deferred service starts ("after the first frame")
+                readonly property string policy: Theme.startPolicyText(row.startPolicy)
                 Layout.preferredWidth: Theme.nameColumn - 8
-                text: row.dependencies.length > 0 ? "needs " + row.dependencies.join(", ")
-                                                  : "no dependencies"
+                text: (row.dependencies.length > 0 ? "needs " + row.dependencies.join(", ")
+                                                   : "no dependencies")
+                      + (policy !== "" ? " · " + policy : "")
                 color: Theme.mutedText
                 font.pixelSize: 11
                 elide: Text.ElideRight

@@ -60,9 +60,9 @@ QtObject {
     // When a service starts, as a Service.StartPolicy value; empty for the default (Eager).
     function startPolicyText(policy) {
         switch (policy) {
-        case Service.AfterFirstFrame: return "starts after the first frame"
-        case Service.WhenIdle: return "starts when idle"
-        case Service.OnDemand: return "starts on demand"
+        case Service.AfterFirstFrame: return "after the first frame"
+        case Service.WhenIdle: return "when idle"
+        case Service.OnDemand: return "on demand"
         default: return ""
         }
     }
