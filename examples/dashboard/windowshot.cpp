@@ -37,8 +37,8 @@ void WindowShot::check()
         return;
     const State state = m_manager->state();
     bool allRun = state == State::Running && m_manager->deferredCount() == 0;
-    const QList<QLifecycle::QService *> services = allRun ? m_manager->services()
-                                                          : QList<QLifecycle::QService *>();
+    const QList<QLifecycle::QService *> services =
+        allRun ? m_manager->services() : QList<QLifecycle::QService *>();
     for (const QLifecycle::QService *service : services)
         allRun = allRun && service->state() == State::Running;
     bool now = false;
