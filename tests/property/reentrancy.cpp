@@ -1,5 +1,6 @@
 #include "reentrancy.h"
 
+#include "demands.h"
 #include "invariants.h"
 #include "probe.h"
 
@@ -140,6 +141,26 @@ void addReentrancy(Scenario &scenario, quint64 seed)
         }
         re.reactions.push_back(r);
     }
+    // With start policies, slots ask for services too, mostly deferred ones (drawn last: the
+    // reactions above are those of the seed before policies existed).
+    std::vector<int> deferred;
+    for (int s = 0; s < size; ++s)
+        if (std::any_of(scenario.cycles.begin(), scenario.cycles.end(),
+                        [s](const Cycle &cycle) { return cycle.policy(s) != Policy::Eager; }))
+            deferred.push_back(s);
+    const int demands = deferred.empty() || !choices.chance(50) ? 0 : choices.between(1, 2);
+    for (int k = 0; k < demands; ++k) {
+        Reaction r;
+        r.source = source(choices);
+        r.service = choices.upTo(size);
+        r.state = hasState(r.source) && !choices.chance(30) ? choices.upTo(5) : -1;
+        r.skip = choices.upTo(3);
+        r.times = choices.between(1, 2);
+        r.action = ReactionAction::EnsureRunning;
+        r.victim = choices.chance(80) ? deferred[size_t(choices.upTo(int(deferred.size())))]
+                                      : choices.upTo(size);
+        re.reactions.push_back(r);
+    }
     scenario.reentrancy = std::move(re);
 }
 
@@ -175,6 +196,9 @@ QString describeReentrancy(const Scenario &scenario)
             break;
         case ReactionAction::Delete:
             what = QStringLiteral("s%1->deleteLater()").arg(r.victim);
+            break;
+        case ReactionAction::EnsureRunning:
+            what = QStringLiteral("ensureRunning(s%1)").arg(r.victim);
             break;
         }
         lines.append(QStringLiteral("  r%1: on %2, skip %3, %4 time(s): %5")
@@ -347,6 +371,9 @@ void ReentrancyRig::react(int r)
             m_probe.restartsOpen = false;
             victim->deleteLater();
         }
+        break;
+    case ReactionAction::EnsureRunning:
+        demand(m_probe, m_manager, x.victim, true);
         break;
     }
 }

@@ -149,11 +149,12 @@ enum class ReactionSource : quint8 {
 };
 
 enum class ReactionAction : quint8 {
-    Loop,         // a nested QEventLoop for loopMs
-    LoopThenStop, // a nested loop for loopMs, requestStop() from inside it half-way
-    RequestStop,  // manager.requestStop()
-    RequestStart, // manager.requestStart()
-    Delete,       // deleteLater() on service `victim` (never the root)
+    Loop,          // a nested QEventLoop for loopMs
+    LoopThenStop,  // a nested loop for loopMs, requestStop() from inside it half-way
+    RequestStop,   // manager.requestStop()
+    RequestStart,  // manager.requestStart()
+    Delete,        // deleteLater() on service `victim` (never the root)
+    EnsureRunning, // manager.ensureRunning() on service `victim`, followed and checked
 };
 
 struct Reaction {
@@ -193,6 +194,9 @@ struct Scenario {
     std::vector<std::vector<StageSpec>> deps; // per service; every index is lower than its own
     std::vector<Cycle> cycles;
     std::optional<Reentrancy> reentrancy; // see addReentrancy()
+    // Check start policies as docs/lifecycle.md states them even where the library reads a
+    // graph differently (policies.h), rather than counting such graphs as a known issue.
+    bool strictPolicies = false;
     int root() const { return int(deps.size()) - 1; }
     int size() const { return int(deps.size()); }
     // A compact description, for failure reports.
