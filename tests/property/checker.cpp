@@ -240,8 +240,10 @@ Report runScenario(const Scenario &scenario)
                                  checkStartWanted(*p, i);
                              else if (state == State::Running)
                                  p->checkBeforeRunning(i, "reached Running", false);
-                             else if (state == State::Stopping)
+                             else if (state == State::Stopping) {
                                  p->checkAfterStopped(i, "began stopping");
+                                 checkNoStartInFlight(*p, i);
+                             }
                              if (p->reentrant())
                                  checkServiceTransition(*p, i, state);
                          });
@@ -270,6 +272,15 @@ Report runScenario(const Scenario &scenario)
                      });
     QObject::connect(manager.get(), &ServiceManager::errorOccurred, manager.get(),
                      [p = probe.get()] { ++p->cycleRun(p->cycle()).managerErrorSignals; });
+    const auto follow = [p = probe.get(), m = manager.get()](ProgressFigure figure) {
+        return [p, m, figure](double value) { checkProgressChange(*p, *m, figure, value); };
+    };
+    QObject::connect(manager.get(), &ServiceManager::startProgressChanged, manager.get(),
+                     follow(ProgressFigure::Start));
+    QObject::connect(manager.get(), &ServiceManager::stopProgressChanged, manager.get(),
+                     follow(ProgressFigure::Stop));
+    QObject::connect(manager.get(), &ServiceManager::progressChanged, manager.get(),
+                     follow(ProgressFigure::Current));
 
     // Re-entrancy: the slots, and a ServiceModel whose signals some of them listen to.
     std::unique_ptr<ReentrancyRig> rig;
@@ -345,7 +356,8 @@ Report runScenario(const Scenario &scenario)
         if (report.knownIssues[StageOrderIssue].isEmpty())
             report.knownIssues[StageOrderIssue] = probe->model(c).divergence;
     }
-    report.knownIssues[HookRefusalIssue] = probe->knownIssueSeen(HookRefusalIssue);
+    for (KnownIssue issue : {HookRefusalIssue, ProgressIssue})
+        report.knownIssues[issue] = probe->knownIssueSeen(issue);
     report.demands = int(probe->demands.size());
     report.violations = probe->violations();
     report.restarts = int(probe->runs().size() - scenario.cycles.size());

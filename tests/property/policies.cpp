@@ -24,8 +24,14 @@ QService::StartPolicy startPolicy(Policy policy)
 
 const char *knownIssueName(KnownIssue issue)
 {
-    return issue == StageOrderIssue ? "a stage order through a deferred service"
-                                    : "ensureRunning() refused inside a hook";
+    switch (issue) {
+    case StageOrderIssue:
+        return "a stage order through a deferred service";
+    case HookRefusalIssue:
+        return "ensureRunning() refused inside a hook";
+    default:
+        return "progress shows a start that ends while stopping";
+    }
 }
 
 QString policyName(Policy policy)
@@ -262,6 +268,19 @@ void checkStartWanted(Probe &probe, int index)
     }
 }
 
+void checkNoStartInFlight(Probe &probe, int index)
+{
+    if (probe.reentrant())
+        return;
+    for (int s = 0; s < probe.scenario().size(); ++s) {
+        const QService *service = probe.service(s);
+        if (service && service->state() == State::Starting)
+            probe.violation(QStringLiteral("s%1 began stopping while s%2 was still Starting")
+                                .arg(index)
+                                .arg(s));
+    }
+}
+
 void checkManagerState(Probe &probe, const ServiceManager &manager, State state)
 {
     if (probe.reentrant())
@@ -317,6 +336,37 @@ void checkManagerState(Probe &probe, const ServiceManager &manager, State state)
         expect(manager.stopReason() != StopReason::None,
                QStringLiteral("stopReason None while stopping"));
     }
+}
+
+void checkProgressChange(Probe &probe, const ServiceManager &manager, ProgressFigure figure,
+                         double value)
+{
+    if (probe.reentrant())
+        return; // a deleted service leaves the start's count, slots see figures one step behind
+    CycleRun &run = probe.cycleRun(probe.cycle());
+    if (figure == ProgressFigure::Current) {
+        // 0 once stopped: shown just before the final state.
+        const bool ended = value == 0.0 && manager.stopProgress() == 1.0;
+        if (manager.state() != State::Stopping || value == manager.stopProgress() || ended)
+            return;
+        const QString what = QStringLiteral("progress %1 while stopping, stopProgress %2")
+                                 .arg(value)
+                                 .arg(manager.stopProgress());
+        if (value == manager.startProgress())
+            probe.knownIssue(ProgressIssue, what + QStringLiteral(" (startProgress)"));
+        else
+            probe.violation(what);
+        return;
+    }
+    double &last = figure == ProgressFigure::Start ? run.startProgress : run.stopProgress;
+    const bool joined = figure == ProgressFigure::Start && !run.demanded.empty();
+    if (value < last && !joined)
+        probe.violation(QStringLiteral("%1 fell from %2 to %3")
+                            .arg(figure == ProgressFigure::Start ? QStringLiteral("startProgress")
+                                                                 : QStringLiteral("stopProgress"))
+                            .arg(last)
+                            .arg(value));
+    last = value;
 }
 
 StopNote beforeDriverStop(const ServiceManager &manager)

@@ -42,6 +42,10 @@ enum KnownIssue : quint8 {
     // itself; use requestStop() instead"), as start(), stop() and wait() are, although it
     // waits for one service only and is documented to throw Error naming that service.
     HookRefusalIssue,
+    // A start in flight when a stop began (asked for, or after a failure while starting) that
+    // ends afterwards sets progress to startProgress while the manager is Stopping, until the
+    // services begin stopping ("Progress": stopProgress while it stops).
+    ProgressIssue,
     KnownIssueCount
 };
 const char *knownIssueName(KnownIssue issue);
@@ -91,6 +95,9 @@ QString policyName(Policy policy);
 
 // When service `index` shows Starting: something wanted it.
 void checkStartWanted(Probe &probe, int index);
+// When service `index` shows Stopping: the starts in flight when the stop was asked for
+// (deferred ones included) have ended first (docs/lifecycle.md, "Start policies").
+void checkNoStartInFlight(Probe &probe, int index);
 // When the manager shows a new state (after the recorder appended it).
 void checkManagerState(Probe &probe, const ServiceManager &manager, QService::State state);
 // Around the driver's requestStop() or stop(): `before` is read before the call.
@@ -100,6 +107,12 @@ struct StopNote {
 };
 StopNote beforeDriverStop(const ServiceManager &manager);
 void afterDriverStop(Probe &probe, const ServiceManager &manager, const StopNote &before);
+// When the manager's progress figures change (docs/lifecycle.md, "Progress"): startProgress
+// rises (unless a service asked for while starting joins the start), stopProgress rises,
+// progress is stopProgress while stopping.
+enum class ProgressFigure : quint8 { Start, Stop, Current };
+void checkProgressChange(Probe &probe, const ServiceManager &manager, ProgressFigure figure,
+                         double value);
 // At a calm moment of the driver (not inside a slot): progress follows the current operation.
 void checkProgressNow(Probe &probe, const ServiceManager &manager, const char *where);
 // Once the deferred starts the policies make have run (the driver waited for them), or every

@@ -91,6 +91,7 @@ struct CycleRun {
     // (marked before the call), and whether a stop the test asked for came before any failure.
     std::vector<char> demanded;
     bool stopFirst = false;
+    double startProgress = -1, stopProgress = -1; // the last values seen in this run
 };
 
 struct DemandRecord;
