@@ -376,7 +376,13 @@ StopNote beforeDriverStop(const ServiceManager &manager)
 
 void afterDriverStop(Probe &probe, const ServiceManager &manager, const StopNote &before)
 {
-    if (settled(before.state) || before.reason != StopReason::None || lags(probe))
+    if (settled(before.state) || lags(probe))
+        return;
+    // The stop begins at once, deferred starts in flight or not (they are cancelled).
+    if (!probe.reentrant() && !settled(manager.state()) && manager.state() != State::Stopping)
+        probe.violation(
+            QStringLiteral("manager %1 right after requestStop()").arg(stateName(manager.state())));
+    if (before.reason != StopReason::None)
         return;
     probe.cycleRun(probe.cycle()).stopFirst = true; // the run stops because the driver asked
     if (!probe.reentrant() && manager.stopReason() != StopReason::Requested)
