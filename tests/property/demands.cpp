@@ -164,7 +164,9 @@ QCoro::Task<> awaitDeferredStarts(Probe &probe, ServiceManager &manager)
     QElapsedTimer clock;
     clock.start();
     int late = -1;
-    while (manager.state() == State::Running && manager.stopReason() == StopReason::None) {
+    // A service deleted by a slot starts nothing: what only it needed is not waited for.
+    while (manager.state() == State::Running && manager.stopReason() == StopReason::None &&
+           !probe.deletionRequested) {
         late = -1;
         for (int s = 0; s < size && late < 0; ++s) {
             const QService *service = probe.service(s);
