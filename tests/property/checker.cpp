@@ -1,6 +1,8 @@
 #include "checker.h"
 
+#include "demands.h"
 #include "invariants.h"
+#include "policies.h"
 #include "reentrancy.h"
 
 #include <QLifecycle/testkit/harness.h>
@@ -58,10 +60,53 @@ QCoro::Task<> capture(QCoro::Task<> task, Outcome *outcome, QStringList *others)
     }
 }
 
+// The driver's stop requests: the stop reason they give (policies.h), and the ensureRunning()
+// calls of the cycle made while the graph stops (demands.h), after the first of them.
+void requestStop(Probe *probe, ServiceManager *manager, const Cycle &cycle)
+{
+    probe->noteStopRequest();
+    const StopNote before = beforeDriverStop(*manager);
+    manager->requestStop();
+    afterDriverStop(*probe, *manager, before);
+    if (!std::exchange(probe->stoppingDemandsMade, true))
+        demandsAt(*probe, *manager, cycle, DemandMoment::WhileStopping);
+}
+
+QCoro::Task<> stopGraph(Probe *probe, ServiceManager *manager, const Cycle &cycle,
+                        CycleOutcomes *out)
+{
+    probe->noteStopRequest();
+    const StopNote before = beforeDriverStop(*manager);
+    QCoro::Task<> stopping = manager->stop(); // asks for the stop before its first suspension
+    afterDriverStop(*probe, *manager, before);
+    if (!std::exchange(probe->stoppingDemandsMade, true))
+        demandsAt(*probe, *manager, cycle, DemandMoment::WhileStopping);
+    QCoro::Task<> stopped = capture(std::move(stopping), &out->stop, &out->others);
+    co_await stopped;
+}
+
+// Once start() returned with the graph Running: ensureRunning() calls, and the deferred starts
+// awaited when the cycle says so.
+QCoro::Task<> whileRunning(Probe *probe, ServiceManager *manager, const Cycle &cycle)
+{
+    checkProgressNow(*probe, *manager, "start() returned");
+    demandsAt(*probe, *manager, cycle, DemandMoment::OnRunning);
+    if (cycle.demandAll) {
+        QCoro::Task<> all = demandEverything(*probe, *manager);
+        co_await all;
+    }
+    if (cycle.awaitDeferred) {
+        QCoro::Task<> deferred = awaitDeferredStarts(*probe, *manager);
+        co_await deferred;
+    }
+}
+
 QCoro::Task<> driveCycle(ServiceManager *manager, const Cycle &cycle, CycleOutcomes *out,
                          Probe *probe)
 {
     const bool reentrant = probe->reentrant();
+    probe->stoppingDemandsMade = false;
+    demandsAt(*probe, *manager, cycle, DemandMoment::BeforeStart);
     QCoro::Task<> first = manager->start();
     std::optional<QCoro::Task<>> second;
     // Joins the start in flight, or a no-op when running. (On a Stopping graph, start() waits
@@ -72,17 +117,17 @@ QCoro::Task<> driveCycle(ServiceManager *manager, const Cycle &cycle, CycleOutco
         out->secondStartRun = probe->cycle();
     }
     out->joined = bool(second);
+    demandsAt(*probe, *manager, cycle, DemandMoment::AtStart);
+    auto demandTimers = std::make_unique<QObject>();
+    armDelayedDemands(*probe, *manager, cycle, demandTimers.get());
     std::unique_ptr<QTimer> stopTimer;
     if (cycle.stopRequest == StopRequest::AtOnce) {
-        probe->noteStopRequest();
-        manager->requestStop();
+        requestStop(probe, manager, cycle);
     } else if (cycle.stopRequest == StopRequest::AfterDelay) {
         stopTimer = std::make_unique<QTimer>();
         stopTimer->setSingleShot(true);
-        QObject::connect(stopTimer.get(), &QTimer::timeout, manager, [probe, manager] {
-            probe->noteStopRequest();
-            manager->requestStop();
-        });
+        QObject::connect(stopTimer.get(), &QTimer::timeout, manager,
+                         [probe, manager, &cycle] { requestStop(probe, manager, cycle); });
         stopTimer->start(milliseconds(cycle.stopAfterMs));
     }
     QCoro::Task<> firstDone = capture(std::move(first), &out->start, &out->others);
@@ -94,12 +139,13 @@ QCoro::Task<> driveCycle(ServiceManager *manager, const Cycle &cycle, CycleOutco
     stopTimer.reset();
     QElapsedTimer stopping; // re-entrancy: how long the stop takes, from the request
     if (manager->state() == State::Running) {
+        QCoro::Task<> running = whileRunning(probe, manager, cycle);
+        co_await running;
         co_await PreciseSleep{milliseconds(cycle.holdMs)}; // crashes may stop the graph meanwhile
         probe->restartsOpen = false; // from now on the driver stops the graph for good
         if (cycle.stopByWait) {
-            probe->noteStopRequest();
             stopping.start();
-            manager->requestStop();
+            requestStop(probe, manager, cycle);
             out->waited = true;
             QCoro::Task<> waited = capture(manager->wait(), &out->wait, &out->others);
             co_await waited;
@@ -109,9 +155,8 @@ QCoro::Task<> driveCycle(ServiceManager *manager, const Cycle &cycle, CycleOutco
     }
     probe->restartsOpen = false;
     if (!settled(manager->state())) {
-        probe->noteStopRequest();
         stopping.start();
-        QCoro::Task<> stopped = capture(manager->stop(), &out->stop, &out->others);
+        QCoro::Task<> stopped = stopGraph(probe, manager, cycle, out);
         co_await stopped;
         if (reentrant)
             checkStoppedNow(*probe, *manager, "stop()", stopping.elapsed());
@@ -122,6 +167,11 @@ QCoro::Task<> driveCycle(ServiceManager *manager, const Cycle &cycle, CycleOutco
         if (reentrant)
             checkStoppedNow(*probe, *manager, "wait()", -1);
     }
+    demandTimers.reset();
+    checkProgressNow(*probe, *manager, "the cycle's run ended");
+    demandsAt(*probe, *manager, cycle, DemandMoment::AfterEnd);
+    QCoro::Task<bool> demands = settleDemands(*probe, milliseconds(5000));
+    co_await demands;
 }
 
 // Generous: the sum of every delay and timeout of the cycle, as if nothing ran in parallel,
@@ -186,10 +236,14 @@ Report runScenario(const Scenario &scenario)
         QObject::connect(raw[size_t(i)], &QService::stateChanged, raw[size_t(i)],
                          [p = probe.get(), i](State state) {
                              p->record(p->cycle(), i).states.append(state);
-                             if (state == State::Running)
-                                 p->checkBeforeRunning(i, "reached Running");
-                             else if (state == State::Stopping)
+                             if (state == State::Starting)
+                                 checkStartWanted(*p, i);
+                             else if (state == State::Running)
+                                 p->checkBeforeRunning(i, "reached Running", false);
+                             else if (state == State::Stopping) {
                                  p->checkAfterStopped(i, "began stopping");
+                                 checkNoStartInFlight(*p, i);
+                             }
                              if (p->reentrant())
                                  checkServiceTransition(*p, i, state);
                          });
@@ -212,11 +266,21 @@ Report runScenario(const Scenario &scenario)
                          if (p->reentrant())
                              beforeManagerState(*p, state);
                          p->cycleRun(p->cycle()).managerStates.append(state);
+                         checkManagerState(*p, *m, state);
                          if (p->reentrant())
                              afterManagerState(*p, *m, state);
                      });
     QObject::connect(manager.get(), &ServiceManager::errorOccurred, manager.get(),
                      [p = probe.get()] { ++p->cycleRun(p->cycle()).managerErrorSignals; });
+    const auto follow = [p = probe.get(), m = manager.get()](ProgressFigure figure) {
+        return [p, m, figure](double value) { checkProgressChange(*p, *m, figure, value); };
+    };
+    QObject::connect(manager.get(), &ServiceManager::startProgressChanged, manager.get(),
+                     follow(ProgressFigure::Start));
+    QObject::connect(manager.get(), &ServiceManager::stopProgressChanged, manager.get(),
+                     follow(ProgressFigure::Stop));
+    QObject::connect(manager.get(), &ServiceManager::progressChanged, manager.get(),
+                     follow(ProgressFigure::Current));
 
     // Re-entrancy: the slots, and a ServiceModel whose signals some of them listen to.
     std::unique_ptr<ReentrancyRig> rig;
@@ -226,6 +290,10 @@ Report runScenario(const Scenario &scenario)
     std::vector<CycleOutcomes> outcomes(scenario.cycles.size());
     for (int c = 0; c < int(scenario.cycles.size()) && !report.hung; ++c) {
         probe->setCycle(c);
+        // Read at each start of the graph (docs/lifecycle.md, "Start policies").
+        for (int s = 0; s < scenario.size(); ++s)
+            if (QService *service = probe->service(s))
+                service->setStartPolicy(startPolicy(scenario.cycles[size_t(c)].policy(s)));
         const milliseconds bound = cycleBound(scenario, c);
         if (rig)
             rig->beginCycle();
@@ -250,6 +318,12 @@ Report runScenario(const Scenario &scenario)
         const std::optional<Error> error = manager->error();
         final = error ? error->failures() : QList<Failure>();
         checkCycleEnd(*probe, *manager, final);
+        checkPoliciesAtEnd(*probe, *manager);
+        if (std::any_of(probe->demands.begin(), probe->demands.end(),
+                        [](const auto &demand) { return !demand->done; })) {
+            report.hung = true; // a pending ensureRunning() may still resume into the scenario
+            break;
+        }
         // A graph with a deleted service cannot be read again: the scenario ends here.
         const bool last = c + 1 == int(scenario.cycles.size()) || probe->deletionRequested;
         if ((scenario.cycles[size_t(c)].quiesce || last) &&
@@ -277,6 +351,14 @@ Report runScenario(const Scenario &scenario)
                            outcomesOfRun(*probe, r, outcomes[size_t(run.cycle)]), report);
         }
     }
+    for (int c = 0; c < int(scenario.cycles.size()); ++c) {
+        report.deferred = report.deferred || probe->model(c).deferred;
+        if (report.knownIssues[StageOrderIssue].isEmpty())
+            report.knownIssues[StageOrderIssue] = probe->model(c).divergence;
+    }
+    for (KnownIssue issue : {HookRefusalIssue, ProgressIssue})
+        report.knownIssues[issue] = probe->knownIssueSeen(issue);
+    report.demands = int(probe->demands.size());
     report.violations = probe->violations();
     report.restarts = int(probe->runs().size() - scenario.cycles.size());
     for (int s = 0; s < scenario.size(); ++s) {

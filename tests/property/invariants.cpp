@@ -150,14 +150,18 @@ void checkServiceHistory(Probe &probe, int c, int s, const QList<Failure> &final
     if (seq.isEmpty()) {
         if (run.startCalls != 0)
             bad(QStringLiteral("start() called without a Starting transition"));
+        if (run.stopCalls != 0) // never started: a deferred service nothing asked for, say
+            bad(QStringLiteral("stop() called on a service that did not start"));
         if (failed)
             bad(QStringLiteral("a failure of a service that was not started"));
         return;
     }
     const State last = seq.last();
+    // With start policies the driver's own stop may come while deferred starts are in flight.
     const bool stopRequested =
-        probe.reentrant() ? probe.runs()[size_t(c)].stopRequested
-                          : probe.scenario().cycles[size_t(c)].stopRequest != StopRequest::None;
+        probe.reentrant() || probe.model(c).deferred || !probe.runs()[size_t(c)].demanded.empty()
+            ? probe.runs()[size_t(c)].stopRequested
+            : probe.scenario().cycles[size_t(c)].stopRequest != StopRequest::None;
     // Re-entrancy: a stop (requested, or after a failure) that comes between a service's
     // stateChanged(Starting) and the call of its start(), a slot's nested loop say, means that
     // start() is never called.

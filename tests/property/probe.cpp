@@ -117,6 +117,17 @@ Probe::Probe(const Scenario &scenario)
         for (int b : list)
             m_after[size_t(b)].push_back(s);
     }
+    m_models = buildPolicyModels(scenario, m_before, scenario.strictPolicies);
+}
+
+void Probe::markDemanded(int service)
+{
+    std::vector<char> &marks = m_runs[size_t(m_cycle)].demanded;
+    const std::vector<char> added = model(m_cycle).closure({service}, m_scenario.size());
+    if (marks.empty())
+        marks.assign(added.size(), 0);
+    for (size_t s = 0; s < added.size(); ++s)
+        marks[s] = char(marks[s] | added[s]);
 }
 
 int Probe::newRun()
@@ -158,12 +169,16 @@ void Probe::serviceDestroyed(int index)
     // What the run does with it (docs/lifecycle.md, Misuse): a failure if the graph needed it,
     // nothing otherwise. Read before ~QService tells the run.
     const QService::State state = m_services[size_t(index)]->state();
-    if (!runNeeds(index, state))
+    const Need need = runNeeds(index, state);
+    if (need == Need::No)
         return;
     const QString when = run.states.isEmpty() ? QStringLiteral("before it started")
                                               : QStringLiteral("while ") + stateName(state);
-    run.fired.push_back(
-        {Phase::Run, {}, QStringLiteral("destroyed %1; the graph is stopped").arg(when)});
+    run.fired.push_back({Phase::Run,
+                         {},
+                         QStringLiteral("destroyed %1; the graph is stopped").arg(when),
+                         false,
+                         need == Need::Maybe});
 }
 
 // The graph needs a service while its start() runs, while it runs and until its stop() has
@@ -181,7 +196,7 @@ void Probe::serviceDestroyed(int index)
 // a failure has given the start up, a service still Starting although its start() failed or
 // was cancelled, or still Stopping although its stop() has ended. The manager's error() and
 // what the hooks recorded are up to date, so they decide.
-bool Probe::runNeeds(int index, QService::State state) const
+Probe::Need Probe::runNeeds(int index, QService::State state) const
 {
     const CycleRun &cycleRun = m_runs[size_t(m_cycle)];
     const ServiceRun &run = cycleRun.services[size_t(index)];
@@ -192,18 +207,31 @@ bool Probe::runNeeds(int index, QService::State state) const
                std::any_of(error->failures().begin(), error->failures().end(),
                            [&](const Failure &f) { return f.service == name && f.phase == phase; });
     };
-    if (run.states.isEmpty()) // not started in this run
-        return manager && manager->state() == QService::State::Starting && !error &&
-               !cycleRun.stopRequested;
+    const auto needIf = [](bool needed) { return needed ? Need::Yes : Need::No; };
+    if (run.states.isEmpty()) { // not started in this run
+        const QService::State shown = manager ? manager->state() : QService::State::Stopped;
+        if ((shown != QService::State::Starting && shown != QService::State::Running) || error ||
+            cycleRun.stopRequested)
+            return Need::No;
+        // With start policies (docs/lifecycle.md, "Start policies"): a service the start waits
+        // for, or one asked for, is needed; one the policies start later is needed once its
+        // moment came, which a nested loop may have let happen unseen.
+        const PolicyModel &m = model(m_cycle);
+        if (m.isEarly(index))
+            return needIf(shown == QService::State::Starting);
+        if (demanded(m_cycle, index))
+            return Need::Yes;
+        return m.frame[size_t(index)] || m.idle[size_t(index)] ? Need::Maybe : Need::No;
+    }
     switch (state) {
     case QService::State::Starting:
-        return !failedIn(Phase::Start) && run.startCancels == 0;
+        return needIf(!failedIn(Phase::Start) && run.startCancels == 0);
     case QService::State::Running:
-        return true;
+        return Need::Yes;
     case QService::State::Stopping:
-        return !failedIn(Phase::Stop) && run.stopReturns == 0;
+        return needIf(!failedIn(Phase::Stop) && run.stopReturns == 0);
     default:
-        return false;
+        return Need::No;
     }
 }
 
@@ -217,13 +245,30 @@ void Probe::violation(const QString &what)
             QStringLiteral("cycle %1 (restart %2): %3").arg(run.cycle).arg(run.restart).arg(what));
 }
 
-void Probe::checkBeforeRunning(int index, const char *when)
+void Probe::knownIssue(KnownIssue issue, const QString &what)
 {
-    for (int b : before(index)) {
+    if (m_scenario.strictPolicies)
+        violation(what);
+    else if (m_knownIssues[issue].isEmpty())
+        m_knownIssues[issue] = what;
+}
+
+// With start policies (docs/lifecycle.md, "Start policies") an early service need not wait
+// for a deferred prerequisite; once that one ran, it still stops after the service.
+void Probe::checkBeforeRunning(int index, const char *when, bool stopping)
+{
+    const PolicyModel &model = this->model(m_cycle);
+    const std::vector<int> &list = before(index);
+    for (size_t k = 0; k < list.size(); ++k) {
+        const int b = list[k];
         if (!service(b))
             continue; // destroyed by the test
+        const quint8 rule = model.rule(index, k);
+        const bool required =
+            (rule & WaitAtStart) || (stopping && (rule & OutliveAtStop) &&
+                                     record(m_cycle, b).states.contains(QService::State::Running));
         const QService::State state = service(b)->state();
-        if (state != QService::State::Running)
+        if (required && state != QService::State::Running)
             violation(QStringLiteral("s%1 %2 while s%3, which it needs, was %4")
                           .arg(index)
                           .arg(QLatin1String(when))
@@ -234,9 +279,14 @@ void Probe::checkBeforeRunning(int index, const char *when)
 
 void Probe::checkAfterStopped(int index, const char *when)
 {
+    const PolicyModel &model = this->model(m_cycle);
     for (int a : after(index)) {
         if (!service(a))
             continue;
+        const std::vector<int> &list = before(a);
+        const size_t k = size_t(std::lower_bound(list.begin(), list.end(), index) - list.begin());
+        if (!(model.rule(a, k) & OutliveAtStop))
+            continue; // the library's reading of this graph: a known issue (policies.h)
         const QService::State state = service(a)->state();
         if (state != QService::State::Stopped && state != QService::State::Failed)
             violation(QStringLiteral("s%1 %2 while s%3, which needs it, was %4")
@@ -329,7 +379,7 @@ QCoro::Task<> ProbeService::start()
     const QPointer<QService> self(this); // re-entrancy: a slot may delete it
     LiveCoroutine live(probe);
     ++probe->record(cycle, index).startCalls;
-    probe->checkBeforeRunning(index, "start() began");
+    probe->checkBeforeRunning(index, "start() began", false);
     addTasks(cycle, b);
     // Re-entrancy: a nested loop before the first suspension, counted in the hook's time.
     const qint64 spun = loopMs >= 0 ? spinNestedLoop(loopMs) : 0;
@@ -386,7 +436,7 @@ QCoro::Task<> ProbeService::stop()
     ++probe->record(cycle, index).stopCalls;
     if (probe->reentrant())
         checkStopAllowed(*probe, cycle, index);
-    probe->checkBeforeRunning(index, "stop() began");
+    probe->checkBeforeRunning(index, "stop() began", true);
     probe->checkAfterStopped(index, "stop() began");
     const qint64 spun =
         loops.stopMs >= 0
@@ -421,7 +471,7 @@ QCoro::Task<> ProbeService::stop()
     }
     ++run.stopReturns;
     if (state() == State::Stopping) // not abandoned: what it needs still runs
-        probe->checkBeforeRunning(index, "stop() returned");
+        probe->checkBeforeRunning(index, "stop() returned", true);
 }
 
 std::chrono::milliseconds ProbeService::gracefulShutdownTimeout() const

@@ -4,6 +4,7 @@
 // sequence, the hooks' calls and outcomes and the faults that actually fired, plus the
 // violations seen on the spot (ordering rules are checked at the moment a hook begins).
 
+#include "policies.h"
 #include "scenario.h"
 
 #include <QLifecycle/QService>
@@ -84,9 +85,16 @@ struct CycleRun {
     int managerErrorSignals = 0; // ServiceManager::errorOccurred
     int cycle = 0;               // the scenario cycle whose behaviours it plays
     int restart = 0;             // 0 for the run the driver started, then 1, 2...
-    bool stopRequested = false;  // re-entrancy: the test asked for a stop during this run
+    bool stopRequested = false;  // the test asked for a stop during this run
     QList<Failure> final;        // its failures, read when it ended (the last run: after it)
+    // Start policies: the services an accepted ensureRunning() asked for, with what they need
+    // (marked before the call), and whether a stop the test asked for came before any failure.
+    std::vector<char> demanded;
+    bool stopFirst = false;
+    double startProgress = -1, stopProgress = -1; // the last values seen in this run
 };
+
+struct DemandRecord;
 
 // The shared state of one scenario's run.
 class Probe
@@ -125,11 +133,33 @@ public:
         return m_destroyed[size_t(index)] ? nullptr : m_services[size_t(index)];
     }
 
+    // Start policies (policies.h): the model of run `cycle`'s policies.
+    const PolicyModel &model(int cycle) const
+    {
+        return m_models[size_t(m_runs[size_t(cycle)].cycle)];
+    }
+    bool demanded(int cycle, int service) const
+    {
+        const std::vector<char> &marks = m_runs[size_t(cycle)].demanded;
+        return !marks.empty() && marks[size_t(service)];
+    }
+    // Marks `service` and what it needs as asked for in the current run.
+    void markDemanded(int service);
+    // ensureRunning() calls (demands.h), and the coroutines that follow them.
+    std::vector<std::shared_ptr<DemandRecord>> demands;
+    std::vector<QCoro::Task<>> demandTasks;
+    bool stoppingDemandsMade = false; // the cycle's WhileStopping demands
+
     void violation(const QString &what);
+    // A behaviour of the library that departs from docs/lifecycle.md in a known way
+    // (policies.h): a violation when the scenario is strict, else noted apart.
+    void knownIssue(KnownIssue issue, const QString &what);
+    const QString &knownIssueSeen(KnownIssue issue) const { return m_knownIssues[issue]; }
     const QStringList &violations() const { return m_violations; }
 
-    // Checked when a hook begins, when a service reaches Running and when it begins stopping.
-    void checkBeforeRunning(int service, const char *when);
+    // Checked when a hook begins, when a service reaches Running and when it begins stopping
+    // (`stopping`: leases, which hold across the soft edges of start policies too).
+    void checkBeforeRunning(int service, const char *when, bool stopping);
     void checkAfterStopped(int service, const char *when);
 
     // Coroutine hooks and tasks still alive, and thread-pool callables not yet destroyed.
@@ -152,15 +182,18 @@ public:
 
 private:
     // Whether the current run still needs service `index`, which shows `state`.
-    bool runNeeds(int index, QService::State state) const;
+    enum class Need : quint8 { No, Yes, Maybe };
+    Need runNeeds(int index, QService::State state) const;
 
     const Scenario &m_scenario;
     int m_cycle = 0;
     std::deque<CycleRun> m_runs; // stable references while runs are appended
     std::vector<std::vector<int>> m_before, m_after;
+    std::vector<PolicyModel> m_models; // per scenario cycle
     std::vector<QService *> m_services;
     std::vector<bool> m_destroyed, m_destroyedByTest;
     QStringList m_violations;
+    QString m_knownIssues[KnownIssueCount]; // the first case of each
 };
 
 // Keeps Probe::liveCoroutines up while a coroutine body runs (a local of the coroutine).

@@ -10,6 +10,7 @@
 //    state;
 //  * stop() is called only on a service whose start() returned in time in the same run, and
 //    no service becomes Stopping without having been Running in that run;
+//  * ensureRunning() called from a slot ends as documented (demands.h);
 //  * deadlines count from the call of a hook (a hook still in its nested loop at its timeout
 //    fails with a timeout), and the manager's stop() takes no longer than the delays and
 //    timeouts along the longest stop chain, plus the nested loops, plus a tolerance of

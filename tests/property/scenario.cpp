@@ -85,6 +85,72 @@ Behaviour behaviour(Choices &choices, int faultRate, int delayRate, int taskRate
     return b;
 }
 
+Policy policy(Choices &choices, int rate)
+{
+    if (!choices.chance(rate))
+        return Policy::Eager;
+    const int kind = choices.upTo(10);
+    return kind < 3 ? Policy::AfterFirstFrame : kind < 6 ? Policy::WhenIdle : Policy::OnDemand;
+}
+
+DemandMoment demandMoment(Choices &choices)
+{
+    const int pick = choices.upTo(100);
+    if (pick < 5)
+        return DemandMoment::BeforeStart;
+    if (pick < 25)
+        return DemandMoment::AtStart;
+    if (pick < 55)
+        return DemandMoment::AfterDelay;
+    if (pick < 85)
+        return DemandMoment::OnRunning;
+    return pick < 93 ? DemandMoment::WhileStopping : DemandMoment::AfterEnd;
+}
+
+// Start policies and ensureRunning() calls (docs/lifecycle.md, "Start policies"), drawn after
+// everything else: a seed describes the same graph, behaviours and stop requests as before they
+// existed. Most graphs stay eager; in the others about a quarter of the services are deferred
+// (the root less often), and the policies may change between cycles.
+void addPolicies(Choices &choices, Scenario &scenario)
+{
+    const int tier = choices.upTo(100);
+    const int rate = tier < 60 ? 0 : tier < 85 ? choices.between(10, 30) : choices.between(30, 60);
+    const int size = scenario.size();
+    std::vector<Policy> previous;
+    for (Cycle &cycle : scenario.cycles) {
+        if (rate > 0) {
+            if (!previous.empty() && choices.chance(75)) {
+                cycle.policies = previous;
+            } else {
+                for (int i = 0; i < size; ++i)
+                    cycle.policies.push_back(
+                        policy(choices, i == size - 1 && !choices.chance(25) ? 0 : rate));
+            }
+            previous = cycle.policies;
+        }
+        std::vector<int> deferred;
+        for (int i = 0; i < size; ++i)
+            if (cycle.policy(i) != Policy::Eager)
+                deferred.push_back(i);
+        // ensureRunning() on a deferred service mostly; eager graphs now and then too (at once
+        // when it runs, refused when the graph does not).
+        const int demands = !deferred.empty()    ? choices.upTo(4)
+                            : choices.chance(10) ? choices.between(1, 2)
+                                                 : 0;
+        for (int k = 0; k < demands; ++k) {
+            Demand demand;
+            demand.service = !deferred.empty() && choices.chance(75)
+                                 ? deferred[size_t(choices.upTo(int(deferred.size())))]
+                                 : choices.upTo(size);
+            demand.when = demandMoment(choices);
+            demand.afterMs = choices.between(0, 30);
+            cycle.demands.push_back(demand);
+        }
+        cycle.awaitDeferred = !deferred.empty() && choices.chance(50);
+        cycle.demandAll = !deferred.empty() && choices.chance(15);
+    }
+}
+
 } // namespace
 
 Scenario generate(Choices &choices, const Limits &limits)
@@ -146,8 +212,45 @@ Scenario generate(Choices &choices, const Limits &limits)
         cycle.quiesce = !choices.chance(30);
         scenario.cycles.push_back(std::move(cycle));
     }
+    addPolicies(choices, scenario);
     return scenario;
 }
+
+namespace {
+
+QString describePolicies(const Cycle &cycle)
+{
+    static const char *policies[] = {"eager", "after-first-frame", "when-idle", "on-demand"};
+    static const char *moments[] = {"before start()", "at start()",     "after",
+                                    "on Running",     "while stopping", "after the end"};
+    QStringList parts;
+    for (size_t i = 0; i < cycle.policies.size(); ++i)
+        if (cycle.policies[i] != Policy::Eager)
+            parts.append(QStringLiteral("s%1 %2").arg(i).arg(
+                QLatin1String(policies[int(cycle.policies[i])])));
+    QStringList demands;
+    for (const Demand &d : cycle.demands)
+        demands.append(QStringLiteral("s%1 %2%3")
+                           .arg(d.service)
+                           .arg(QLatin1String(moments[int(d.when)]))
+                           .arg(d.when == DemandMoment::AfterDelay
+                                    ? QStringLiteral(" %1 ms").arg(d.afterMs)
+                                    : QString()));
+    if (parts.isEmpty() && demands.isEmpty())
+        return {};
+    QString text =
+        QStringLiteral("  policies: ") +
+        (parts.isEmpty() ? QStringLiteral("all eager") : parts.join(QStringLiteral(", ")));
+    if (!demands.isEmpty())
+        text += QStringLiteral("; ensureRunning: ") + demands.join(QStringLiteral(", "));
+    if (cycle.awaitDeferred)
+        text += QStringLiteral("; awaits the deferred starts");
+    if (cycle.demandAll)
+        text += QStringLiteral("; ensureRunning() on every service");
+    return text;
+}
+
+} // namespace
 
 QString Scenario::describe() const
 {
@@ -175,6 +278,8 @@ QString Scenario::describe() const
                          .arg(cycle.stopByWait ? QStringLiteral("wait") : QStringLiteral("stop"))
                          .arg(cycle.joinSecondStart ? QStringLiteral(", joined start") : QString())
                          .arg(cycle.quiesce ? QString() : QStringLiteral(", no quiesce")));
+        if (QString policies = describePolicies(cycle); !policies.isEmpty())
+            lines.append(policies);
         for (int i = 0; i < size(); ++i) {
             const Behaviour &b = cycle.behaviours[size_t(i)];
             QStringList parts;

@@ -4,7 +4,7 @@
 // so a failure is replayed with --seed <that seed> --graphs 1.
 //
 //   tst_property [--seed S] [--graphs N] [--max-services M] [--keep-going] [--describe]
-//                [--verbose] [--reentrancy]
+//                [--verbose] [--reentrancy] [--strict]
 // Environment: QLIFECYCLE_PROPERTY_SEED, QLIFECYCLE_PROPERTY_GRAPHS and
 // QLIFECYCLE_PROPERTY_REENTRANCY=1 (the options win).
 //
@@ -12,6 +12,12 @@
 // that spin nested event loops, request stops and starts or delete a service, and hooks that
 // spin a nested loop before their first suspension. Its choices come from a generator of their
 // own: a seed describes the same graph, behaviours and stop requests with or without it.
+//
+// Start policies (policies.h, demands.h) are part of every scenario: most graphs are eager,
+// the others defer some services and call ensureRunning() at random moments. Where the library
+// departs from docs/lifecycle.md in a known way (policies.h, KnownIssue), the scenario is
+// checked as the library behaves and counted apart; --strict (or QLIFECYCLE_PROPERTY_STRICT=1)
+// checks it as the documentation states it, and fails it.
 
 #include "checker.h"
 #include "reentrancy.h"
@@ -20,6 +26,7 @@
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDateTime>
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QStringList>
 
 #include <atomic>
 #include <chrono>
@@ -43,13 +50,14 @@ struct Options {
     bool describe = false;
     bool verbose = false;
     bool reentrancy = false;
+    bool strict = false;
 };
 
 void usage(const char *program)
 {
     fprintf(stderr,
             "usage: %s [--seed S] [--graphs N] [--max-services M] [--keep-going] [--describe] "
-            "[--verbose] [--reentrancy]\n",
+            "[--verbose] [--reentrancy] [--strict]\n",
             program);
 }
 
@@ -61,6 +69,8 @@ bool parse(int argc, char **argv, Options &options)
         options.graphs = graphs.toLongLong();
     if (qEnvironmentVariableIntValue("QLIFECYCLE_PROPERTY_REENTRANCY") != 0)
         options.reentrancy = true;
+    if (qEnvironmentVariableIntValue("QLIFECYCLE_PROPERTY_STRICT") != 0)
+        options.strict = true;
     for (int i = 1; i < argc; ++i) {
         const bool hasValue = i + 1 < argc;
         if (!strcmp(argv[i], "--seed") && hasValue)
@@ -77,6 +87,8 @@ bool parse(int argc, char **argv, Options &options)
             options.verbose = true;
         else if (!strcmp(argv[i], "--reentrancy"))
             options.reentrancy = true;
+        else if (!strcmp(argv[i], "--strict"))
+            options.strict = true;
         else
             return false;
     }
@@ -153,10 +165,11 @@ void onFatalSignal(int signo)
     std::raise(signo);
 }
 
-void installCrashReport(const char *program, bool reentrancy)
+void installCrashReport(const char *program, bool reentrancy, bool strict)
 {
     s_program = program;
-    s_replayOptions = reentrancy ? " --reentrancy" : "";
+    s_replayOptions = reentrancy ? (strict ? " --reentrancy --strict" : " --reentrancy")
+                                 : (strict ? " --strict" : "");
     for (int signo : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) {
         // Leaves a sanitizer's handler in place: its report says more.
         struct sigaction current = {};
@@ -181,16 +194,19 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     startWatchdog(argv[0]);
-    installCrashReport(argv[0], options.reentrancy);
+    installCrashReport(argv[0], options.reentrancy, options.strict);
     QElapsedTimer clock;
     clock.start();
     qint64 services = 0, cycles = 0, faults = 0, failedGraphs = 0, run = 0, restarts = 0,
-           deletions = 0;
+           deletions = 0, deferredGraphs = 0, demands = 0;
+    qint64 knownGraphs[KnownIssueCount] = {};
+    QStringList knownSeeds[KnownIssueCount];
     for (qint64 g = 0; g < options.graphs; ++g) {
         const quint64 seed = options.seed + quint64(g);
         RandomChoices choices(seed);
         Scenario scenario = generate(choices, {.maxServices = options.maxServices});
         scenario.seed = seed;
+        scenario.strictPolicies = options.strict;
         if (options.reentrancy)
             addReentrancy(scenario, seed);
         if (options.describe)
@@ -205,6 +221,16 @@ int main(int argc, char **argv)
         faults += report.faults;
         restarts += report.restarts;
         deletions += report.deletions;
+        deferredGraphs += report.deferred ? 1 : 0;
+        demands += report.demands;
+        for (int k = 0; k < KnownIssueCount; ++k) {
+            if (report.knownIssues[k].isEmpty())
+                continue;
+            ++knownGraphs[k];
+            if (knownSeeds[k].size() < 3)
+                knownSeeds[k].append(
+                    QStringLiteral("%1 (%2)").arg(seed).arg(report.knownIssues[k]));
+        }
         if (!report.violations.isEmpty()) {
             ++failedGraphs;
             printf("FAIL: seed %llu (%d services, %zu cycles): %lld violation(s)\n",
@@ -214,9 +240,12 @@ int main(int argc, char **argv)
                 printf("  %s\n", qPrintable(report.violations.at(v)));
             if (!options.describe)
                 printf("scenario:\n%s\n", qPrintable(scenario.describe()));
-            printf("replay: %s --seed %llu --graphs 1 --max-services %d%s\n", argv[0],
+            for (const QString &issue : report.knownIssues)
+                if (!issue.isEmpty())
+                    printf("known issue: %s\n", qPrintable(issue));
+            printf("replay: %s --seed %llu --graphs 1 --max-services %d%s%s\n", argv[0],
                    (unsigned long long)seed, options.maxServices,
-                   options.reentrancy ? " --reentrancy" : "");
+                   options.reentrancy ? " --reentrancy" : "", options.strict ? " --strict" : "");
             fflush(stdout);
             if (report.hung) // its objects are leaked and may still be resumed: stop here
                 return 1;
@@ -233,6 +262,17 @@ int main(int argc, char **argv)
            "reported as expected or not, %lld failing graph(s), %.1f s\n",
            (long long)run, (long long)services, (long long)cycles, (long long)faults,
            (long long)failedGraphs, double(clock.elapsed()) / 1000.0);
+    printf("start policies: %lld graph(s) with deferred services, %lld ensureRunning() call(s)\n",
+           (long long)deferredGraphs, (long long)demands);
+    for (int k = 0; k < KnownIssueCount; ++k) {
+        printf("known library issue, %s: %lld graph(s)%s\n", knownIssueName(KnownIssue(k)),
+               (long long)knownGraphs[k],
+               knownGraphs[k] == 0 ? ""
+               : options.strict    ? ", checked as documented"
+                                   : ", checked as the library behaves (--strict fails them)");
+        if (!knownSeeds[k].isEmpty())
+            printf("  e.g. seed %s\n", qPrintable(knownSeeds[k].join(QStringLiteral(", seed "))));
+    }
     if (options.reentrancy)
         printf("re-entrancy: %lld nested loop(s) spun, %lld restart(s) by a slot, %lld service(s) "
                "deleted by a slot\n",
