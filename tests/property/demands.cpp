@@ -36,18 +36,20 @@ void checkDemand(Probe &probe, const DemandRecord &r, const ServiceManager *mana
             .arg(r.fromSlot ? QStringLiteral("from a slot") : QStringLiteral("by the driver"),
                  stateName(r.managerAtCall));
     auto bad = [&](const QString &why) { probe.violation(what + QStringLiteral(": ") + why); };
-    if (r.other.contains(QLatin1String("ServiceManager::ensureRunning() of its own graph")))
+    const bool ownGraph =
+        r.refusal.contains(QLatin1String("ServiceManager::ensureRunning() of its own graph"));
+    if (ownGraph)
         // Asked for by code that runs inside a start() or stop() before its first suspension
         // (here a slot its code triggered): refused as if it waited for the whole graph.
-        probe.knownIssue(HookRefusalIssue, what + QStringLiteral(": ") + r.other);
+        probe.knownIssue(HookRefusalIssue, what + QStringLiteral(": ") + r.refusal);
     else if (!r.other.isEmpty())
-        bad(QStringLiteral("threw something else than an Error: ") + r.other);
+        bad(QStringLiteral("threw something else than an Error or a LifecycleError: ") + r.other);
     const QString name = QStringLiteral("s%1").arg(r.service);
-    const QString refusal = QStringLiteral("cannot be started on demand: ");
-    if (r.threw && (r.failures.size() != 1 || r.failures.first().service != name ||
-                    r.failures.first().phase != Phase::Start ||
-                    !r.failures.first().message.startsWith(refusal)))
-        bad(QStringLiteral("its Error does not name the service: ") + Error(r.failures).message());
+    if (r.threw && !r.refusal.isEmpty() && !ownGraph &&
+        !r.refusal.startsWith(QStringLiteral("ensureRunning(%1): ").arg(name)))
+        bad(QStringLiteral("its refusal does not name the service: ") + r.refusal);
+    if (r.threw && r.refusal.isEmpty() && r.failures.isEmpty())
+        bad(QStringLiteral("its Error carries no failure"));
     const bool accepted =
         !r.lagAtCall && going(r.managerAtCall) && r.reasonAtCall == StopReason::None;
     if (!r.lagAtCall && !going(r.managerAtCall) && !(r.threw && r.readyAtOnce))
@@ -63,7 +65,8 @@ void checkDemand(Probe &probe, const DemandRecord &r, const ServiceManager *mana
         bad(QStringLiteral("completed while the service was %1").arg(stateName(service->state())));
     if (r.threw && accepted && sameRun && service && going(manager->state()) &&
         manager->stopReason() == StopReason::None)
-        bad(QStringLiteral("threw while the graph went on: ") + Error(r.failures).message());
+        bad(QStringLiteral("threw while the graph went on: ") +
+            (r.refusal.isEmpty() ? Error(r.failures).message() : r.refusal));
 }
 
 QCoro::Task<> follow(QCoro::Task<> call, std::shared_ptr<DemandRecord> r, Probe *probe,
@@ -75,6 +78,9 @@ QCoro::Task<> follow(QCoro::Task<> call, std::shared_ptr<DemandRecord> r, Probe 
     } catch (const Error &error) {
         r->threw = true;
         r->failures = error.failures();
+    } catch (const LifecycleError &refusal) {
+        r->threw = true;
+        r->refusal = refusal.message();
     } catch (const std::exception &other) {
         r->other = QString::fromUtf8(other.what());
     } catch (...) {

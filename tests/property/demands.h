@@ -46,7 +46,9 @@ struct DemandRecord {
     // At the end.
     bool done = false, ok = false, threw = false;
     QList<Failure> failures;
-    QString other; // an exception that is not an Error
+    QString
+        refusal;   // the LifecycleError of a call refused (docs/lifecycle.md, "Starting on demand")
+    QString other; // an exception that is neither
 };
 
 // Calls ensureRunning(service) now and follows it (checked when it ends).
