@@ -28,8 +28,16 @@ void later(QObject *context, std::function<void()> then)
 // Quick window), so that applications without a GUI do not load one.
 class FirstFrame : public QObject
 {
-    Q_OBJECT
 public:
+    FirstFrame()
+    {
+        // A Qt Quick window's frameSwapped() is found by name: it starts this timer (a slot
+        // that Qt has), queued, and the timer says the frame was presented.
+        m_swapped.setSingleShot(true);
+        m_swapped.setInterval(0);
+        QObject::connect(&m_swapped, &QTimer::timeout, this, [this] { presented(); });
+    }
+
     static FirstFrame *instance()
     {
         static FirstFrame *watcher = nullptr;
@@ -75,10 +83,10 @@ protected:
                 // it was swapped.
                 if (!m_followed.contains(watched)) {
                     m_followed.append(watched);
-                    QObject::connect(
-                        watched, watched->metaObject()->method(swapped), this,
-                        staticMetaObject.method(staticMetaObject.indexOfSlot("presented()")),
-                        Qt::QueuedConnection);
+                    const QMetaObject &timer = QTimer::staticMetaObject;
+                    QObject::connect(watched, watched->metaObject()->method(swapped), &m_swapped,
+                                     timer.method(timer.indexOfSlot("start()")),
+                                     Qt::QueuedConnection);
                 }
             } else {
                 // Painted while its exposure is handled: presented once that is over.
@@ -89,7 +97,7 @@ protected:
         return QObject::eventFilter(watched, event);
     }
 
-private Q_SLOTS:
+private:
     void presented()
     {
         if (m_presented)
@@ -102,7 +110,6 @@ private Q_SLOTS:
                 later(waiting.context, std::move(waiting.then));
     }
 
-private:
     struct Waiting {
         QPointer<QObject> context;
         std::function<void()> then;
@@ -110,6 +117,7 @@ private:
 
     std::vector<Waiting> m_waiting;
     QList<QPointer<QObject>> m_followed;
+    QTimer m_swapped;
     bool m_presented = false;
     bool m_watching = false;
 };
@@ -144,5 +152,3 @@ void whenIdle(QObject *context, std::function<void()> then)
 }
 
 } // namespace QLifecycle::detail
-
-#include "starttriggers.moc"
