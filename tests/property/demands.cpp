@@ -108,11 +108,13 @@ void demand(Probe &probe, ServiceManager &manager, int service, bool fromSlot)
     // Marked first: what it asks for may begin starting inside the call.
     if (r->lagAtCall || (going(r->managerAtCall) && r->reasonAtCall == StopReason::None))
         probe.markDemanded(service);
+    // A slot may spin a nested loop inside the call, in which a deleteLater() lands.
+    const QPointer<QService> alive(target);
     QCoro::Task<> call = manager.ensureRunning(target);
     r->readyAtOnce = call.isReady();
     probe.demands.push_back(r);
     probe.demandTasks.push_back(
-        follow(std::move(call), r, &probe, QPointer<ServiceManager>(&manager), target));
+        follow(std::move(call), r, &probe, QPointer<ServiceManager>(&manager), alive));
     r->following = true;
 }
 
