@@ -290,7 +290,9 @@ QCoro::Task<> ServiceManager::stop()
     ServiceManagerPrivate::checkCaller(this, "stop");
     const QPointer<ServiceManager> self(this);
     const std::shared_ptr<GraphRun> run = d_func()->run;
-    if (!run || run->stage() == GraphRun::Stage::Done)
+    // Over once its end has been shown (the final state, then the wake-up): a run whose last
+    // step is done but not shown yet is still awaited, as wait() does.
+    if (!run || run->whenDone().isSet())
         co_return; // nothing runs: a no-op
     run->requestStop();
     co_await run->whenDone();
@@ -305,7 +307,7 @@ QCoro::Task<> ServiceManager::wait()
     ServiceManagerPrivate::checkCaller(this, "wait");
     const QPointer<ServiceManager> self(this);
     const std::shared_ptr<GraphRun> run = d_func()->run;
-    if (run && run->stage() != GraphRun::Stage::Done) {
+    if (run && !run->whenDone().isSet()) {
         co_await run->whenDone();
         if (!self)
             throw destroyedError();
