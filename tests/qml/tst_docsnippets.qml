@@ -14,12 +14,13 @@ TestCase {
         id: managerWindow
         // [snippet:qml-manager-window]
         Window {
+            id: root
             required property ServiceManager manager
-            ProgressBar { value: manager.progress; visible: manager.state === Service.Starting }
-            Label { text: manager.state === Service.Running ? "Ready" : manager.startingServices.join(", ") }
-            Label { text: manager.errorString; visible: manager.state === Service.Failed }
-            Button { text: "Stop"; onClicked: manager.requestStop() }
-            Button { text: "Restart"; enabled: manager.state === Service.Failed; onClicked: manager.requestStart() }
+            ProgressBar { value: root.manager.progress; visible: root.manager.state === Service.Starting }
+            Label { text: root.manager.state === Service.Running ? "Ready" : Array.from(root.manager.startingServices).join(", ") }
+            Label { text: root.manager.errorString; visible: root.manager.state === Service.Failed }
+            Button { text: "Stop"; onClicked: root.manager.requestStop() }
+            Button { text: "Restart"; enabled: root.manager.state === Service.Failed; onClicked: root.manager.requestStart() }
         }
         // [/snippet:qml-manager-window]
     }
@@ -27,6 +28,7 @@ TestCase {
     Component {
         id: shutdownWindow
         Window {
+            id: window
             required property ServiceManager manager
             width: 300
             height: 200
@@ -35,16 +37,35 @@ TestCase {
             // open until they have stopped).
             Rectangle {
                 anchors.fill: parent
-                visible: manager.state === Service.Stopping
+                visible: window.manager.state === Service.Stopping
                 color: Qt.rgba(0, 0, 0, 0.6)
                 Column {
                     anchors.centerIn: parent
                     Label { text: qsTr("Closing…"); color: "white" }
-                    ProgressBar { value: manager.stopProgress }
-                    Label { text: manager.stoppingServices.join(", "); color: "white" }
+                    ProgressBar { value: window.manager.stopProgress }
+                    Label { text: Array.from(window.manager.stoppingServices).join(", "); color: "white" }
                 }
             }
             // [/snippet:qml-shutdown-view]
+        }
+    }
+
+    Component {
+        id: shutdownComponentWindow
+        Window {
+            id: window
+            required property ServiceManager manager
+            property alias view: shutdownView
+            width: 400
+            height: 300
+            Label { text: qsTr("The window's content") }
+            // [snippet:qml-shutdown-component]
+            ShutdownView { // last, so that it is above the content
+                id: shutdownView
+                anchors.fill: parent
+                manager: window.manager
+            }
+            // [/snippet:qml-shutdown-component]
         }
     }
 
@@ -61,6 +82,7 @@ TestCase {
     Component {
         id: dialogWindow
         Window {
+            id: window
             required property ServiceManager manager
             property alias dialog: unsavedChanges
             width: 300
@@ -84,9 +106,9 @@ TestCase {
                 function onUnsavedChangesOnQuit() { unsavedChanges.open() }
             }
             Connections { // the quit went on without the answer (the window was closed again)
-                target: manager
+                target: window.manager
                 function onStateChanged() {
-                    if (manager.state === Service.Stopping)
+                    if (window.manager.state === Service.Stopping)
                         unsavedChanges.close()
                 }
             }
@@ -100,7 +122,12 @@ TestCase {
         // [snippet:qml-service-model]
         ListView {
             model: ServiceModel { manager: root.manager }
-            delegate: Text { text: model.name + ": " + model.stateName + " (" + model.startMs + " ms)" }
+            delegate: Label {
+                required property string name
+                required property string stateName
+                required property int startMs
+                text: name + ": " + stateName + (startMs < 0 ? "" : " (" + startMs + " ms)")
+            }
         }
         // [/snippet:qml-service-model]
     }
@@ -202,5 +229,37 @@ TestCase {
         tryCompare(fixture.manager, "state", Service.Running, 5000)
         compare(list.count, fixture.manager.serviceCount)
         verify(list.count > 0)
+        // "config: Running (12 ms)": a start's duration once it has one, never "-1 ms".
+        tryVerify(function() { return list.itemAtIndex(0) !== null }, 5000)
+        verify(/^config: Running \(\d+ ms\)$/.test(list.itemAtIndex(0).text),
+               list.itemAtIndex(0).text)
+    }
+
+    // The ready-made view shows itself for a quit only, and follows the stop from 0.
+    function test_shutdownComponent() {
+        const window = createTemporaryObject(shutdownComponentWindow, testCase,
+                                             { manager: fixture.manager })
+        verify(window)
+        fixture.manager.requestStart()
+        tryCompare(fixture.manager, "state", Service.Running, 5000)
+        compare(window.view.visible, false)
+        fixture.manager.requestStop() // a stop, not a quit: not shown
+        tryCompare(fixture.manager, "state", Service.Stopped, 5000)
+        compare(window.view.visible, false)
+
+        fixture.manager.requestStart()
+        tryCompare(fixture.manager, "state", Service.Running, 5000)
+        let firstValue = -1
+        const shown = function() {
+            if (window.view.visible && firstValue < 0)
+                firstValue = window.view.value
+        }
+        window.view.visibleChanged.connect(shown)
+        fixture.manager.requestStopFor(ServiceManager.WindowClosed)
+        tryCompare(window.view, "visible", true, 5000)
+        compare(firstValue, 0) // never the 100 % of the start
+        tryCompare(fixture.manager, "state", Service.Stopped, 5000)
+        compare(window.view.visible, false)
+        window.view.visibleChanged.disconnect(shown)
     }
 }

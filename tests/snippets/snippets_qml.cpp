@@ -36,8 +36,12 @@ int main(int argc, char *argv[])
     QLifecycle::ServiceManager manager(&api);
     QQmlApplicationEngine engine;
     engine.setInitialProperties({{QStringLiteral("manager"), QVariant::fromValue(&manager)}});
-    engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Dashboard/Main.qml")));
-    return manager.run(); // closing the last window stops the services gracefully
+    // The module MyApp's files, under the resource prefix "/" (qt_add_qml_module above).
+    engine.load(QUrl(QStringLiteral("qrc:/MyApp/Main.qml")));
+    // Closing this window stops the services; it stays up, showing the stop, until they have.
+    manager.setMainWindow(engine.rootObjects().value(0));
+    // UntilQuit: after a failure the window stays, showing the error, until the user quits.
+    return manager.run(QLifecycle::ServiceManager::RunMode::UntilQuit);
 }
 // [/snippet:qml-main]
 
@@ -78,7 +82,7 @@ int main(int argc, char *argv[])
     QQmlApplicationEngine engine;
     engine.setInitialProperties({{QStringLiteral("manager"), QVariant::fromValue(&manager)},
                                  {QStringLiteral("documents"), QVariant::fromValue(&documents)}});
-    engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Editor/Main.qml")));
+    engine.load(QUrl(QStringLiteral("qrc:/Editor/Main.qml")));
     manager.setMainWindow(engine.rootObjects().value(0)); // stays open while the graph stops
     return manager.run();
 }

@@ -8,7 +8,7 @@
 
 class QQuickWindow;
 
-// One unattended screenshot of the dashboard (--screenshot FILE): when the run reaches the
+// One unattended screenshot of an example's window (--screenshot FILE): when the run reaches the
 // chosen moment, it waits for the window to render a frame (QQuickWindow::frameSwapped, never a
 // sleep), grabs the window into FILE and, unless the graph is already stopping, asks the
 // manager to stop. The program then ends as after any stop. A run that ends before the moment
@@ -22,6 +22,9 @@ public:
         Running,  // every service runs (Sync, deferred, too)
         Stopping, // closes the window once all run; shot once the stop is half done
         Stopped,  // the run has ended (after a crash, a failed start or --quit-after-ms)
+        Closing,  // closes the window once all run; shot when arm() is called (a dialog is
+                  // up), then quits at once
+        Armed,    // shot when arm() is called (what the picture is about has happened)
     };
 
     WindowShot(QQuickWindow *window, QLifecycle::ServiceManager *manager, const QString &file,
@@ -30,6 +33,9 @@ public:
     // Whether the screenshot was taken and saved.
     bool isTaken() const { return m_taken; }
     bool isSaved() const { return m_saved; }
+
+    // Moment::Closing and Moment::Armed: shoot the next frame.
+    void arm();
 
     // For a run that ended before the moment came (a failed start, a crash): shoots the final
     // state as soon as the window has rendered it. Turns the event loop until then.

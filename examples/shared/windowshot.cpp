@@ -1,5 +1,6 @@
 #include "windowshot.h"
 
+#include <QtCore/QCoreApplication>
 #include <QtCore/QEventLoop>
 #include <QtCore/QTimer>
 #include <QtGui/QImage>
@@ -18,7 +19,7 @@ WindowShot::WindowShot(QQuickWindow *window, QLifecycle::ServiceManager *manager
     connect(manager, &ServiceManager::stateChanged, this, &WindowShot::check);
     connect(manager, &ServiceManager::progressChanged, this, &WindowShot::check);
     connect(manager, &ServiceManager::stopProgressChanged, this, &WindowShot::check);
-    // SearchIndex starts after the first frame: once it runs, every service does.
+    // Deferred services start after the first frame: the moment may come with one of theirs.
     for (QLifecycle::QService *service : manager->services())
         connect(service, &QLifecycle::QService::stateChanged, this, &WindowShot::check);
     connect(manager, &ServiceManager::servicesChanged, this, [this, manager] {
@@ -57,6 +58,11 @@ void WindowShot::check()
             QTimer::singleShot(0, m_window, [window = m_window] { window->close(); });
         now = state == State::Stopping && m_manager->stopProgress() >= 0.5;
         break;
+    case Moment::Closing: // closed like Stopping; arm() is the moment
+        if (allRun && m_window && !std::exchange(m_closed, true))
+            QTimer::singleShot(0, m_window, [window = m_window] { window->close(); });
+        break;
+    case Moment::Armed:   // arm() does it
     case Moment::Stopped: // shootFinalState() does it
         break;
     }
@@ -84,8 +90,21 @@ void WindowShot::frameRendered()
     std::fflush(stdout);
     // Done: end the run, as the user would (a stop requested while starting is honoured once
     // the starts in flight end). A stopping or stopped graph needs nothing more.
-    if (m_manager && (m_moment == Moment::Starting || m_moment == Moment::Running))
+    if (m_manager && (m_moment == Moment::Starting || m_moment == Moment::Running
+                      || m_moment == Moment::Armed))
         m_manager->requestStop();
+    // Closing: the quit waits for an answer; a second quit request goes on without it.
+    if (m_moment == Moment::Closing)
+        QTimer::singleShot(0, qApp, &QCoreApplication::quit);
+}
+
+void WindowShot::arm()
+{
+    if ((m_moment != Moment::Closing && m_moment != Moment::Armed) || m_armed || m_taken
+        || !m_window)
+        return;
+    m_armed = true;
+    m_window->update();
 }
 
 void WindowShot::shootFinalState()
