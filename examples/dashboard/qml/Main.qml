@@ -55,7 +55,7 @@ ApplicationWindow {
                 }
             }
             Item { Layout.fillWidth: true }
-            StateBadge {
+            Badge {
                 lifecycleState: window.managerState
                 fontSize: 15
             }

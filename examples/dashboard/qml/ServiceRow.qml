@@ -52,7 +52,7 @@ Rectangle {
         Item {
             Layout.preferredWidth: Theme.stateColumn
             Layout.fillHeight: true
-            StateBadge {
+            Badge {
                 anchors.verticalCenter: parent.verticalCenter
                 lifecycleState: row.lifecycleState
                 text: row.stateName

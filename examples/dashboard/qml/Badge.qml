@@ -2,7 +2,8 @@ import QtQuick
 import QtQuick.Controls.Basic
 import QLifecycle
 
-// A pill in the colour of a lifecycle state, with its name.
+// A pill in the colour of a lifecycle state, with its name (not named StateBadge: that name is
+// the one of `import QLifecycle`, which would hide this file).
 Rectangle {
     id: badge
 
