@@ -45,7 +45,7 @@ Frame {
         font: table.font
     }
 
-    padding: 0
+    padding: 1 // the frame's border stays visible beside the rows
 
     ServiceModel {
         id: serviceModel

@@ -1,9 +1,12 @@
 #include "appearance.h"
 
+#include <QtCore/QByteArray>
 #include <QtGui/QColor>
 #include <QtGui/QGuiApplication>
 #include <QtGui/QPalette>
 #include <QtQuickControls2/QQuickStyle>
+
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -42,11 +45,22 @@ QPalette darkPalette()
 
 } // namespace
 
-void Appearance::chooseStyle(const QString &requested)
+bool Appearance::styleIn(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray argument(argv[i]);
+        if (argument == "-style" || argument == "--style" || argument.startsWith("-style=") ||
+            argument.startsWith("--style="))
+            return true;
+    }
+    return false;
+}
+
+void Appearance::chooseStyle(const QString &requested, bool given)
 {
     if (!requested.isEmpty())
         QQuickStyle::setStyle(requested);
-    else if (qEnvironmentVariableIsEmpty("QT_QUICK_CONTROLS_STYLE"))
+    else if (!given && qEnvironmentVariableIsEmpty("QT_QUICK_CONTROLS_STYLE"))
         QQuickStyle::setStyle(u"Fusion"_s); // a desktop look, light or dark with the palette
 }
 
@@ -65,4 +79,34 @@ bool Appearance::choosePalette(const QString &palette)
         qputenv("QT_QUICK_CONTROLS_UNIVERSAL_THEME", dark ? "Dark" : "Light");
     QGuiApplication::setPalette(dark ? darkPalette() : QPalette(QColor(0xef, 0xf0, 0xf1)));
     return true;
+}
+
+QVariantMap Appearance::paletteRoles()
+{
+    const QPalette p = QGuiApplication::palette();
+    static const std::pair<const char *, QPalette::ColorRole> roles[] = {
+        {"window", QPalette::Window},
+        {"windowText", QPalette::WindowText},
+        {"base", QPalette::Base},
+        {"alternateBase", QPalette::AlternateBase},
+        {"text", QPalette::Text},
+        {"button", QPalette::Button},
+        {"buttonText", QPalette::ButtonText},
+        {"brightText", QPalette::BrightText},
+        {"highlight", QPalette::Highlight},
+        {"highlightedText", QPalette::HighlightedText},
+        {"light", QPalette::Light},
+        {"midlight", QPalette::Midlight},
+        {"mid", QPalette::Mid},
+        {"dark", QPalette::Dark},
+        {"shadow", QPalette::Shadow},
+        {"toolTipBase", QPalette::ToolTipBase},
+        {"toolTipText", QPalette::ToolTipText},
+        {"placeholderText", QPalette::PlaceholderText},
+        {"link", QPalette::Link},
+    };
+    QVariantMap map;
+    for (const auto &[name, role] : roles)
+        map.insert(QString::fromLatin1(name), p.color(QPalette::Active, role));
+    return map;
 }

@@ -138,6 +138,8 @@ void pressInTurn(QQuickWindow *window, ServiceManager *manager, UnsavedChanges *
 
 int main(int argc, char *argv[])
 {
+    // Qt takes -style STYLE out of the arguments (Qt Quick Controls reads it): note it first.
+    const bool styleGiven = Appearance::styleIn(argc, argv);
     QGuiApplication app(argc, argv);
     QGuiApplication::setApplicationName(u"qlifecycle-dashboard"_s);
 
@@ -175,10 +177,14 @@ int main(int argc, char *argv[])
                                    u"Press these buttons in turn, each once the services have "
                                    u"settled: stop, start, close (comma-separated)."_s,
                                    u"buttons"_s);
+    const QCommandLineOption gallery(
+        u"gallery"_s,
+        u"Show one component of import QLifecycle alone: progress, compact, table or shutdown."_s,
+        u"component"_s);
     parser.addOptions({failStart, crash, crashAfter, quitAfter, screenshot, screenshotWhen, style,
-                       palette, size, pretendUnsaved, answer, press});
+                       palette, size, pretendUnsaved, answer, press, gallery});
     parser.process(app);
-    Appearance::chooseStyle(parser.value(style));
+    Appearance::chooseStyle(parser.value(style), styleGiven);
     if (!Appearance::choosePalette(parser.value(palette)))
         usageError(u"--palette: not \"%1\" (dark or light)"_s.arg(parser.value(palette)));
     const WindowShot::Moment moment = momentFromOption(parser.value(screenshotWhen));
@@ -240,9 +246,20 @@ int main(int argc, char *argv[])
 #ifdef QLIFECYCLE_QML_IMPORT_DIR
     engine.addImportPath(QStringLiteral(QLIFECYCLE_QML_IMPORT_DIR));
 #endif
-    engine.setInitialProperties({{u"manager"_s, QVariant::fromValue(&manager)},
-                                 {u"unsaved"_s, QVariant::fromValue(&unsaved)}});
-    engine.load(QUrl(u"qrc:/Dashboard/Main.qml"_s));
+    if (parser.isSet(gallery)) {
+        static const QStringList components{u"progress"_s, u"compact"_s, u"table"_s, u"shutdown"_s};
+        if (!components.contains(parser.value(gallery)))
+            usageError(u"--gallery: not \"%1\""_s.arg(parser.value(gallery)));
+        engine.setInitialProperties({{u"manager"_s, QVariant::fromValue(&manager)},
+                                     {u"component"_s, parser.value(gallery)},
+                                     {u"appPalette"_s, Appearance::paletteRoles()}});
+        engine.load(QUrl(u"qrc:/Dashboard/Gallery.qml"_s));
+    } else {
+        engine.setInitialProperties({{u"manager"_s, QVariant::fromValue(&manager)},
+                                     {u"unsaved"_s, QVariant::fromValue(&unsaved)},
+                                     {u"appPalette"_s, Appearance::paletteRoles()}});
+        engine.load(QUrl(u"qrc:/Dashboard/Main.qml"_s));
+    }
     auto *window = engine.rootObjects().isEmpty()
                        ? nullptr
                        : qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());

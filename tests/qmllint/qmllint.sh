@@ -56,7 +56,7 @@ for md in "$source"/README.md "$source"/docs/*.md; do
         inside = 0
         file = dir "/" name "_line" start ".qml"
         if (body !~ /(^|\n)import /)
-          body = "import QtQuick\nimport QtQuick.Controls\nimport QLifecycle\n\n" body
+          body = "import QtQuick\nimport QtQuick.Controls\nimport QtQuick.Layouts\nimport QLifecycle\n\n" body
         printf "%s", body > file; close(file); print file; next
       }
       inside { body = body $0 "\n" }' "$md")

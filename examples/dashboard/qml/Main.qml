@@ -17,6 +17,14 @@ ApplicationWindow {
     // The quit guard's side (unsavedchanges.h): the switch and the question.
     required property UnsavedChanges unsaved
 
+    // The application's palette, role by role (appearance.h): the style's own palette may not
+    // follow it (Fusion's is always light in Qt 6.4).
+    required property var appPalette
+    Component.onCompleted: {
+        for (const role in appPalette)
+            palette[role] = appPalette[role]
+    }
+
     readonly property int managerState: manager.state
     readonly property bool active: managerState === Service.Starting
                                    || managerState === Service.Running
@@ -38,11 +46,15 @@ ApplicationWindow {
     visible: true
     title: qsTr("QLifecycle dashboard")
 
-    header: ToolBar {
+    // A Pane, not a ToolBar: its text and background come from the same palette in any style.
+    header: Pane {
+        leftPadding: 12
+        rightPadding: 12
+        topPadding: 8
+        bottomPadding: 8
+
         RowLayout {
             anchors.fill: parent
-            anchors.leftMargin: 12
-            anchors.rightMargin: 12
             spacing: 12
 
             Label {
@@ -116,8 +128,7 @@ ApplicationWindow {
                 Button {
                     objectName: "stop"
                     text: qsTr("Stop")
-                    enabled: window.active
-                    visible: !window.stopping || !window.quitting
+                    visible: window.active
                     onClicked: window.manager.requestStop()
                 }
             }
