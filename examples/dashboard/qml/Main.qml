@@ -121,14 +121,14 @@ ApplicationWindow {
                     objectName: "start"
                     // A stop is no dead end: start the services again.
                     text: window.managerState === Service.Failed ? qsTr("Restart") : qsTr("Start")
-                    visible: window.managerState === Service.Stopped
+                    enabled: window.managerState === Service.Stopped
                              || window.managerState === Service.Failed
                     onClicked: window.manager.requestStart()
                 }
                 Button {
                     objectName: "stop"
                     text: qsTr("Stop")
-                    visible: window.active
+                    enabled: window.active
                     onClicked: window.manager.requestStop()
                 }
             }
