@@ -11,7 +11,7 @@ packages=(
   qt6-base-dev qt6-base-dev-tools qt6-declarative-dev qt6-declarative-dev-tools qcoro-qt6-dev
   libqt6concurrent6 libqt6test6 libqt6quicktest6 libgl-dev
   qml6-module-qttest qml6-module-qtquick qml6-module-qtquick-window
-  qml6-module-qtqml-models qml6-module-qtqml-workerscript
+  qml6-module-qtqml qml6-module-qtqml-models qml6-module-qtqml-workerscript
   qml6-module-qtquick-controls qml6-module-qtquick-templates qml6-module-qtquick-layouts
   xvfb xauth
   doxygen graphviz

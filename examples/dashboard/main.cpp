@@ -8,11 +8,17 @@
 //   qlifecycle-dashboard --screenshot shot.png   (unattended: grab the window once running, stop)
 //   qlifecycle-dashboard --crash Sync --crash-after-ms 2000
 //                        --screenshot crash.png --screenshot-when stopped   (the crash, shot)
+//   qlifecycle-dashboard -style Material --palette dark   (any Qt Quick Controls style; Fusion
+//                                                        by default; dark or light forced)
+//   qlifecycle-dashboard --pretend-unsaved   (the quit guard asks Save / Discard / Cancel)
+//   qlifecycle-dashboard --press stop,start,close   (unattended: presses the window's buttons)
 //
 // Exit code: 0 after a clean stop, 1 after a failure, 2 for a usage error, 3 if the screenshot
 // could not be saved.
 
+#include "appearance.h"
 #include "services.h"
+#include "unsavedchanges.h"
 #include "windowshot.h"
 
 #include <QLifecycle/ServiceManager>
@@ -78,14 +84,67 @@ WindowShot::Moment momentFromOption(const QString &when)
     usageError(u"--screenshot-when: not \"%1\""_s.arg(when));
 }
 
+UnsavedChanges::Answer answerFromOption(const QString &answer)
+{
+    if (answer == u"save"_s)
+        return UnsavedChanges::Answer::Save;
+    if (answer == u"discard"_s)
+        return UnsavedChanges::Answer::Discard;
+    if (answer == u"cancel"_s)
+        return UnsavedChanges::Answer::Cancel;
+    usageError(u"--answer: not \"%1\" (save, discard or cancel)"_s.arg(answer));
+}
+
+// --press: presses the window's buttons in turn ("stop", "start", or "close" for the window's
+// close button), each once the manager has settled (Running, Stopped or Failed) or the quit
+// guard was answered, as a user would; prints each press with what the footer says then. A button
+// that is hidden or disabled cannot be pressed: the program ends with exit code 4.
+void pressInTurn(QQuickWindow *window, ServiceManager *manager, UnsavedChanges *unsaved,
+                 const QStringList &buttons)
+{
+    auto presses = std::make_shared<QStringList>(buttons); // shared by every trigger below
+    auto next = [window, manager, unsaved, presses] {
+        const State state = manager->state();
+        if (presses->isEmpty() || state == State::Starting || state == State::Stopping ||
+            unsaved->asking())
+            return;
+        if (state == State::Running && manager->deferredCount() > 0)
+            return; // SearchIndex starts after the first frame: wait until everything runs
+        const QString name = presses->takeFirst();
+        const QObject *footer = window->findChild<QObject *>(u"closingText"_s);
+        std::printf("press: %s (footer: %s)\n", qPrintable(name),
+                    footer ? qPrintable(footer->property("text").toString()) : "");
+        std::fflush(stdout);
+        if (name == u"close"_s) {
+            window->close();
+            return;
+        }
+        QObject *button = window->findChild<QObject *>(name);
+        if (!button || !button->property("visible").toBool() ||
+            !button->property("enabled").toBool()) {
+            std::fprintf(stderr, "--press: the %s button cannot be pressed now\n",
+                         qPrintable(name));
+            std::exit(4);
+        }
+        QMetaObject::invokeMethod(button, "clicked"); // as a click does
+    };
+    auto later = [window, next] { QTimer::singleShot(0, window, next); };
+    QObject::connect(manager, &ServiceManager::stateChanged, window, later);
+    QObject::connect(manager, &ServiceManager::deferredCountChanged, window, later);
+    QObject::connect(unsaved, &UnsavedChanges::answered, window, later);
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
 {
+    // Qt takes -style STYLE out of the arguments (Qt Quick Controls reads it): note it first.
+    const bool styleGiven = Appearance::styleIn(argc, argv);
     QGuiApplication app(argc, argv);
     QGuiApplication::setApplicationName(u"qlifecycle-dashboard"_s);
 
     QCommandLineParser parser;
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions); // -style
     parser.setApplicationDescription(
         u"Shows six services starting, running and stopping: Settings, "
         u"Database, Network, Cache, SearchIndex and Sync."_s);
@@ -103,8 +162,31 @@ int main(int argc, char *argv[])
     const QCommandLineOption screenshotWhen(u"screenshot-when"_s,
                                             u"starting, running (default), stopping or stopped."_s,
                                             u"moment"_s, u"running"_s);
-    parser.addOptions({failStart, crash, crashAfter, quitAfter, screenshot, screenshotWhen});
+    const QCommandLineOption style(u"style"_s, u"The Qt Quick Controls style (default Fusion)."_s,
+                                   u"style"_s);
+    const QCommandLineOption palette(
+        u"palette"_s, u"dark or light: force a palette (default: the system's)."_s, u"palette"_s);
+    const QCommandLineOption size(u"size"_s, u"The window's size, e.g. 520x720."_s, u"WxH"_s);
+    const QCommandLineOption pretendUnsaved(
+        u"pretend-unsaved"_s,
+        u"Start with \"Pretend unsaved changes\" on (the quit guard asks)."_s);
+    const QCommandLineOption answer(
+        u"answer"_s, u"Answer the quit guard's question at once: save, discard or cancel."_s,
+        u"answer"_s);
+    const QCommandLineOption press(u"press"_s,
+                                   u"Press these buttons in turn, each once the services have "
+                                   u"settled: stop, start, close (comma-separated)."_s,
+                                   u"buttons"_s);
+    const QCommandLineOption gallery(
+        u"gallery"_s,
+        u"Show one component of import QLifecycle alone: progress, compact, table or shutdown."_s,
+        u"component"_s);
+    parser.addOptions({failStart, crash, crashAfter, quitAfter, screenshot, screenshotWhen, style,
+                       palette, size, pretendUnsaved, answer, press, gallery});
     parser.process(app);
+    Appearance::chooseStyle(parser.value(style), styleGiven);
+    if (!Appearance::choosePalette(parser.value(palette)))
+        usageError(u"--palette: not \"%1\" (dark or light)"_s.arg(parser.value(palette)));
     const WindowShot::Moment moment = momentFromOption(parser.value(screenshotWhen));
     const int quitAfterMs = parser.isSet(quitAfter) ? msFromOption(parser, quitAfter) : -1;
 
@@ -148,19 +230,48 @@ int main(int argc, char *argv[])
                          });
     }
 
+    // The quit guard: asks while "Pretend unsaved changes" is on (docs/lifecycle.md). Made
+    // before the engine, so that it outlives the window's bindings to it.
+    UnsavedChanges unsaved(&manager);
+    unsaved.setPretend(parser.isSet(pretendUnsaved));
+    if (parser.isSet(answer))
+        unsaved.setAutomaticAnswer(answerFromOption(parser.value(answer)));
+    manager.setQuitGuard([&unsaved](ServiceManager::StopReason reason) {
+        return unsaved.confirmQuit(reason); // a plain lambda that returns the coroutine
+    });
+
     // The window. `import QLifecycle` comes from the build tree when built there, else from
     // Qt's QML import path, where QLifecycle installs it.
     QQmlApplicationEngine engine;
 #ifdef QLIFECYCLE_QML_IMPORT_DIR
     engine.addImportPath(QStringLiteral(QLIFECYCLE_QML_IMPORT_DIR));
 #endif
-    engine.setInitialProperties({{u"manager"_s, QVariant::fromValue(&manager)}});
-    engine.load(QUrl(u"qrc:/Dashboard/Main.qml"_s));
+    if (parser.isSet(gallery)) {
+        static const QStringList components{u"progress"_s, u"compact"_s, u"table"_s, u"shutdown"_s};
+        if (!components.contains(parser.value(gallery)))
+            usageError(u"--gallery: not \"%1\""_s.arg(parser.value(gallery)));
+        engine.setInitialProperties({{u"manager"_s, QVariant::fromValue(&manager)},
+                                     {u"component"_s, parser.value(gallery)},
+                                     {u"appPalette"_s, Appearance::paletteRoles()}});
+        engine.load(QUrl(u"qrc:/Dashboard/Gallery.qml"_s));
+    } else {
+        engine.setInitialProperties({{u"manager"_s, QVariant::fromValue(&manager)},
+                                     {u"unsaved"_s, QVariant::fromValue(&unsaved)},
+                                     {u"appPalette"_s, Appearance::paletteRoles()}});
+        engine.load(QUrl(u"qrc:/Dashboard/Main.qml"_s));
+    }
     auto *window = engine.rootObjects().isEmpty()
                        ? nullptr
                        : qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst());
     if (!window)
         return 2; // the QML errors are logged
+    if (parser.isSet(size)) {
+        const QStringList wh = parser.value(size).split(u'x');
+        const QSize wanted = wh.size() == 2 ? QSize(wh[0].toInt(), wh[1].toInt()) : QSize();
+        if (!wanted.isValid() || wanted.isEmpty())
+            usageError(u"--size: not \"%1\" (WxH)"_s.arg(parser.value(size)));
+        window->resize(wanted);
+    }
     // Closing the window is a quit request: the window stays while the services stop (it shows
     // the stop's progress and reason), then run() returns. Closing it again quits at once.
     manager.setMainWindow(window);
@@ -181,7 +292,9 @@ int main(int argc, char *argv[])
     // SIGINT/SIGTERM into a graceful stop. Interactively, the window stays after a failure
     // (UntilQuit) so that the error can be read and Restart pressed; unattended, the program
     // ends with its graph. Returns 0 after a clean stop, 1 after a failure.
-    const bool unattended = shot || quitAfterMs >= 0;
+    if (parser.isSet(press))
+        pressInTurn(window, &manager, &unsaved, parser.value(press).split(u','));
+    const bool unattended = (shot || quitAfterMs >= 0) && !parser.isSet(press);
     const int exitCode = manager.run(unattended ? ServiceManager::RunMode::UntilStopped
                                                 : ServiceManager::RunMode::UntilQuit);
 

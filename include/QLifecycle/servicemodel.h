@@ -25,6 +25,11 @@ class ServiceModelPrivate;
  * }
  * \endcode
  * The rows are read when the manager starts (a graph can change between runs).
+ *
+ * The durations are those of the current run (of the last one once it has ended): when a new
+ * start of the graph begins, `startMs` and `stopMs` go back to -1 for every row, and each
+ * shows its value once measured in this run. A view never shows the last run's times while a
+ * new one starts.
  */
 class QLIFECYCLE_EXPORT ServiceModel : public QAbstractListModel
 {
@@ -42,8 +47,8 @@ public:
         StateRole,                   //!< "state": QService::State, as a number in QML
         StateNameRole,               //!< "stateName": "Running"...
         ErrorStringRole,             //!< "errorString"
-        StartMsRole,                 //!< "startMs": the last start's duration, -1 if none
-        StopMsRole,                  //!< "stopMs": the last stop's duration, -1 if none
+        StartMsRole,                 //!< "startMs": this run's start in ms, -1 until measured
+        StopMsRole,                  //!< "stopMs": this run's stop in ms, -1 until measured
         TaskCountRole,               //!< "taskCount": tasks added in the current run
         PendingTaskCountRole,        //!< "pendingTaskCount": of those, still running
         DependenciesRole,            //!< "dependencies": the names it depends on directly
@@ -83,6 +88,7 @@ private:
     void reload();
     void watch(QService *service);
     void changed(QService *service, const QList<int> &roles);
+    void newRun();
 
     Q_DECLARE_PRIVATE(ServiceModel)
     std::unique_ptr<ServiceModelPrivate> const d_ptr;

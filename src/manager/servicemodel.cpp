@@ -8,6 +8,8 @@
 
 #include <QtCore/QMetaEnum>
 
+#include <utility>
+
 namespace QLifecycle {
 
 ServiceModel::ServiceModel(QObject *parent)
@@ -34,8 +36,14 @@ void ServiceModel::setManager(ServiceManager *manager)
     if (d_func()->manager)
         disconnect(d_func()->manager, nullptr, this, nullptr);
     d_func()->manager = manager;
-    if (d_func()->manager)
+    if (d_func()->manager) {
         connect(d_func()->manager, &ServiceManager::servicesChanged, this, &ServiceModel::reload);
+        connect(d_func()->manager, &ServiceManager::stateChanged, this,
+                [this](QService::State state) {
+                    if (state == QService::State::Starting)
+                        newRun();
+                });
+    }
     reload();
     Q_EMIT managerChanged();
 }
@@ -71,9 +79,9 @@ QVariant ServiceModel::data(const QModelIndex &index, int role) const
     case ErrorStringRole:
         return service->errorString();
     case StartMsRole:
-        return service->startDurationMs();
+        return row.startMeasured ? service->startDurationMs() : qint64(-1);
     case StopMsRole:
-        return service->stopDurationMs();
+        return row.stopMeasured ? service->stopDurationMs() : qint64(-1);
     case TaskCountRole:
         return service->taskCount();
     case PendingTaskCountRole:
@@ -126,6 +134,12 @@ void ServiceModel::reload()
     const std::shared_ptr<GraphRun> &run = ServiceManagerPrivate::get(d_func()->manager)->run;
     for (QService *service : services) {
         ServiceModelPrivate::Row row{service, {}};
+        // Read as a run begins: what was measured before belongs to the last run. Read later
+        // (a model set on a manager that runs or ran), the durations are this run's.
+        const bool starting = d_func()->manager->state() == QService::State::Starting;
+        row.startMeasured = !starting && service->startDurationMs() >= 0;
+        row.stopMeasured = !starting && service->stopDurationMs() >= 0;
+        row.lastState = service->state();
         if (run) {
             const DependencyGraph &graph = run->graph();
             const int node = graph.nodeOf(service, QServicePrivate::get(service)->graphNode);
@@ -150,13 +164,47 @@ void ServiceModel::watch(QService *service)
         d_func()->connections.append(
             connect(service, signal, this, [this, service, roles] { changed(service, roles); }));
     };
-    on(&QService::stateChanged, {StateRole, StateNameRole});
     on(&QService::errorStringChanged, {ErrorStringRole});
-    on(&QService::startDurationMsChanged, {StartMsRole});
-    on(&QService::stopDurationMsChanged, {StopMsRole});
+    // A duration counts once measured in this run: when it changes, or when the phase it
+    // measures ends (a duration equal to the last run's changes nothing).
+    auto measured = [this, service](bool start) {
+        const int at = d_func()->rowOf.value(service, -1);
+        if (at < 0)
+            return;
+        (start ? d_func()->rows[at].startMeasured : d_func()->rows[at].stopMeasured) = true;
+        changed(service, {start ? StartMsRole : StopMsRole});
+    };
+    d_func()->connections.append(
+        connect(service, &QService::startDurationMsChanged, this, [measured] { measured(true); }));
+    d_func()->connections.append(
+        connect(service, &QService::stopDurationMsChanged, this, [measured] { measured(false); }));
+    d_func()->connections.append(
+        connect(service, &QService::stateChanged, this, [this, service](QService::State state) {
+            const int at = d_func()->rowOf.value(service, -1);
+            if (at < 0)
+                return;
+            ServiceModelPrivate::Row &row = d_func()->rows[at];
+            const QService::State before = std::exchange(row.lastState, state);
+            if (state == QService::State::Starting) { // started again: nothing measured yet
+                row.startMeasured = row.stopMeasured = false;
+            } else {
+                row.startMeasured = row.startMeasured || before == QService::State::Starting;
+                row.stopMeasured = row.stopMeasured || before == QService::State::Stopping;
+            }
+            changed(service, {StateRole, StateNameRole, StartMsRole, StopMsRole});
+        }));
     on(&QService::taskCountChanged, {TaskCountRole});
     on(&QService::pendingTaskCountChanged, {PendingTaskCountRole});
     on(&QService::nameChanged, {NameRole, Qt::DisplayRole});
+}
+
+void ServiceModel::newRun()
+{
+    ServiceModelPrivate *d = d_func();
+    for (ServiceModelPrivate::Row &row : d->rows)
+        row.startMeasured = row.stopMeasured = false;
+    if (!d->rows.isEmpty())
+        Q_EMIT dataChanged(index(0), index(int(d->rows.size()) - 1), {StartMsRole, StopMsRole});
 }
 
 void ServiceModel::changed(QService *service, const QList<int> &roles)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QLifecycle/qservice.h>
 #include <QLifecycle/servicemodel.h>
 
 #include <QtCore/QHash>
@@ -16,6 +17,11 @@ public:
     struct Row {
         QPointer<QService> service;
         QStringList dependencies;
+        // Whether the service's start and stop durations were measured in this run: a new run
+        // shows -1 until they are, never the last run's (docs/qml.md, "ServiceModel").
+        bool startMeasured = false;
+        bool stopMeasured = false;
+        QService::State lastState = QService::State::Stopped;
     };
 
     QPointer<ServiceManager> manager;

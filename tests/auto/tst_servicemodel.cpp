@@ -11,6 +11,7 @@
 
 using namespace QLifecycle;
 using namespace QLifecycle::Test;
+using namespace std::chrono_literals;
 
 class tst_ServiceModel : public QObject
 {
@@ -21,6 +22,7 @@ private Q_SLOTS:
     void everyTransitionIsADataChange();
     void restartKeepsTheRows();
     void rolesDescribeTheService();
+    void aNewRunShowsNoDurationOfTheLastOne();
     void managerStateProgressAndNames();
     void applicationManagerIsTheOneSetElseTheOneRunning();
 };
@@ -109,6 +111,43 @@ void tst_ServiceModel::rolesDescribeTheService()
     QCOMPARE(model.data(apiRow, ServiceModel::TaskCountRole).toInt(), 0);
     QCOMPARE(model.data(apiRow, ServiceModel::ServiceRole).value<QService *>(), &api);
     QCOMPARE(model.roleNames().value(ServiceModel::StateNameRole), QByteArray("stateName"));
+}
+
+void tst_ServiceModel::aNewRunShowsNoDurationOfTheLastOne()
+{
+    ScriptedService db(QStringLiteral("db")), api(QStringLiteral("api"));
+    api.deps = {&db};
+    db.onStart.delay = api.onStart.delay = 5ms;
+    ServiceManager manager(&api);
+    ServiceModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setManager(&manager);
+    runBlocking(manager.start());
+    runBlocking(manager.stop());
+    const auto startMs = [&model](int row) {
+        return model.data(model.index(row), ServiceModel::StartMsRole).toLongLong();
+    };
+    const auto stopMs = [&model](int row) {
+        return model.data(model.index(row), ServiceModel::StopMsRole).toLongLong();
+    };
+    QVERIFY(startMs(0) >= 0 && stopMs(0) >= 0 && startMs(1) >= 0 && stopMs(1) >= 0);
+    QVERIFY(db.startDurationMs() >= 0); // the service keeps its own, the model shows this run's
+
+    QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
+    QCoro::Task<> start = manager.start(); // eager: the new run has begun
+    QCOMPARE(manager.state(), State::Starting);
+    QCOMPARE(startMs(0), -1);
+    QCOMPARE(stopMs(0), -1);
+    QCOMPARE(startMs(1), -1);
+    QCOMPARE(stopMs(1), -1);
+    QVERIFY(!changes.isEmpty()); // views learn it
+    runBlocking(std::move(start));
+    QVERIFY(startMs(0) >= 0);
+    QVERIFY(startMs(1) >= 0);
+    QCOMPARE(stopMs(0), -1); // not stopped in this run
+    runBlocking(manager.stop());
+    QVERIFY(stopMs(0) >= 0);
+    QVERIFY(stopMs(1) >= 0);
 }
 
 void tst_ServiceModel::managerStateProgressAndNames()

@@ -19,10 +19,10 @@ namespace {
 // Generous: CI also runs this under AddressSanitizer.
 constexpr int TimeoutMs = 120000;
 
-// The state colours of examples/dashboard/qml/Theme.qml.
-const QColor Running(u"#2a9d5c"_s);
-const QColor Stopping(u"#6a55d0"_s);
-const QColor Failed(u"#d23f3f"_s);
+// The state colours of the badges (LifecycleUi.stateColor() in qml/LifecycleUi.qml).
+const QColor Running(u"#23804a"_s);
+const QColor Stopping(u"#5e4bc4"_s);
+const QColor Failed(u"#c0392b"_s);
 
 struct Run {
     int exitCode = -1;
@@ -80,7 +80,27 @@ class tst_Dashboard : public QObject
 private Q_SLOTS:
     void screenshot_data();
     void screenshot();
+    void startAfterStop();
+    void quitGuardAsksOnlyWithUnsavedChanges_data();
+    void quitGuardAsksOnlyWithUnsavedChanges();
 };
+
+namespace {
+
+// The lines of `run` that begin with `prefix`, without it.
+QStringList linesWith(const Run &run, const QString &prefix)
+{
+    QStringList found;
+    for (const QString &line : run.lines)
+        if (line.startsWith(prefix))
+            found.append(line.mid(prefix.size()));
+    return found;
+}
+
+const QString ClosingStops = u"Closing the window stops the services gracefully first."_s;
+const QString ClosingQuits = u"No service runs: closing the window quits at once."_s;
+
+} // namespace
 
 void tst_Dashboard::screenshot_data()
 {
@@ -157,6 +177,63 @@ void tst_Dashboard::screenshot()
           qPrintable(stateColour.name()));
     QVERIFY2(stateArea >= 500,
              qPrintable(u"%1 pixels of %2"_s.arg(stateArea).arg(stateColour.name())));
+}
+
+// Stop is no dead end: Start starts the services again, and the footer says what closing the
+// window does in each state.
+void tst_Dashboard::startAfterStop()
+{
+    Run run;
+    QVERIFY2(runDashboard({u"--press"_s, u"stop,start,close"_s}, &run), qPrintable(run.dump()));
+    QCOMPARE(run.exitStatus, QProcess::NormalExit);
+    QVERIFY2(run.exitCode == 0, qPrintable(run.dump()));
+    QCOMPARE(linesWith(run, u"manager: "_s),
+             (QStringList{u"Starting"_s, u"Running"_s, u"Stopping"_s, u"Stopped"_s, u"Starting"_s,
+                          u"Running"_s, u"Stopping"_s, u"Stopped"_s}));
+    QCOMPARE(linesWith(run, u"press: "_s),
+             (QStringList{u"stop (footer: "_s + ClosingStops + u')',
+                          u"start (footer: "_s + ClosingQuits + u')',
+                          u"close (footer: "_s + ClosingStops + u')'}));
+    QCOMPARE(linesWith(run, u"stop reason: "_s), (QStringList{u"Requested"_s, u"WindowClosed"_s}));
+    QVERIFY2(!run.standardError.contains(u"qrc:/"_s), qPrintable(run.dump()));
+}
+
+void tst_Dashboard::quitGuardAsksOnlyWithUnsavedChanges_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QStringList>("guard");       // its lines, in order
+    QTest::addColumn<QStringList>("stopReasons"); // in order
+
+    const QString asking = u"unsaved changes, asking"_s;
+    QTest::newRow("switch off") << QStringList{u"--press"_s, u"close"_s} << QStringList()
+                                << QStringList{u"WindowClosed"_s};
+    QTest::newRow("save") << QStringList{u"--pretend-unsaved"_s, u"--answer"_s, u"save"_s,
+                                         u"--press"_s, u"close"_s}
+                          << QStringList{asking, u"Save"_s} << QStringList{u"WindowClosed"_s};
+    QTest::newRow("discard") << QStringList{u"--pretend-unsaved"_s, u"--answer"_s, u"discard"_s,
+                                            u"--press"_s, u"close"_s}
+                             << QStringList{asking, u"Discard"_s} << QStringList{u"WindowClosed"_s};
+    // Cancel: nothing stops and the window stays; the services are stopped with Stop after.
+    QTest::newRow("cancel") << QStringList{u"--pretend-unsaved"_s, u"--answer"_s, u"cancel"_s,
+                                           u"--press"_s, u"close,stop,close"_s}
+                            << QStringList{asking, u"Cancel"_s} << QStringList{u"Requested"_s};
+}
+
+void tst_Dashboard::quitGuardAsksOnlyWithUnsavedChanges()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QStringList, guard);
+    QFETCH(QStringList, stopReasons);
+
+    Run run;
+    QVERIFY2(runDashboard(arguments, &run), qPrintable(run.dump()));
+    QCOMPARE(run.exitStatus, QProcess::NormalExit);
+    QVERIFY2(run.exitCode == 0, qPrintable(run.dump()));
+    QCOMPARE(linesWith(run, u"quit guard: "_s), guard);
+    QCOMPARE(linesWith(run, u"stop reason: "_s), stopReasons);
+    QCOMPARE(linesWith(run, u"manager: "_s),
+             (QStringList{u"Starting"_s, u"Running"_s, u"Stopping"_s, u"Stopped"_s}));
+    QVERIFY2(!run.standardError.contains(u"qrc:/"_s), qPrintable(run.dump()));
 }
 
 QTEST_GUILESS_MAIN(tst_Dashboard)

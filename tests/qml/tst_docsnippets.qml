@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Layouts
 import QtQuick.Window
 import QtTest
 import QLifecycle
@@ -116,6 +117,29 @@ TestCase {
         }
     }
 
+    Component {
+        id: readyMadeWindow
+        // [snippet:qml-ready-made]
+        ApplicationWindow {
+            id: window
+            required property ServiceManager manager
+            width: 960
+            height: 600
+            header: CompactProgress { manager: window.manager } // one line: bar and text
+            ColumnLayout {
+                anchors.fill: parent
+                ProgressView { manager: window.manager; Layout.fillWidth: true }
+                ServiceTable {
+                    manager: window.manager
+                    Layout.fillWidth: true
+                    Layout.fillHeight: true
+                }
+            }
+            ShutdownView { anchors.fill: parent; manager: window.manager } // over the content
+        }
+        // [/snippet:qml-ready-made]
+    }
+
     Item {
         id: root
         property ServiceManager manager: fixture.manager
@@ -221,6 +245,36 @@ TestCase {
         fixture.manager.requestStop() // as a second quit does while the guard waits
         tryCompare(window.dialog, "visible", false, 5000)
         compare(documents.answers, []) // closed, not answered
+    }
+
+    function test_readyMadeComponents() {
+        const window = createTemporaryObject(readyMadeWindow, testCase,
+                                             { manager: fixture.manager })
+        verify(window)
+        // The components, found by what they have.
+        const find = function(item, property) {
+            if (item[property] !== undefined)
+                return item
+            for (let i = 0; i < item.children.length; ++i) {
+                const found = find(item.children[i], property)
+                if (found)
+                    return found
+            }
+            return null
+        }
+        const progress = find(window.contentItem, "headline")
+        const table = find(window.contentItem, "columns")
+        const shutdown = find(window.contentItem, "hint")
+        fixture.manager.requestStart()
+        tryCompare(fixture.manager, "state", Service.Running, 5000)
+        compare(progress.headline, "All 4 services running")
+        compare(window.header.text, "4 services running")
+        compare(table.model.count, 4)
+        compare(shutdown.active, false)
+        fixture.manager.requestStopFor(ServiceManager.WindowClosed) // as closing the window does
+        compare(shutdown.active, true)
+        tryCompare(fixture.manager, "state", Service.Stopped, 5000)
+        compare(shutdown.active, false)
     }
 
     function test_serviceModelList() {

@@ -20,6 +20,7 @@ class Fixture : public QObject
     Q_PROPERTY(QLifecycle::ServiceManager *manager READ manager CONSTANT)
     Q_PROPERTY(QLifecycle::QService *api READ api CONSTANT)
     Q_PROPERTY(QLifecycle::QService *db READ db CONSTANT)
+    Q_PROPERTY(QLifecycle::QService *cache READ cache CONSTANT)
 
 public:
     explicit Fixture(QObject *parent = nullptr) : QObject(parent)
@@ -35,6 +36,7 @@ public:
     ServiceManager *manager() { return &m_manager; }
     QService *api() { return &m_api; }
     QService *db() { return &m_db; }
+    QService *cache() { return &m_cache; } // made deferred by tests (startPolicy)
 
     // Makes this fixture's manager the application's, or clears it.
     Q_INVOKABLE void setApplicationManager(bool set)

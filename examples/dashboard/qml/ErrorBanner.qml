@@ -1,35 +1,33 @@
 import QtQuick
-import QtQuick.Controls.Basic
+import QtQuick.Controls
 import QtQuick.Layouts
+import QLifecycle
 
-// The manager's errorString, one failure a line; hidden while there is none.
-Rectangle {
+// The manager's errorString, one failure a line, in the palette's colours with a red readable
+// on light and dark windows; hidden while there is none.
+Frame {
     id: banner
 
-    property string title: "Error"
+    property string title
     property string text
 
     visible: text !== ""
-    implicitHeight: content.implicitHeight + 20
-    radius: Theme.radius
-    color: Theme.errorBackground
-    border.color: Theme.error
 
     ColumnLayout {
-        id: content
         anchors.fill: parent
-        anchors.margins: 10
         spacing: 2
 
         Label {
+            Layout.fillWidth: true
             text: banner.title
-            color: Theme.error
+            color: LifecycleUi.errorColor(banner.palette.window)
             font.bold: true
+            wrapMode: Text.Wrap
         }
         Label {
             Layout.fillWidth: true
             text: banner.text
-            color: Theme.error
+            color: LifecycleUi.errorColor(banner.palette.window)
             wrapMode: Text.Wrap
         }
     }
