@@ -147,8 +147,13 @@ QSize ServiceTableDelegate::sizeHint(const QStyleOptionViewItem &option,
     QSize size = QStyledItemDelegate::sizeHint(option, index);
     const int height = option.fontMetrics.height() + 10;
     size.setHeight(std::max(size.height(), height));
-    if (index.column() == ServiceTableView::StateColumn)
-        size.rwidth() += option.fontMetrics.height() * 2;
+    if (index.column() == ServiceTableView::StateColumn) {
+        // As wide as the widest state, so that the column does not change with the states.
+        int text = 0;
+        for (const char *name : {"Starting", "Stopping", "Running", "Stopped", "Failed"})
+            text = std::max(text, option.fontMetrics.horizontalAdvance(QLatin1String(name)));
+        size.setWidth(text + option.fontMetrics.height() * 3);
+    }
     if (index.column() == ServiceTableView::ActionColumn)
         size.rwidth() = std::max(size.width(), option.fontMetrics.height() * 4);
     return size;

@@ -27,8 +27,10 @@ public:
 };
 
 namespace {
-// The splash's pixmap with a progress bar along its bottom edge, in the splash's palette.
-QPixmap withBar(const QPixmap &background, const QPalette &palette, int percent)
+// The splash's pixmap with a progress bar near its bottom edge, above the message (which the
+// splash draws at the bottom), in the splash's palette.
+QPixmap withBar(const QPixmap &background, const QPalette &palette, const QFontMetrics &metrics,
+                int percent)
 {
     if (background.isNull())
         return background;
@@ -37,7 +39,9 @@ QPixmap withBar(const QPixmap &background, const QPalette &palette, int percent)
     const QSizeF size = QSizeF(pixmap.size()) / dpr;
     const qreal margin = 12;
     const qreal height = 6;
-    const QRectF track(margin, size.height() - margin - height, size.width() - 2 * margin, height);
+    const qreal message = metrics.height() + 6;
+    const QRectF track(margin, size.height() - message - margin / 2 - height,
+                       size.width() - 2 * margin, height);
     QPainter painter(&pixmap);
     painter.setRenderHint(QPainter::Antialiasing);
     painter.setPen(Qt::NoPen);
@@ -128,7 +132,7 @@ void StartupSplash::step()
     if (!self || !d->splash)
         return;
     const QPointer<QSplashScreen> splash = d->splash;
-    splash->setPixmap(withBar(d->background, splash->palette(), percent));
+    splash->setPixmap(withBar(d->background, splash->palette(), splash->fontMetrics(), percent));
     if (splash)
         splash->showMessage(message, Qt::AlignHCenter | Qt::AlignBottom,
                             splash->palette().color(QPalette::WindowText));
