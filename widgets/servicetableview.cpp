@@ -52,6 +52,9 @@ ServiceTableView::ServiceTableView(QWidget *parent)
     horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     horizontalHeader()->setSectionResizeMode(ErrorColumn, QHeaderView::Stretch);
     horizontalHeader()->setHighlightSections(false);
+    // Room for "12345 ms" in every column, so that neighbouring numbers never touch.
+    horizontalHeader()->setMinimumSectionSize(
+        fontMetrics().horizontalAdvance(QStringLiteral("12345 ms")) + 12);
 }
 
 ServiceTableView::ServiceTableView(ServiceManager *manager, QWidget *parent)

@@ -19,6 +19,7 @@ Screenshot::Screenshot(ServiceManager *manager, QWidget *window, QWidget *splash
     connect(manager, &ServiceManager::startProgressChanged, this, &Screenshot::check);
     connect(manager, &ServiceManager::stopProgressChanged, this, &Screenshot::check);
     connect(manager, &ServiceManager::deferredCountChanged, this, &Screenshot::check);
+    connect(manager, &ServiceManager::startingServicesChanged, this, &Screenshot::check);
     connect(manager, &ServiceManager::servicesChanged, this, [this] {
         for (QLifecycle::QService *service : m_manager->services())
             connect(service, &QLifecycle::QService::stateChanged, this, &Screenshot::check,
@@ -37,7 +38,9 @@ void Screenshot::check()
     // Queued: what is shot has been updated by every slot of this change first.
     switch (m_moment) {
     case Moment::Starting:
-        if (!m_taken && state == State::Starting && m_manager->startProgress() >= 0.5)
+        // Once half run and the splash names what starts now.
+        if (!m_taken && state == State::Starting && m_manager->startProgress() >= 0.5 &&
+            !m_manager->startingServices().isEmpty())
             QTimer::singleShot(0, this, [this] { shoot(m_splash); });
         if (m_taken && allRun)
             QCoreApplication::quit();
