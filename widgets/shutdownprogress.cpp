@@ -141,7 +141,7 @@ bool ShutdownProgress::eventFilter(QObject *watched, QEvent *event)
     return QWidget::eventFilter(watched, event);
 }
 
-void ShutdownProgress::paintEvent(QPaintEvent *)
+void ShutdownProgress::paintEvent(QPaintEvent * /*event*/)
 {
     QPainter painter(this);
     QColor scrim = palette().color(QPalette::Window);
