@@ -42,11 +42,12 @@ void Screenshot::check()
         if (!m_taken && state == State::Starting && m_manager->startProgress() >= 0.5 &&
             !m_manager->startingServices().isEmpty())
             QTimer::singleShot(0, this, [this] { shoot(m_splash); });
-        if (m_taken && allRun)
+        if (m_taken && allRun && !std::exchange(m_quit, true))
             QCoreApplication::quit();
         break;
     case Moment::Running:
-        if (!m_taken && allRun)
+        // Quit once only: a second quit while the services stop would mean "quit now".
+        if (allRun && !std::exchange(m_quit, true))
             QTimer::singleShot(0, this, [this] {
                 shoot(m_window);
                 QCoreApplication::quit();

@@ -35,5 +35,6 @@ private:
     Moment m_moment;
     bool m_taken = false;
     bool m_saved = false;
-    bool m_closed = false;
+    bool m_closed = false; // Moment::Stopping: the window was closed
+    bool m_quit = false;
 };

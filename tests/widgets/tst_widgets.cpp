@@ -28,8 +28,10 @@ namespace {
 
 // config <- {db, cache} <- api, and a search index on db that api uses once it is there: it
 // starts when idle, after the rest (a deferred service in a parallel group).
+// Each start and stop takes \a delay: long enough for every step to be seen, even when the
+// event loop turns slowly (the starting and stopping names are updated once per turn).
 struct Graph {
-    Graph()
+    explicit Graph(std::chrono::milliseconds delay = 60ms)
     {
         db.deps = {&config};
         cache.deps = {&config};
@@ -37,7 +39,7 @@ struct Graph {
         index.setStartPolicy(QService::StartPolicy::WhenIdle);
         api.deps = {{&db, &cache, &index}};
         for (ScriptedService *service : {&config, &db, &cache, &api, &index})
-            service->onStart.delay = service->onStop.delay = 20ms;
+            service->onStart.delay = service->onStop.delay = delay;
     }
     ~Graph()
     {
@@ -118,7 +120,7 @@ private Q_SLOTS:
 
 void tst_Widgets::splashShowsStartProgress()
 {
-    Graph graph;
+    Graph graph(100ms);
     QSplashScreen splash(splashPixmap());
     auto *binding = new StartupSplash(&graph.manager, &splash);
     splash.show();
