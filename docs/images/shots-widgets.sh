@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The screenshots of docs/widgets.md, taken from the widgets example on a virtual X server
 # (xvfb-run, installed by scripts/setup.sh): the running window in the Fusion and Windows
-# styles with a light and a dark palette, the splash while the services start, and the
-# shutdown progress after the window was closed.
+# styles with a light and a dark palette, the splash while the services start, the shutdown
+# progress after the window was closed, and the table after a failed start.
 #
 #   docs/images/shots-widgets.sh [BUILD_DIR]      (default build/dev; the example must be built)
 set -euo pipefail
@@ -15,9 +15,12 @@ if [ ! -x "$example" ]; then
     exit 2
 fi
 
-shot() { # FILE MOMENT STYLE PALETTE
+shot() { # FILE MOMENT STYLE PALETTE [OPTION...]
+    local file=$1 moment=$2 style=$3 palette=$4
+    shift 4
     xvfb-run -a -s "-screen 0 1280x1024x24" env QT_QPA_PLATFORM=xcb \
-        "$example" --screenshot "$images/$1" --screenshot-when "$2" -style "$3" --palette "$4"
+        "$example" --screenshot "$images/$file" --screenshot-when "$moment" -style "$style" \
+        --palette "$palette" "$@"
 }
 
 for style in Fusion Windows; do
@@ -27,3 +30,5 @@ for style in Fusion Windows; do
 done
 shot widgets-splash.png starting Fusion light
 shot widgets-stopping.png stopping Fusion light
+# A failed start: the window with the error and Retry (the run's exit code is 1).
+shot widgets-failed.png failed Fusion light --fail-start Cache || [ $? = 1 ]

@@ -6,6 +6,7 @@
 //   qlifecycle-widgets --fail-start Database    (the start fails: Retry in the table)
 //   qlifecycle-widgets --palette dark -style Windows
 //   qlifecycle-widgets --screenshot shot.png [--screenshot-when starting|running|stopping]
+//   qlifecycle-widgets --fail-start Cache --screenshot failed.png --screenshot-when failed
 //
 // Exit code: 0 after a clean stop, 1 after a failure, 2 for a usage error, 3 if the screenshot
 // could not be saved.
@@ -112,7 +113,8 @@ int main(int argc, char *argv[])
                                         QStringLiteral("file"));
     const QCommandLineOption screenshotWhen(
         QStringLiteral("screenshot-when"),
-        QStringLiteral("starting (the splash), running (default) or stopping."),
+        QStringLiteral("starting (the splash), running (default), stopping, or failed (with "
+                       "--fail-start)."),
         QStringLiteral("moment"), QStringLiteral("running"));
     parser.addOptions({failStart, paletteOption, screenshot, screenshotWhen});
     parser.process(app);
@@ -127,6 +129,8 @@ int main(int argc, char *argv[])
         moment = Screenshot::Moment::Starting;
     else if (when == QLatin1String("stopping"))
         moment = Screenshot::Moment::Stopping;
+    else if (when == QLatin1String("failed"))
+        moment = Screenshot::Moment::Failed;
     else if (when != QLatin1String("running"))
         usageError(QStringLiteral("--screenshot-when: not \"%1\"").arg(when));
 

@@ -62,6 +62,13 @@ void Screenshot::check()
         if (!m_taken && state == State::Stopping && m_manager->stopProgress() >= 0.4)
             QTimer::singleShot(0, this, [this] { shoot(m_window); });
         break;
+    case Moment::Failed:
+        if (state == State::Failed && !std::exchange(m_quit, true))
+            QTimer::singleShot(0, this, [this] {
+                shoot(m_window);
+                QCoreApplication::quit();
+            });
+        break;
     }
 }
 

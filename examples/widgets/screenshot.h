@@ -18,6 +18,7 @@ public:
         Starting, // the splash, once half of the services run; quits once all run
         Running,  // the window, once every service runs (the deferred one too); then quits
         Stopping, // closes the window once all run; the window is shot half way through the stop
+        Failed,   // the window once the start failed (--fail-start), with Retry; then quits
     };
 
     Screenshot(QLifecycle::ServiceManager *manager, QWidget *window, QWidget *splash,

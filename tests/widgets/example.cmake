@@ -29,6 +29,14 @@ foreach(moment running starting stopping)
         message(STATUS "${moment}, ${palette}: ${out}")
     endforeach()
 endforeach()
+# A failed start: the window is shot with the error, then the run ends with exit code 1.
+set(png ${WORK_DIR}/failed.png)
+execute_process(COMMAND ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen
+    ${EXAMPLE} --fail-start Cache --screenshot ${png} --screenshot-when failed
+    RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+if(NOT result EQUAL 1 OR NOT EXISTS ${png})
+    message(FATAL_ERROR "--fail-start Cache: exit code ${result}, not 1 with ${png}\n${out}\n${err}")
+endif()
 # A usage error is told apart from a failure.
 execute_process(COMMAND ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen
     ${EXAMPLE} --palette purple RESULT_VARIABLE result OUTPUT_QUIET ERROR_QUIET TIMEOUT 60)
