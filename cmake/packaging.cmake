@@ -4,6 +4,7 @@
 #   TestRuntime  libqlifecycletest0.2    libQLifecycleTest.so.0.2 (the test kit; pulls in Qt Test)
 #   Qml          qml6-module-qlifecycle  `import QLifecycle`: plugin, qmldir, qmltypes and
 #                                        libQLifecycleQml.so.0.2
+#   Widgets      libqlifecycle-widgets0.2  libQLifecycleWidgets.so.0.2 (the QtWidgets parts)
 #   Development  libqlifecycle-dev       headers, .so links, the CMake package (all components)
 # The packages install into /usr. Configure with -DCMAKE_INSTALL_PREFIX=/usr so that
 # GNUInstallDirs picks Debian's multiarch libdir (/usr/lib/<triplet>), where Qt looks for QML
@@ -24,6 +25,9 @@ endif()
 if(TARGET QLifecycleQml)
     list(APPEND CPACK_COMPONENTS_ALL Qml)
 endif()
+if(TARGET QLifecycleWidgets)
+    list(APPEND CPACK_COMPONENTS_ALL Widgets)
+endif()
 
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
@@ -37,7 +41,8 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
 # Where dpkg-shlibdeps finds this build's own libraries needed by another package's.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS
-    ${PROJECT_BINARY_DIR}/src ${PROJECT_BINARY_DIR}/testkit ${PROJECT_BINARY_DIR}/qml)
+    ${PROJECT_BINARY_DIR}/src ${PROJECT_BINARY_DIR}/testkit ${PROJECT_BINARY_DIR}/qml
+    ${PROJECT_BINARY_DIR}/widgets)
 
 set(_qlifecycle_soversion ${QLIFECYCLE_SOVERSION}) # Debian names runtime packages after the SONAME
 # Descriptions: the summary line is CPACK_PACKAGE_DESCRIPTION_SUMMARY, then these lines.
@@ -64,9 +69,16 @@ set(CPACK_COMPONENT_QML_DEPENDS Runtime)
 set(CPACK_DEBIAN_QML_PACKAGE_NAME qml6-module-qlifecycle)
 set(CPACK_DEBIAN_QML_PACKAGE_SECTION libs)
 
+set(CPACK_COMPONENT_WIDGETS_DESCRIPTION "${_qlifecycle_about}
+This package holds QLifecycle::Widgets, for QtWidgets applications: a start
+splash, a service table and a shutdown progress.")
+set(CPACK_COMPONENT_WIDGETS_DEPENDS Runtime)
+set(CPACK_DEBIAN_WIDGETS_PACKAGE_NAME libqlifecycle-widgets${_qlifecycle_soversion})
+set(CPACK_DEBIAN_WIDGETS_PACKAGE_SECTION libs)
+
 set(CPACK_COMPONENT_DEVELOPMENT_DESCRIPTION "${_qlifecycle_about}
 This package holds the headers, the library links and the CMake package:
-find_package(QLifecycle COMPONENTS Core Qml Test).")
+find_package(QLifecycle COMPONENTS Core Qml Test Widgets).")
 # The CMake package imports every library, so it needs each of their packages.
 set(CPACK_COMPONENT_DEVELOPMENT_DEPENDS ${CPACK_COMPONENTS_ALL})
 list(REMOVE_ITEM CPACK_COMPONENT_DEVELOPMENT_DEPENDS Development)

@@ -3,8 +3,8 @@
 # Each check prints what fails and a count; the script exits 1 when any check fails.
 #
 #   format    clang-format --dry-run --Werror over every .h and .cpp of the repository
-#   tidy      clang-tidy (.clang-tidy) over src/, testkit/ and qml/, with the compile database
-#             of a dev build (configured when missing; nothing is compiled)
+#   tidy      clang-tidy (.clang-tidy) over src/, testkit/, qml/ and widgets/, with the compile
+#             database of a dev build (configured when missing; nothing is compiled)
 #   layers    the doors between the layers of src/ (docs/architecture.md), as greps
 #   size      no .h, .cpp or .qml over 500 lines in src, include, qml, tests, examples,
 #             benchmarks and testkit
@@ -124,7 +124,7 @@ compile_database() {
 check_tidy() {
     section tidy "($(clang-tidy --version | grep -o 'version [0-9.]*'), $jobs at once)"
     local -a files
-    mapfile -t files < <(repo_files 'src/*.cpp' 'testkit/*.cpp' 'qml/*.cpp')
+    mapfile -t files < <(repo_files 'src/*.cpp' 'testkit/*.cpp' 'qml/*.cpp' 'widgets/*.cpp')
     local dir="$build/lint"
     mkdir -p "$dir/tidy"
     compile_database "$dir/configure.log" "${files[@]}" || {
@@ -140,7 +140,7 @@ check_tidy() {
     # The project's own headers (as .clang-tidy, anchored to this checkout); the analyzer.
     local top headers more=''
     top=$(sed 's/[][\.*^$+?(){}|]/\\&/g' <<<"$root")
-    headers="--header-filter=^$top/(include/QLifecycle|src|qml|testkit)/"
+    headers="--header-filter=^$top/(include/QLifecycle|src|qml|testkit|widgets)/"
     # Not NewDeleteLeaks: QObject::connect() and QMetaObject::invokeMethod() take the functor
     # they are given into Qt, where the analyzer cannot follow it, and every call is a "leak".
     [ "$analyzer" = 1 ] && more="--checks=clang-analyzer-core.*,clang-analyzer-cplusplus.*,\

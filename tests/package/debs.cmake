@@ -25,7 +25,8 @@ message(STATUS "${out}")
 set(lib usr/${LIBDIR})
 set(qml ${lib}/qt6/qml/QLifecycle)
 # package | files it must hold | regular expressions its Depends must match
-set(packages libqlifecycle${SOVERSION} libqlifecycletest${SOVERSION} qml6-module-qlifecycle libqlifecycle-dev)
+set(packages libqlifecycle${SOVERSION} libqlifecycletest${SOVERSION} qml6-module-qlifecycle
+    libqlifecycle-widgets${SOVERSION} libqlifecycle-dev)
 set(libqlifecycle${SOVERSION}_files ${lib}/libQLifecycleCore.so.${SOVERSION} ${lib}/libQLifecycleCore.so.${VERSION})
 set(libqlifecycle${SOVERSION}_depends "libqt6core6 \\(>= 6" "libc6")
 set(libqlifecycletest${SOVERSION}_files ${lib}/libQLifecycleTest.so.${SOVERSION} ${lib}/libQLifecycleTest.so.${VERSION})
@@ -33,6 +34,10 @@ set(libqlifecycletest${SOVERSION}_depends "libqlifecycle${SOVERSION} \\(= ${VERS
 set(qml6-module-qlifecycle_files ${lib}/libQLifecycleQml.so.${SOVERSION} ${lib}/libQLifecycleQml.so.${VERSION}
     ${qml}/qmldir ${qml}/QLifecycleQml.qmltypes ${qml}/libQLifecycleQmlPlugin.so)
 set(qml6-module-qlifecycle_depends "libqlifecycle${SOVERSION} \\(= ${VERSION}\\)" "libqt6qml6")
+set(libqlifecycle-widgets${SOVERSION}_files ${lib}/libQLifecycleWidgets.so.${SOVERSION}
+    ${lib}/libQLifecycleWidgets.so.${VERSION})
+set(libqlifecycle-widgets${SOVERSION}_depends "libqlifecycle${SOVERSION} \\(= ${VERSION}\\)"
+    "libqt6widgets6" "libqt6gui6")
 set(libqlifecycle-dev_files
     usr/include/QLifecycle/QLifecycle usr/include/QLifecycle/qservice.h
     usr/include/QLifecycle/version.h usr/include/QLifecycle/qlifecycle_export.h
@@ -40,12 +45,17 @@ set(libqlifecycle-dev_files
     usr/include/QLifecycle/WorkerThread usr/include/QLifecycle/workerthread.h
     usr/include/QLifecycle/TestKit usr/include/QLifecycle/testkit/harness.h
     usr/include/QLifecycle/testkit/qlifecycle_test_export.h
+    usr/include/QLifecycle/Widgets usr/include/QLifecycle/ServiceTableView
+    usr/include/QLifecycle/widgets/servicetableview.h
+    usr/include/QLifecycle/widgets/qlifecycle_widgets_export.h
     ${lib}/libQLifecycleCore.so ${lib}/libQLifecycleTest.so ${lib}/libQLifecycleQml.so
+    ${lib}/libQLifecycleWidgets.so
     ${lib}/cmake/QLifecycle/QLifecycleConfig.cmake
     ${lib}/cmake/QLifecycle/QLifecycleConfigVersion.cmake
     ${lib}/cmake/QLifecycle/QLifecycleTargets.cmake)
 set(libqlifecycle-dev_depends "libqlifecycle${SOVERSION} \\(= ${VERSION}\\)"
     "libqlifecycletest${SOVERSION} \\(= ${VERSION}\\)" "qml6-module-qlifecycle \\(= ${VERSION}\\)"
+    "libqlifecycle-widgets${SOVERSION} \\(= ${VERSION}\\)"
     "qt6-base-dev" "qcoro-qt6-dev")
 
 set(root ${WORK_DIR}/root)

@@ -1,13 +1,15 @@
 // Uses each installed component: services run by a ServiceManager (Core), driven with the test
-// kit (Test), watched from a QML file that imports QLifecycle (Qml). Exits 0 when all is well.
+// kit (Test), watched from a QML file that imports QLifecycle (Qml) and from a service table
+// (Widgets). Exits 0 when all is well.
 
 #include <QLifecycle/QLifecycle>
 #include <QLifecycle/TestKit>
+#include <QLifecycle/Widgets>
 
-#include <QtCore/QCoreApplication>
 #include <QtQml/QQmlComponent>
 #include <QtQml/QQmlContext>
 #include <QtQml/QQmlEngine>
+#include <QtWidgets/QApplication>
 
 #include <cstdio>
 #include <cstring>
@@ -29,7 +31,7 @@ static int fail(const char *what)
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
+    QApplication app(argc, argv);
     if (std::strcmp(QLIFECYCLE_VERSION_STRING, CONSUMER_PACKAGE_VERSION) != 0)
         return fail("QLIFECYCLE_VERSION_STRING is not the package config's version");
     ScriptedService db(QStringLiteral("db")), api(QStringLiteral("api"));
@@ -43,7 +45,12 @@ int main(int argc, char *argv[])
     if (!view)
         return fail(qPrintable(component.errorString()));
 
+    ServiceTableView table(&manager);
+
     runBlocking(manager.start());
+    const QModelIndex dbState = table.model()->index(0, ServiceTableView::StateColumn);
+    if (table.model()->rowCount() != 2 || dbState.data().toString() != QStringLiteral("Running"))
+        return fail("the service table does not show db running");
     if (!view->property("running").toBool())
         return fail("QML did not see the manager running");
     if (view->property("rows").toInt() != 2)
@@ -53,7 +60,7 @@ int main(int argc, char *argv[])
     runBlocking(manager.stop());
     if (view->property("running").toBool() || manager.state() != State::Stopped)
         return fail("the graph did not stop");
-    std::printf("consumer: Core, Qml and Test %s work from the installed package\n",
+    std::printf("consumer: Core, Qml, Test and Widgets %s work from the installed package\n",
                 QLIFECYCLE_VERSION_STRING);
     return 0;
 }
