@@ -156,7 +156,7 @@ public Q_SLOTS:
 protected:
     // Both start together; Notes waits for the two of them.
     QLifecycle::Dependencies dependencies() const override { return {{m_storage, m_indexer}}; }
-    QCoro::Task<> start() override { co_return; }
+    QCoro::Task<> start() override { co_await sleepFor(250ms); } // opens the last note
 
 private:
     void answer(bool quit)

@@ -89,7 +89,6 @@ TestCase {
             width: 300
             height: 200
             visible: true
-            // [snippet:qml-quit-guard-dialog]
             Dialog {
                 id: unsavedChanges
                 title: qsTr("Unsaved changes")
@@ -113,7 +112,6 @@ TestCase {
                         unsavedChanges.close()
                 }
             }
-            // [/snippet:qml-quit-guard-dialog]
         }
     }
 
@@ -143,8 +141,11 @@ TestCase {
     Item {
         id: root
         property ServiceManager manager: fixture.manager
+        width: 300
+        height: 200
         // [snippet:qml-service-model]
         ListView {
+            anchors.fill: parent
             model: ServiceModel { manager: root.manager }
             delegate: Label {
                 required property string name
@@ -284,7 +285,8 @@ TestCase {
         compare(list.count, fixture.manager.serviceCount)
         verify(list.count > 0)
         // "config: Running (12 ms)": a start's duration once it has one, never "-1 ms".
-        tryVerify(function() { return list.itemAtIndex(0) !== null }, 5000)
+        list.forceLayout() // the test case is not shown: lay the delegates out now
+        verify(list.itemAtIndex(0) !== null)
         verify(/^config: Running \(\d+ ms\)$/.test(list.itemAtIndex(0).text),
                list.itemAtIndex(0).text)
     }

@@ -61,6 +61,7 @@ ApplicationWindow {
     // [snippet:notes-qml-progress]
     footer: CompactProgress { // step 3: a line for the start and the stop
         visible: window.step >= 3
+        padding: 6
         manager: window.manager
     }
 
