@@ -89,9 +89,8 @@ int main(int argc, char *argv[])
 
     if (step >= 4) { // Step 4: ask before unsaved changes are lost.
         // [snippet:notes-main-guard]
-        manager.setQuitGuard([&notes](ServiceManager::StopReason reason) {
-            return notes.confirmQuit(reason);
-        });
+        manager.setQuitGuard(
+            [&notes](ServiceManager::StopReason reason) { return notes.confirmQuit(reason); });
         // [/snippet:notes-main-guard]
     }
     if (step >= 6) { // Step 6: the index starts once the window is on screen.

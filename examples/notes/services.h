@@ -39,7 +39,7 @@ public:
 
 protected:
     QLifecycle::Dependencies dependencies() const override { return {m_settings}; }
-    QCoro::Task<> start() override { co_await sleepFor(300ms); } // opens the notes
+    QCoro::Task<> start() override { co_await sleepFor(300ms); }       // opens the notes
     QCoro::Task<> stop() override { co_await QCoro::sleepFor(250ms); } // writes them back
 
 private:
@@ -58,7 +58,7 @@ public:
     {
         for (int note = 1; note <= notes; ++note) {
             if (QThread::currentThread()->isInterruptionRequested())
-                return; // the service stops
+                return;         // the service stops
             QThread::msleep(4); // stands in for reading and indexing one note
             Q_EMIT indexed(note);
         }
@@ -72,8 +72,8 @@ class Indexer : public QLifecycle::QService
 {
     Q_OBJECT
     QML_ELEMENT // a type QML knows (`required property Indexer indexer`), made in C++ only
-    QML_UNCREATABLE("made by main()")
-    Q_PROPERTY(int indexedNotes READ indexedNotes NOTIFY indexedNotesChanged FINAL)
+        QML_UNCREATABLE("made by main()")
+            Q_PROPERTY(int indexedNotes READ indexedNotes NOTIFY indexedNotesChanged FINAL)
 public:
     explicit Indexer(Storage *storage) : m_storage(storage) {}
     int indexedNotes() const { return m_indexed; }

@@ -90,8 +90,8 @@ void WindowShot::frameRendered()
     std::fflush(stdout);
     // Done: end the run, as the user would (a stop requested while starting is honoured once
     // the starts in flight end). A stopping or stopped graph needs nothing more.
-    if (m_manager && (m_moment == Moment::Starting || m_moment == Moment::Running
-                      || m_moment == Moment::Armed))
+    if (m_manager &&
+        (m_moment == Moment::Starting || m_moment == Moment::Running || m_moment == Moment::Armed))
         m_manager->requestStop();
     // Closing: the quit waits for an answer; a second quit request goes on without it.
     if (m_moment == Moment::Closing)
@@ -100,8 +100,8 @@ void WindowShot::frameRendered()
 
 void WindowShot::arm()
 {
-    if ((m_moment != Moment::Closing && m_moment != Moment::Armed) || m_armed || m_taken
-        || !m_window)
+    if ((m_moment != Moment::Closing && m_moment != Moment::Armed) || m_armed || m_taken ||
+        !m_window)
         return;
     m_armed = true;
     m_window->update();
