@@ -99,6 +99,14 @@ check console "$build/examples/console/qlifecycle-console" --seconds 1
 if [ -x "$build/examples/dashboard/qlifecycle-dashboard" ]; then
     check "dashboard" "$build/examples/dashboard/qlifecycle-dashboard" --quit-after-ms 500
 fi
+if [ -x "$build/examples/notes/qlifecycle-notes" ]; then # its worker thread and quit guard
+    check "notes" "$build/examples/notes/qlifecycle-notes" --modified \
+        --screenshot "$logs/notes.png" --screenshot-when closing
+fi
+if [ -x "$build/examples/widgets/qlifecycle-widgets" ]; then
+    check "widgets" "$build/examples/widgets/qlifecycle-widgets" \
+        --screenshot "$logs/widgets.png"
+fi
 
 if [ "$failed" != 0 ]; then
     echo "valgrind: QLifecycle leaks or memory errors, see $logs" >&2
