@@ -268,8 +268,8 @@ TestCase {
         const shutdown = find(window.contentItem, "hint")
         fixture.manager.requestStart()
         tryCompare(fixture.manager, "state", Service.Running, 5000)
-        compare(progress.headline, "All 4 services running")
-        compare(window.header.text, "4 services running")
+        tryCompare(progress, "headline", "All 4 services running", 5000) // startingServices follows a turn later
+        tryCompare(window.header, "text", "4 services running", 5000) // startingServices follows a turn later
         compare(table.model.count, 4)
         compare(shutdown.active, false)
         fixture.manager.requestStopFor(ServiceManager.WindowClosed) // as closing the window does
