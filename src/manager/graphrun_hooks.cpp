@@ -369,12 +369,13 @@ void GraphRun::complete(int n, quint32 generation, const std::exception_ptr &err
     // the thread past it, or both became due in the same turn of the event loop), is timed out
     // all the same: a deadline holds whatever the order of events (docs/lifecycle.md,
     // "Timeouts").
-    if (node.dueAt >= 0 && m_clock.elapsed() > node.dueAt) {
+    const qint64 now = m_clock.elapsed(); // one reading: a clock read costs as much as a step
+    if (node.dueAt >= 0 && now > node.dueAt) {
         timedOut(n, generation);
         return;
     }
     settle(n);
-    const qint64 elapsed = node.begunAt < 0 ? 0 : m_clock.elapsed() - node.begunAt;
+    const qint64 elapsed = node.begunAt < 0 ? 0 : now - node.begunAt;
     if (node.phase == NodeState::Starting) {
         EmitQueue::serviceDuration(service, true, elapsed);
         if (error && m_stopRequested && detail::isCancellation(error)) {
