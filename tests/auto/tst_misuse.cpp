@@ -13,6 +13,8 @@
 
 #include <QtConcurrent/QtConcurrentRun>
 #include <QtCore/QEventLoop>
+#include <QtCore/QPointer>
+#include <QtCore/QScopeGuard>
 #include <QtCore/QTimer>
 
 #include <memory>
@@ -169,6 +171,59 @@ void tst_Misuse::serviceDestroyedAfterItsRunIsHarmless()
     root.deps = {};
     runBlocking(manager.start());
     runBlocking(manager.stop());
+}
+
+// root -> {bad, waiting}, waiting -> slow. bad's start() fails while slow still starts: the
+// start is given up and rolled back. A slot on the manager's errorOccurred deletes a service
+// the run no longer needs (waiting, which never started, or bad, whose start already failed
+// although it still shows Starting to that slot), then spins a nested loop as a dialog would.
+// The aggregate error holds the start failure alone: no "destroyed" failure is added.
+void tst_Misuse::serviceDestroyedOnceAFailedStartGaveItUpIsNoFailure_data()
+{
+    QTest::addColumn<bool>("deleteFailed"); // else the service not started yet
+    QTest::newRow("a service not started yet") << false;
+    QTest::newRow("the service whose start failed") << true;
+}
+
+void tst_Misuse::serviceDestroyedOnceAFailedStartGaveItUpIsNoFailure()
+{
+    QFETCH(bool, deleteFailed);
+    auto *bad = new ScriptedService(u"bad"_s);
+    auto *waiting = new ScriptedService(u"waiting"_s);
+    const QPointer<QService> deleted(deleteFailed ? static_cast<QService *>(bad) : waiting);
+    const QPointer<QService> kept(deleteFailed ? static_cast<QService *>(waiting) : bad);
+    const auto cleanup = qScopeGuard([&] { delete kept.data(); });
+    ScriptedService slow(u"slow"_s), root(u"root"_s);
+    bad->onStart.yield = bad->onStart.fail = true;
+    slow.onStart.delay = 100ms;
+    waiting->deps = {&slow};
+    root.deps = {{bad, waiting}};
+    ServiceManager manager(&root);
+    std::optional<State> slowWhenDeleted;
+    connect(deleted, &QObject::destroyed, this, [&] { slowWhenDeleted = slow.state(); });
+    connect(&manager, &ServiceManager::errorOccurred, this, [&] {
+        delete deleted.data(); // a slot may do anything
+        QEventLoop dialog;
+        QTimer::singleShot(20ms, &dialog, &QEventLoop::quit);
+        dialog.exec();
+    });
+    if (deleteFailed) // it still shows Starting: the warning of any service destroyed so
+        QTest::ignoreMessage(QtWarningMsg, "bad destroyed while Starting - stop the "
+                                           "ServiceManager before destroying its services");
+    QTest::failOnWarning(QRegularExpression(u"crashed: destroyed"_s));
+    const std::optional<Error> error = expectError(manager.start(), 5s);
+    QVERIFY(error);
+    QVERIFY(!deleted);
+    QCOMPARE(slowWhenDeleted, State::Starting); // during the rollback
+    QCOMPARE(error->failures().size(), 1);
+    QCOMPARE(error->primary().service, u"bad"_s);
+    QCOMPARE(error->primary().phase, Phase::Start);
+    QCOMPARE(manager.state(), State::Failed);
+    QVERIFY(!manager.services().contains(deleted.data()));
+    QCOMPARE(slow.stopCalls, 1); // rolled back
+    QCOMPARE(root.startCalls, 0);
+    if (!deleteFailed)
+        QCOMPARE(waiting->startCalls, 0);
 }
 
 // Its tasks are cancelled at once: none resumes later with the service gone.

@@ -66,6 +66,8 @@ private Q_SLOTS:
     void serviceDestroyedWhileNeededFailsTheRun_data();
     void serviceDestroyedWhileNeededFailsTheRun();
     void serviceDestroyedAfterItsRunIsHarmless();
+    void serviceDestroyedOnceAFailedStartGaveItUpIsNoFailure_data();
+    void serviceDestroyedOnceAFailedStartGaveItUpIsNoFailure();
     void serviceDestroyedWhileRunningCancelsItsTasks();
     void managerDestroyedWhileRunningStopsTheGraph();
     void managerThenServicesDestroyedLeaveNothingBehind();
