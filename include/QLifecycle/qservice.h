@@ -16,6 +16,7 @@
 #include <QLifecycle/dependencies.h>
 #include <QLifecycle/error.h>
 #include <QLifecycle/qlifecycle_export.h>
+#include <QLifecycle/restartpolicy.h>
 #include <QLifecycle/taskoptions.h>
 
 class QDebug;
@@ -98,6 +99,11 @@ class QLIFECYCLE_EXPORT QService : public QObject
     /*! When the manager starts the service (see StartPolicy); Eager unless set. */
     Q_PROPERTY(QLifecycle::QService::StartPolicy startPolicy READ startPolicy WRITE setStartPolicy
                    NOTIFY startPolicyChanged FINAL)
+    // Supervision (docs/supervision.md)
+    /*! How many times the manager restarted this service in the current (or last) run. */
+    Q_PROPERTY(int restartCount READ restartCount NOTIFY restartCountChanged FINAL)
+    /*! The delay of the restart this service waits for, in milliseconds; -1 when none. */
+    Q_PROPERTY(qint64 restartDelayMs READ restartDelayMs NOTIFY restartDelayMsChanged FINAL)
 
 public:
     /*!
@@ -171,6 +177,17 @@ public:
      *  graph (the manager reads it with dependencies()). */
     void setStartPolicy(StartPolicy policy);
 
+    /*! \name Supervision (docs/supervision.md) */
+    ///@{
+    /*! When the manager restarts this service after a failure; Never unless set. */
+    RestartPolicy restartPolicy() const;
+    /*! Restarts of this service in the current (or last) run of its graph. */
+    int restartCount() const;
+    /*! The delay of the restart this service waits for (it is Failed or Stopped meanwhile), in
+     *  milliseconds; -1 when no restart is pending. */
+    qint64 restartDelayMs() const;
+    ///@}
+
     /*! Tasks added in the current (or last) run. */
     int taskCount() const;
     /*! The read-only bindable behind taskCount. */
@@ -214,6 +231,13 @@ Q_SIGNALS:
     void pendingTaskCountChanged(int count, QPrivateSignal);
     /*! Emitted when startPolicy changes. */
     void startPolicyChanged(QLifecycle::QService::StartPolicy policy, QPrivateSignal);
+    /*! Emitted when restartCount changes. */
+    void restartCountChanged(int count, QPrivateSignal);
+    /*! Emitted when restartDelayMs changes. */
+    void restartDelayMsChanged(qint64 ms, QPrivateSignal);
+    /*! Emitted when this service is to be restarted after \a delayMs, because of \a reason
+     *  (its own failure, or that of a service it needs). */
+    void restartScheduled(qint64 delayMs, const QString &reason, QPrivateSignal);
 
 protected:
     /*!
@@ -334,6 +358,11 @@ protected:
      * default, unless the manager sets defaultStartTimeout()) means no limit.
      */
     virtual std::optional<std::chrono::milliseconds> startTimeout() const;
+
+    /*! Sets when the manager restarts this service after a failure (docs/supervision.md); it
+     *  applies from the next start of the graph. A policy with a negative delay, a multiplier
+     *  below 1, a jitter outside [0, 1] or a negative maxRestarts is refused with a warning. */
+    void setRestartPolicy(const RestartPolicy &policy);
 
     /*! Reimplemented to emit nameChanged() once someone listens; an override must call this
      *  base implementation. */

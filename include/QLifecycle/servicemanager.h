@@ -82,6 +82,8 @@ class QLIFECYCLE_EXPORT ServiceManager : public QObject
                    BINDABLE bindableStoppingServices FINAL)
     /*! How many services the current (or last) run has. */
     Q_PROPERTY(int serviceCount READ serviceCount NOTIFY servicesChanged FINAL)
+    /*! Restarts made in the current (or last) run, of every service (docs/supervision.md). */
+    Q_PROPERTY(int restartCount READ restartCount NOTIFY restartCountChanged FINAL)
 
 public:
     /*!
@@ -179,6 +181,23 @@ public:
     std::optional<std::chrono::milliseconds> defaultStartTimeout() const;
     /*! Sets the default start timeout; std::nullopt means none. */
     void setDefaultStartTimeout(std::optional<std::chrono::milliseconds> timeout);
+
+    /*! \name Supervision (docs/supervision.md) */
+    ///@{
+    /*! At most \a maxRestarts restarts of any of the graph's services within \a window (20 in
+     *  60 s initially), on top of each service's own RestartPolicy: past it a failure is
+     *  final. It applies from the next start. Negative values are refused with a warning. */
+    void setRestartIntensity(int maxRestarts, std::chrono::milliseconds window);
+    /*! The manager's intensity: at most this many restarts... */
+    int maxRestarts() const;
+    /*! ...within this window. */
+    std::chrono::milliseconds restartWindow() const;
+    /*! Seeds the jitter of restart delays, so that a test or a replay sees the same delays;
+     *  without a seed they vary from run to run. It applies from the next start. */
+    void setJitterSeed(quint64 seed);
+    /*! Restarts made in the current (or last) run. */
+    int restartCount() const;
+    ///@}
 
     /*!
      * Starts the graph and completes once every service runs. If a start fails, what had
@@ -313,6 +332,15 @@ Q_SIGNALS:
     void stoppingServicesChanged(const QStringList &names, QPrivateSignal);
     /*! Emitted when a start read a new graph: services() changed. */
     void servicesChanged(QPrivateSignal);
+    /*! Emitted when \a service failed and is to be restarted after \a delayMs, with the
+     *  services that need it (\a services: every member of the restart, \a service first). */
+    void restartScheduled(QLifecycle::QService *service, qint64 delayMs,
+                          const QStringList &services, QPrivateSignal);
+    /*! Emitted when a failure of \a service is not restarted although its policy asks for it
+     *  (\a reason: the intensity was exceeded, or its stop was abandoned); the graph stops. */
+    void restartsExhausted(QLifecycle::QService *service, const QString &reason, QPrivateSignal);
+    /*! Emitted when restartCount changes. */
+    void restartCountChanged(int count, QPrivateSignal);
 
 protected:
     /*! Reimplemented to note that someone listens (what nobody watches is updated at once); an

@@ -48,8 +48,8 @@ public:
      * (0 or less: as soon as the event loop runs), unless the returned timer or \a context is
      * destroyed first.
      */
-    [[nodiscard]] virtual std::unique_ptr<Timer>
-    callAfter(qint64 delayMs, QObject *context, std::function<void()> callback) = 0;
+    [[nodiscard]] virtual std::unique_ptr<Timer> callAfter(qint64 delayMs, QObject *context,
+                                                           std::function<void()> callback) = 0;
 
     /*! The source in use: the installed one, else system(). */
     static TimeSource *current();

@@ -47,6 +47,8 @@ public:
     // Every service in a valid start order (dependencies first, ties in declaration order),
     // without the services forgotten since.
     const QList<QService *> &startOrder() const;
+    // Where `node` comes in the start order (-1 for a barrier): a lower position starts first.
+    int startPosition(int node) const { return m_positionOf[size_t(node)]; }
     // How many services startOrder() lists, in O(1).
     int serviceCount() const { return m_liveServices; }
     // The node of `service` (which this graph's build numbered `node`), or -1 if it is no

@@ -45,6 +45,10 @@ void GraphRun::begin()
             d->owner = weak_from_this();
             m_nodes[size_t(n)].policy = d->startPolicy;
             deferred = deferred || d->startPolicy != QService::StartPolicy::Eager;
+            if (d->restartPolicy.mode != RestartPolicy::Mode::Never)
+                m_supervised[n].policy = d->restartPolicy;
+            if (d->restartCount != 0)
+                QServicePrivate::queueRestartCount(service, 0);
         }
     }
     if (deferred) {
@@ -70,6 +74,8 @@ void GraphRun::begin()
         ServiceManagerPrivate::queueProgress(m_manager, ProgressOf::Stop, 0.0);
         ServiceManagerPrivate::queueProgress(m_manager, ProgressOf::Start, 0.0);
         publishDeferred();
+        if (ServiceManagerPrivate::get(m_manager)->restartCount != 0)
+            ServiceManagerPrivate::queueRestartCount(m_manager, 0);
     }
     setManagerState(QService::State::Starting);
     if (m_manager)
@@ -109,6 +115,8 @@ void GraphRun::requestStop(ServiceManager::StopReason reason)
 void GraphRun::orphan()
 {
     m_manager = nullptr;
+    if (m_restart)
+        m_restart->timer.reset(); // no restart once the manager is gone
     if (m_stage == Stage::Done)
         return;
     if (m_graph.serviceCount() == 0) { // every service destroyed already: nothing to stop
@@ -130,22 +138,50 @@ void GraphRun::orphan()
 
 void GraphRun::markRunning(int n)
 {
-    m_nodes[size_t(n)].phase = NodeState::Running;
+    Node &node = m_nodes[size_t(n)];
+    node.phase = NodeState::Running;
     ++m_running;
-    for (int dependent : m_graph.dependents(n))
-        if (waitsFor(dependent, n) && --m_nodes[size_t(dependent)].waitingFor == 0 &&
-            m_nodes[size_t(dependent)].wanted)
-            m_ready.push_back(dependent);
+    // A member of a restart that has not started again yet (its cancelled start ran all the
+    // same) holds its dependents back: it is about to stop.
+    const bool held = node.inRestart && m_restart && !m_restart->starting;
+    if (!held) {
+        node.released = true;
+        for (int dependent : m_graph.dependents(n))
+            if (waitsFor(dependent, n) && --m_nodes[size_t(dependent)].waitingFor == 0 &&
+                m_nodes[size_t(dependent)].wanted)
+                m_ready.push_back(dependent);
+    }
     if (QService *service = m_graph.service(n)) {
         ++m_runningServices;
         publishProgress();
         EmitQueue::serviceState(service, QService::State::Running);
+        if (!m_supervised.empty())
+            noteRunning(n);
+    }
+    if (held) {
+        if (node.leases == 0)
+            m_restartStops.push_back(n);
+    } else if (node.inRestart) {
+        memberRunning(n);
     }
 }
 
 void GraphRun::markStopped(int n)
 {
     m_nodes[size_t(n)].phase = NodeState::Stopped;
+    if (m_nodes[size_t(n)].inRestart) {
+        // Stopped for a restart: it no longer counts as running; what needs it waits again.
+        --m_running;
+        if (QService *service = m_graph.service(n)) {
+            --m_runningServices;
+            publishProgress();
+            const bool failed = QServicePrivate::get(service)->failure.has_value();
+            EmitQueue::serviceState(service,
+                                    failed ? QService::State::Failed : QService::State::Stopped);
+        }
+        restartMemberStopped(n);
+        return;
+    }
     // Release this node's lease on each prerequisite, mirror order (last declared first).
     const std::span<const int> prerequisites = m_graph.prerequisites(n);
     for (auto it = prerequisites.rbegin(); it != prerequisites.rend(); ++it) {
@@ -197,6 +233,7 @@ void GraphRun::abortStart()
 
 void GraphRun::enterStopping()
 {
+    endRestart(); // what a restart had stopped stays stopped
     m_stage = Stage::Stopping;
     m_ready.clear(); // only never-begun starts can be left here
     m_stopTotal = m_runningServices;
@@ -380,13 +417,18 @@ void GraphRun::postResume()
 // One scheduling decision; false when there is nothing to do until an operation completes.
 bool GraphRun::advanceStep()
 {
+    if (!m_restartStops.empty() && !m_stopRequested && !m_aborting && launchRestartStop())
+        return true;
     if (!m_ready.empty()) {
         const int n = m_ready.front();
         m_ready.pop_front();
         bool callHook = false;
-        if (m_stage == Stage::Starting || m_stage == Stage::Running)
+        if (m_stage == Stage::Starting || m_stage == Stage::Running) {
+            const Node &node = m_nodes[size_t(n)];
+            if (node.phase != NodeState::Idle || node.waitingFor != 0)
+                return true; // queued before a restart took what it needs down again
             callHook = prepareStart(n);
-        else if (m_stage == Stage::Stopping)
+        } else if (m_stage == Stage::Stopping)
             callHook = prepareStop(n);
         if (callHook)
             m_pendingHook = {n, m_nodes[size_t(n)].generation, m_stage != Stage::Stopping};

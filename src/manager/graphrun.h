@@ -9,11 +9,16 @@
 #include "tasks/oneshot.h"
 #include "tasks/taskset.h"
 
+#include <QLifecycle/restartpolicy.h>
+#include <QLifecycle/timesource.h>
+
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QPointer>
+#include <QtCore/QRandomGenerator>
 
 #include <deque>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 class QTimer;
@@ -65,8 +70,10 @@ public:
     // ServiceOwner. A service of this run is being destroyed (QService's destructor): the run
     // forgets it, records the failure if it was needed, and stops the graph.
     void forget(QService *service) override;
-    // A crash of a running (or starting) service: recorded, then the whole graph stops.
-    void crash(QService *service, const QString &message, std::exception_ptr cause) override;
+    // A crash of a running (or starting) service: restarted if its policy says so
+    // (graphrun_restart.cpp), else recorded, then the whole graph stops.
+    void crash(QService *service, const QString &message, std::exception_ptr cause,
+               bool cleanExit = false) override;
     bool isActive() const override { return m_stage != Stage::Done; }
     ServiceManager *owningManager() const override { return m_manager; }
     QThreadPool *threadPool() override;
@@ -117,6 +124,9 @@ private:
         bool wanted = false; // to start in this run: early, or its moment came, or demanded
         bool early = false;  // starts with the graph: the manager is Running once these run
         QService::StartPolicy policy = QService::StartPolicy::Eager;
+        bool inRestart = false;   // a member of the restart in progress (graphrun_restart.cpp)
+        bool stopPending = false; // a member still to stop before the restart's delay
+        bool released = false;    // its Running counted down its dependents' waitingFor
     };
     // A hook to call once what the outside world sees of its launch has been applied.
     struct PendingHook {
@@ -167,6 +177,22 @@ private:
     {
         return !m_nodes[size_t(node)].early || m_nodes[size_t(prerequisite)].early;
     }
+    // Supervision (graphrun_restart.cpp, docs/supervision.md).
+    struct Supervised;
+    // A failure of `node`: true if a restart takes it over; false if it is final (the caller
+    // records it, with `message` completed by why it was not restarted, and stops the graph).
+    bool superviseFailure(int node, QLifecycle::Phase phase, QString &message,
+                          const std::exception_ptr &cause, bool cleanExit = false);
+    qint64 backoffDelay(Supervised &supervised, qint64 now);
+    void giveUpRestart(int node, const QString &why, QString &message);
+    void joinRestart(int node, qint64 delayMs, const QString &reason);
+    bool launchRestartStop();            // one member's stop, if one may begin
+    void restartMemberStopped(int node); // a member's stop ended, or its start never ran
+    void armBackoff();
+    void restartSet(); // the delay passed: the members start again
+    void memberRunning(int node);
+    void endRestart(); // every member runs again, or the graph stops
+    void noteRunning(int node);
     void want(int node);
     void activate(QService::StartPolicy policy);
     void scheduleDeferred();
@@ -203,6 +229,31 @@ private:
     QElapsedTimer m_clock;            // the run's time: hooks' begin and deadlines
     std::unique_ptr<QTimer> m_deadlineTimer; // one for every deadline: the earliest
     qint64 m_timerDueAt = -1;
+    // Supervision: the services with a policy, and the restart in progress (one at a time:
+    // failures meanwhile join it).
+    struct Supervised {
+        RestartPolicy policy;
+        int inARow = 0;           // restarts in a row: the exponent of the backoff
+        qint64 runningSince = -1; // when it last began running (TimeSource ms)
+        std::deque<qint64> times; // its restarts within the policy's window
+        int round = 0;            // the last round it counted towards
+        QStringList history;      // the failures restarted, for the final error
+    };
+    std::unordered_map<int, Supervised> m_supervised;
+    struct Restart {
+        std::vector<int> members;
+        int unstopped = 0; // members still to stop before the delay
+        int toStart = 0;   // members not running again yet, once starting
+        qint64 delayMs = 0;
+        bool starting = false; // the delay passed: the members start again
+        std::unique_ptr<TimeSource::Timer> timer;
+    };
+    std::unique_ptr<Restart> m_restart;
+    std::deque<int> m_restartStops;    // members whose stop may begin (dependents stopped)
+    std::deque<qint64> m_restartTimes; // the manager's restarts within its window
+    int m_restartCount = 0;
+    int m_round = 0;
+    std::optional<QRandomGenerator> m_jitter;
     detail::OneShot m_started;
     detail::OneShot m_done;
 };

@@ -29,7 +29,7 @@ void GraphRun::forget(QService *service)
         // Needed: it runs, or the start still counts on it.
         const bool needed =
             phase == NodeState::Starting || phase == NodeState::Running ||
-            phase == NodeState::Stopping ||
+            phase == NodeState::Stopping || node.inRestart ||
             (phase == NodeState::Idle && node.wanted &&
              (m_stage == Stage::Starting || m_stage == Stage::Running) && !m_aborting);
         if (node.wanted)
@@ -98,7 +98,8 @@ void GraphRun::forget(QService *service)
     EmitQueue::flush();
 }
 
-void GraphRun::crash(QService *service, const QString &message, std::exception_ptr cause)
+void GraphRun::crash(QService *service, const QString &message, std::exception_ptr cause,
+                     bool cleanExit)
 {
     if (m_stage == Stage::Done)
         return;
@@ -115,7 +116,16 @@ void GraphRun::crash(QService *service, const QString &message, std::exception_p
     }
     if (phase != NodeState::Starting && phase != NodeState::Running && phase != NodeState::Stopping)
         return; // a crash reported after the service left its run is not this run's
-    recordFailure(n, QLifecycle::Phase::Run, message, std::move(cause));
+    QString text = message;
+    if (phase != NodeState::Stopping || m_nodes[size_t(n)].inRestart) {
+        // A crash while it runs (or starts): restarted if its policy says so; a crash during a
+        // restart's own stop joins that restart (docs/supervision.md).
+        if (superviseFailure(n, QLifecycle::Phase::Run, text, cause, cleanExit)) {
+            advance();
+            return;
+        }
+    }
+    recordFailure(n, QLifecycle::Phase::Run, text, std::move(cause));
     m_stopRequested = true;
     if (m_stage == Stage::Starting || m_stage == Stage::Running)
         abortStart();

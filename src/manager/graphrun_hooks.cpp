@@ -378,24 +378,37 @@ void GraphRun::complete(int n, quint32 generation, const std::exception_ptr &err
     const qint64 elapsed = node.begunAt < 0 ? 0 : now - node.begunAt;
     if (node.phase == NodeState::Starting) {
         EmitQueue::serviceDuration(service, true, elapsed);
-        if (error && m_stopRequested && detail::isCancellation(error)) {
-            // Cancelled by the stop request: not a failure, and it takes no lease.
+        if (error && (m_stopRequested || node.inRestart) && detail::isCancellation(error)) {
+            // Cancelled by the stop request, or by a restart: not a failure, no lease.
             node.phase = NodeState::StartFailed;
             abandonTasks(service);
-            EmitQueue::serviceState(service, QService::State::Stopped);
+            const bool failed = QServicePrivate::get(service)->failure.has_value();
+            EmitQueue::serviceState(service,
+                                    failed ? QService::State::Failed : QService::State::Stopped);
+            restartMemberStopped(n);
         } else if (error) {
             node.phase = NodeState::StartFailed;
             abandonTasks(service);
-            recordFailure(n, QLifecycle::Phase::Start, describeException(error), error);
-            EmitQueue::serviceState(service, QService::State::Failed);
-            abortStart();
+            QString message = describeException(error);
+            if (superviseFailure(n, QLifecycle::Phase::Start, message, error)) {
+                EmitQueue::serviceState(service, QService::State::Failed);
+                restartMemberStopped(n);
+            } else {
+                recordFailure(n, QLifecycle::Phase::Start, message, error);
+                EmitQueue::serviceState(service, QService::State::Failed);
+                abortStart();
+            }
         } else {
             markRunning(n);
         }
     } else if (node.phase == NodeState::Stopping) {
         EmitQueue::serviceDuration(service, false, elapsed);
-        if (error)
-            recordFailure(n, QLifecycle::Phase::Stop, describeException(error), error);
+        if (error) {
+            QString message = describeException(error);
+            // A stop that failed during a restart joins it: the service did stop.
+            if (!node.inRestart || !superviseFailure(n, QLifecycle::Phase::Stop, message, error))
+                recordFailure(n, QLifecycle::Phase::Stop, message, error);
+        }
         markStopped(n);
     }
 }
@@ -413,9 +426,15 @@ void GraphRun::timedOut(int n, quint32 generation)
         EmitQueue::serviceDuration(service, true, elapsed);
         node.phase = NodeState::StartFailed;
         abandonTasks(service);
-        recordFailure(n, QLifecycle::Phase::Start, timeoutMessage(after, false), {});
-        EmitQueue::serviceState(service, QService::State::Failed);
-        abortStart();
+        QString message = timeoutMessage(after, false);
+        if (superviseFailure(n, QLifecycle::Phase::Start, message, {})) {
+            EmitQueue::serviceState(service, QService::State::Failed);
+            restartMemberStopped(n);
+        } else {
+            recordFailure(n, QLifecycle::Phase::Start, message, {});
+            EmitQueue::serviceState(service, QService::State::Failed);
+            abortStart();
+        }
     } else if (node.phase == NodeState::Stopping) {
         EmitQueue::serviceDuration(service, false, elapsed);
         QString message = timeoutMessage(after, true);
@@ -425,7 +444,16 @@ void GraphRun::timedOut(int n, quint32 generation)
             message += QStringLiteral("; tasks still running, abandoned: ") +
                        names.join(QStringLiteral(", "));
         }
-        recordFailure(n, QLifecycle::Phase::Stop, message, {});
+        if (node.inRestart && m_restart) {
+            // An instance that may still be alive is never restarted over: the failure is final.
+            giveUpRestart(n, QStringLiteral("its stop was abandoned"), message);
+            recordFailure(n, QLifecycle::Phase::Stop, message, {});
+            m_stopRequested = true;
+            if (m_stage == Stage::Starting || m_stage == Stage::Running)
+                abortStart();
+        } else {
+            recordFailure(n, QLifecycle::Phase::Stop, message, {});
+        }
         markStopped(n);
     }
 }

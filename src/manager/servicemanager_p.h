@@ -139,6 +139,16 @@ public:
     QPointer<QObject> mainWindow;        // for run(): closing it is a quit request
     ServiceManager::QuitGuard quitGuard; // for run(): asked before a quit stops
     std::chrono::milliseconds quitGuardTimeout{5000};
+    // Supervision (servicemanager_supervision.cpp)
+    int maxRestarts = 20;
+    std::chrono::milliseconds restartWindow{60000};
+    std::optional<quint64> jitterSeed;
+    int restartCount = 0;
+    static void queueRestartCount(ServiceManager *manager, int count);
+    static void queueRestartScheduled(ServiceManager *manager, QService *service, qint64 delayMs,
+                                      const QStringList &services);
+    static void queueRestartsExhausted(ServiceManager *manager, QService *service,
+                                       const QString &reason);
 
     ServiceManager *const q_ptr;
     void notifyState(QService::State value);

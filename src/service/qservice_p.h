@@ -98,6 +98,14 @@ public:
     std::atomic<bool> nameSignalConnected{false};
     std::atomic<bool> watched{false}; // something was connected to one of its signals
     QService::StartPolicy startPolicy = QService::StartPolicy::Eager;
+    // Supervision (qservice_supervision.cpp): the policy, and what the run shows of restarts.
+    RestartPolicy restartPolicy;
+    int restartCount = 0;
+    qint64 restartDelayMs = -1;
+    // Queue the change (EmitQueue): applied and signalled once the run's bookkeeping is done.
+    static void queueRestartCount(QService *service, int count);
+    static void queueRestartDelay(QService *service, qint64 ms);
+    static void queueRestartScheduled(QService *service, qint64 delayMs, const QString &reason);
 
     QService *const q_ptr;
 

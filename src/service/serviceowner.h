@@ -28,7 +28,10 @@ public:
     // The service is being destroyed: the run must never call it again.
     virtual void forget(QService *service) = 0;
     // A task of the service crashed (docs/lifecycle.md, "Failures").
-    virtual void crash(QService *service, const QString &message, std::exception_ptr cause) = 0;
+    // `cleanExit`: not a failure of the code, a daemon task that returned while the service ran
+    // (docs/supervision.md: only RestartPolicy::Always restarts it).
+    virtual void crash(QService *service, const QString &message, std::exception_ptr cause,
+                       bool cleanExit = false) = 0;
 };
 
 } // namespace QLifecycle

@@ -165,7 +165,7 @@ void TaskSet::ended(TaskRecord *record, const std::exception_ptr &error, bool ca
                m_service->state() == State::Running) {
         reportCrash(QStringLiteral("daemon task '%1' exited while the service was running")
                         .arg(record->displayName()),
-                    {});
+                    {}, true);
     } else {
         qCDebug(lcTask).noquote() << serviceName() << "task ended:" << record->displayName()
                                   << (error || record->cancelled ? "(cancelled)" : "");
@@ -173,7 +173,7 @@ void TaskSet::ended(TaskRecord *record, const std::exception_ptr &error, bool ca
     EmitQueue::flush();
 }
 
-void TaskSet::reportCrash(const QString &message, std::exception_ptr cause)
+void TaskSet::reportCrash(const QString &message, std::exception_ptr cause, bool cleanExit)
 {
     if (!m_service)
         return;
@@ -183,7 +183,7 @@ void TaskSet::reportCrash(const QString &message, std::exception_ptr cause)
         return;
     }
     qCWarning(lcTask).noquote() << m_service->name() + QStringLiteral(": ") + message;
-    run->crash(m_service, message, std::move(cause));
+    run->crash(m_service, message, std::move(cause), cleanExit);
 }
 
 void TaskSet::publishCounts()

@@ -97,7 +97,7 @@ private:
     void cancelRecord(TaskRecord *record);
     void cancelEverything();
     void wakeWaits(WaitState *&list);
-    void reportCrash(const QString &message, std::exception_ptr cause);
+    void reportCrash(const QString &message, std::exception_ptr cause, bool cleanExit = false);
     void publishCounts();
 
     bool isCurrent() const;

@@ -27,6 +27,7 @@ public:
     using QService::addPoolTask;
     using QService::addTask;
     using QService::isCancellationRequested;
+    using QService::setRestartPolicy;
     using QService::sleepFor;
     using QService::waitFor;
     using QService::waitForSignal;

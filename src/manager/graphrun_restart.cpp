@@ -1,0 +1,358 @@
+#include "manager/graphrun.h"
+
+#include "manager/servicemanager_p.h"
+#include "service/emitqueue.h"
+#include "service/logging.h"
+#include "service/qservice_p.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace QLifecycle {
+
+using detail::EmitQueue;
+using Mode = RestartPolicy::Mode;
+
+// Supervision (docs/supervision.md). A failure of a service whose policy asks for a restart
+// does not stop the graph: the service and every service that needs it and is starting or
+// running (the restart set) are stopped, dependents first, with the normal stop rules; once
+// every member has stopped, the backoff delay passes; then the members start again in
+// dependency order. Nothing outside the set is touched. One restart is in progress at a
+// time: a failure while its members stop or wait joins it (the set grows, the delay is the
+// longest asked), a failure while they start again begins a new round of it. A round counts
+// once towards the intensity of the manager, and once towards that of each failed service.
+
+namespace {
+qint64 nowMs()
+{
+    return TimeSource::current()->nowMs();
+}
+} // namespace
+
+bool GraphRun::superviseFailure(int n, QLifecycle::Phase phase, QString &message,
+                                const std::exception_ptr &cause, bool cleanExit)
+{
+    if (m_supervised.empty() && !m_restart)
+        return false; // no policy in this graph: today's fail-fast, at no cost
+    if (m_stopRequested || m_aborting || (m_stage != Stage::Starting && m_stage != Stage::Running))
+        return false;
+    QService *service = m_graph.service(n);
+    if (!service)
+        return false;
+    const auto found = m_supervised.find(n);
+    // A member of a restart that has not started again yet: its failure joins it, whatever its
+    // own policy (it is restarted anyway).
+    const bool joining = m_nodes[size_t(n)].inRestart && m_restart && !m_restart->starting;
+    if (!joining) {
+        if (found == m_supervised.end())
+            return false;
+        if (cleanExit && found->second.policy.mode != Mode::Always)
+            return false;
+    }
+    const bool newRound = !m_restart || m_restart->starting;
+    const int round = newRound ? m_round + 1 : m_round;
+    const qint64 now = nowMs();
+    QString refused;
+    Supervised *supervised = found != m_supervised.end() ? &found->second : nullptr;
+    const bool countService = supervised && supervised->round != round;
+    if (countService) {
+        const RestartPolicy &policy = supervised->policy;
+        while (!supervised->times.empty() &&
+               supervised->times.front() <= now - policy.window.count())
+            supervised->times.pop_front();
+        if (int(supervised->times.size()) >= policy.maxRestarts)
+            refused = QStringLiteral("more than %1 restart(s) within %2 ms")
+                          .arg(policy.maxRestarts)
+                          .arg(policy.window.count());
+    }
+    if (refused.isEmpty() && newRound && m_manager) {
+        const ServiceManagerPrivate *d = ServiceManagerPrivate::get(m_manager);
+        while (!m_restartTimes.empty() && m_restartTimes.front() <= now - d->restartWindow.count())
+            m_restartTimes.pop_front();
+        if (int(m_restartTimes.size()) >= d->maxRestarts)
+            refused = QStringLiteral("more than %1 restart(s) of the graph within %2 ms")
+                          .arg(d->maxRestarts)
+                          .arg(d->restartWindow.count());
+    }
+    if (!refused.isEmpty()) {
+        giveUpRestart(n, refused, message);
+        return false;
+    }
+
+    // Restarted: the failure is shown (the service's error, errorOccurred, the log) but is not
+    // one of the run's: the run has not failed.
+    const Failure failure{service->name(), phase, message, cause};
+    qCWarning(lcManager).noquote() << failure.toString() + QStringLiteral("; restarting");
+    QServicePrivate::fail(service, failure);
+    QServicePrivate::queueErrorOccurred(service, failure);
+    if (m_manager)
+        EmitQueue::call(m_manager, [manager = m_manager.data(), service, phase, message] {
+            ServiceManagerPrivate::emitErrorOccurred(manager, service, phase, message);
+        });
+    qint64 delay = 0;
+    if (countService) {
+        supervised->round = round;
+        supervised->times.push_back(now);
+        supervised->history.append(failure.toString());
+        delay = backoffDelay(*supervised, now);
+        supervised->runningSince = -1; // a stable run counts from its next start
+    }
+    if (newRound) {
+        m_round = round;
+        m_restartTimes.push_back(now);
+        ++m_restartCount;
+        if (m_manager)
+            ServiceManagerPrivate::queueRestartCount(m_manager, m_restartCount);
+        if (m_restart) {
+            // A member failed while starting again: a new round, of what runs or starts now
+            // (the members still waiting to start wait for the failed one anyway).
+            for (int member : m_restart->members) {
+                m_nodes[size_t(member)].inRestart = false;
+                m_nodes[size_t(member)].stopPending = false;
+            }
+            m_restart->members.clear();
+            m_restart->unstopped = m_restart->toStart = 0;
+            m_restart->delayMs = 0;
+            m_restart->starting = false;
+        }
+    }
+    joinRestart(n, delay, failure.toString());
+    return true;
+}
+
+qint64 GraphRun::backoffDelay(Supervised &supervised, qint64 now)
+{
+    const RestartPolicy &policy = supervised.policy;
+    if (supervised.runningSince >= 0 && now - supervised.runningSince >= policy.resetAfter.count())
+        supervised.inARow = 0; // a stable run: the backoff begins again
+    double delay = double(policy.initialDelay.count()) *
+                   std::pow(policy.multiplier, double(supervised.inARow));
+    delay = std::min(delay, double(policy.maxDelay.count()));
+    ++supervised.inARow;
+    if (policy.jitter > 0) {
+        if (!m_jitter) {
+            const std::optional<quint64> seed =
+                m_manager ? ServiceManagerPrivate::get(m_manager)->jitterSeed : std::nullopt;
+            const quint32 words[2] = {quint32(seed.value_or(0)), quint32(seed.value_or(0) >> 32)};
+            m_jitter = seed ? QRandomGenerator(words, words + 2)
+                            : QRandomGenerator(QRandomGenerator::global()->generate());
+        }
+        delay *= 1.0 + policy.jitter * (2.0 * m_jitter->generateDouble() - 1.0);
+    }
+    return qint64(std::llround(std::max(0.0, delay)));
+}
+
+void GraphRun::giveUpRestart(int n, const QString &why, QString &message)
+{
+    QService *service = m_graph.service(n);
+    const auto found = m_supervised.find(n);
+    message += QStringLiteral("; not restarted: ") + why;
+    if (found != m_supervised.end() && !found->second.history.isEmpty())
+        message += QStringLiteral(" (restarted before after: ") +
+                   found->second.history.join(QStringLiteral("; ")) + u')';
+    qCWarning(lcManager).noquote() << service->name() + QStringLiteral(": not restarted: ") + why;
+    if (m_manager)
+        ServiceManagerPrivate::queueRestartsExhausted(m_manager, service, why);
+}
+
+// Adds `n` and every service that needs it and is starting or running to the restart, and
+// queues the stops that may begin.
+void GraphRun::joinRestart(int n, qint64 delayMs, const QString &reason)
+{
+    if (!m_restart)
+        m_restart = std::make_unique<Restart>();
+    Restart &restart = *m_restart;
+    restart.timer.reset(); // a new member: every member stops again before the delay
+    restart.delayMs = std::max(restart.delayMs, delayMs);
+    const auto active = [this](int node) {
+        const NodeState phase = m_nodes[size_t(node)].phase;
+        return phase == NodeState::Starting || phase == NodeState::Running ||
+               phase == NodeState::Stopping;
+    };
+    std::vector<int> added;
+    std::vector<int> pending{n};
+    while (!pending.empty()) {
+        const int next = pending.back();
+        pending.pop_back();
+        Node &node = m_nodes[size_t(next)];
+        if (node.inRestart || (next != n && !active(next)))
+            continue;
+        node.inRestart = true;
+        added.push_back(next);
+        for (int dependent : m_graph.dependents(next))
+            pending.push_back(dependent);
+    }
+    // Shown in start order, the failed service first.
+    std::sort(added.begin(), added.end(), [this, n](int left, int right) {
+        if ((left == n) != (right == n))
+            return left == n;
+        return m_graph.startPosition(left) < m_graph.startPosition(right);
+    });
+    QStringList names;
+    for (int member : added) {
+        Node &node = m_nodes[size_t(member)];
+        restart.members.push_back(member);
+        if (active(member)) {
+            node.stopPending = true;
+            ++restart.unstopped;
+        }
+        if (node.released) {
+            // Its dependents outside the restart wait for it again (a deferred one, say).
+            node.released = false;
+            for (int dependent : m_graph.dependents(member))
+                if (!m_nodes[size_t(dependent)].inRestart && waitsFor(dependent, member))
+                    ++m_nodes[size_t(dependent)].waitingFor;
+        }
+        QService *service = m_graph.service(member);
+        if (!service)
+            continue;
+        names.append(service->name());
+        if (node.phase == NodeState::Starting) {
+            // Its start is cancelled: it ends as a stop request would end it.
+            if (const auto &tasks = QServicePrivate::get(service)->tasks)
+                EmitQueue::call(service, [tasks] { tasks->cancelStart(); });
+        }
+        QServicePrivate::queueRestartDelay(service, restart.delayMs);
+        QServicePrivate::queueRestartScheduled(service, restart.delayMs,
+                                               member == n
+                                                   ? reason
+                                                   : QStringLiteral("needs %1, which failed: %2")
+                                                         .arg(m_graph.service(n)->name(), reason));
+    }
+    // Leases: a member stops once its dependents in the restart have stopped.
+    for (int member : added) {
+        Node &node = m_nodes[size_t(member)];
+        if (!node.stopPending)
+            continue;
+        int leases = 0;
+        for (int dependent : m_graph.dependents(member))
+            leases += m_nodes[size_t(dependent)].inRestart && m_nodes[size_t(dependent)].stopPending
+                          ? 1
+                          : 0;
+        node.leases = leases;
+        if (leases == 0 && node.phase == NodeState::Running)
+            m_restartStops.push_back(member);
+    }
+    if (m_manager && !names.isEmpty())
+        ServiceManagerPrivate::queueRestartScheduled(m_manager, m_graph.service(n), restart.delayMs,
+                                                     names);
+    if (restart.unstopped == 0)
+        armBackoff();
+}
+
+bool GraphRun::launchRestartStop()
+{
+    while (!m_restartStops.empty()) {
+        const int n = m_restartStops.front();
+        m_restartStops.pop_front();
+        const Node &node = m_nodes[size_t(n)];
+        if (!node.inRestart || !node.stopPending || node.phase != NodeState::Running)
+            continue;
+        if (prepareStop(n))
+            m_pendingHook = {n, m_nodes[size_t(n)].generation, false};
+        return true;
+    }
+    return false;
+}
+
+// A member has stopped (or its start ended without running): its prerequisites in the
+// restart may stop once nothing else of the restart needs them.
+void GraphRun::restartMemberStopped(int n)
+{
+    Node &node = m_nodes[size_t(n)];
+    if (!node.stopPending || !m_restart)
+        return;
+    node.stopPending = false;
+    for (int prerequisite : m_graph.prerequisites(n)) {
+        Node &other = m_nodes[size_t(prerequisite)];
+        if (other.inRestart && other.stopPending && --other.leases == 0 &&
+            other.phase == NodeState::Running)
+            m_restartStops.push_back(prerequisite);
+    }
+    if (--m_restart->unstopped == 0)
+        armBackoff();
+}
+
+void GraphRun::armBackoff()
+{
+    if (m_stopRequested || m_aborting) {
+        endRestart();
+        return;
+    }
+    qCInfo(lcManager).noquote() << "restarting" << m_restart->members.size() << "node(s) in"
+                                << m_restart->delayMs << "ms";
+    m_restart->timer =
+        TimeSource::current()->callAfter(m_restart->delayMs, &m_context, [weak = weak_from_this()] {
+            if (const std::shared_ptr<GraphRun> self = weak.lock())
+                self->restartSet();
+        });
+}
+
+// The delay has passed: the members start again, in dependency order, each once what it
+// needs runs.
+void GraphRun::restartSet()
+{
+    if (!m_restart || m_restart->starting || m_stopRequested || m_aborting)
+        return;
+    Restart &restart = *m_restart;
+    restart.timer.reset();
+    restart.starting = true;
+    restart.delayMs = 0;
+    restart.toStart = 0;
+    std::sort(restart.members.begin(), restart.members.end());
+    for (int member : restart.members) {
+        Node &node = m_nodes[size_t(member)];
+        node.phase = NodeState::Idle;
+        int waitingFor = 0;
+        for (int prerequisite : m_graph.prerequisites(member))
+            if (waitsFor(member, prerequisite) &&
+                m_nodes[size_t(prerequisite)].phase != NodeState::Running)
+                ++waitingFor;
+        node.waitingFor = waitingFor;
+        ++restart.toStart;
+        if (QService *service = m_graph.service(member)) {
+            QServicePrivate::queueRestartDelay(service, -1);
+            QServicePrivate::queueRestartCount(service,
+                                               QServicePrivate::get(service)->restartCount + 1);
+        }
+    }
+    for (int member : restart.members)
+        if (m_nodes[size_t(member)].waitingFor == 0)
+            m_ready.push_back(member);
+    advance();
+}
+
+// A member runs again; the restart is over once they all do.
+void GraphRun::memberRunning(int n)
+{
+    m_nodes[size_t(n)].inRestart = false;
+    if (m_restart && m_restart->starting && --m_restart->toStart == 0)
+        endRestart();
+}
+
+// The restart is over: every member runs again, or the graph stops (what has stopped stays
+// stopped; the graph's stop takes over the rest).
+void GraphRun::endRestart()
+{
+    if (!m_restart)
+        return;
+    for (int member : m_restart->members) {
+        Node &node = m_nodes[size_t(member)];
+        if (!m_restart->starting && node.inRestart)
+            if (QService *service = m_graph.service(member))
+                QServicePrivate::queueRestartDelay(service, -1);
+        node.inRestart = false;
+        node.stopPending = false;
+    }
+    m_restart.reset();
+    m_restartStops.clear();
+}
+
+void GraphRun::noteRunning(int n)
+{
+    const auto found = m_supervised.find(n);
+    if (found != m_supervised.end())
+        found->second.runningSince = nowMs();
+}
+
+} // namespace QLifecycle

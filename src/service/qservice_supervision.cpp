@@ -1,0 +1,83 @@
+#include <QLifecycle/qservice.h>
+
+#include "service/emitqueue.h"
+#include "service/logging.h"
+#include "service/qservice_p.h"
+
+namespace QLifecycle {
+
+using detail::EmitQueue;
+
+// What a service shows of its supervision (docs/supervision.md): its restart policy, and the
+// restarts the manager makes. The manager decides; the changes reach the outside world
+// through the EmitQueue, once its bookkeeping is complete.
+
+RestartPolicy QService::restartPolicy() const
+{
+    return d_func()->restartPolicy;
+}
+
+int QService::restartCount() const
+{
+    return d_func()->restartCount;
+}
+
+qint64 QService::restartDelayMs() const
+{
+    return d_func()->restartDelayMs;
+}
+
+namespace {
+QString checkPolicy(const RestartPolicy &policy)
+{
+    if (policy.initialDelay.count() < 0 || policy.maxDelay.count() < 0)
+        return QStringLiteral("a delay cannot be negative");
+    if (!(policy.multiplier >= 1.0))
+        return QStringLiteral("the multiplier must be at least 1");
+    if (!(policy.jitter >= 0.0 && policy.jitter <= 1.0))
+        return QStringLiteral("the jitter must be between 0 and 1");
+    if (policy.maxRestarts < 0)
+        return QStringLiteral("maxRestarts cannot be negative");
+    if (policy.window.count() < 0 || policy.resetAfter.count() < 0)
+        return QStringLiteral("the window and resetAfter cannot be negative");
+    return {};
+}
+} // namespace
+
+void QService::setRestartPolicy(const RestartPolicy &policy)
+{
+    if (const QString refused = checkPolicy(policy); !refused.isEmpty()) {
+        qCWarning(lcService).noquote()
+            << name() + QStringLiteral(": setRestartPolicy() refused: ") + refused;
+        return;
+    }
+    d_func()->restartPolicy = policy;
+}
+
+void QServicePrivate::queueRestartCount(QService *service, int count)
+{
+    EmitQueue::call(service, [service, count] {
+        QServicePrivate *d = get(service);
+        if (std::exchange(d->restartCount, count) != count)
+            Q_EMIT service->restartCountChanged(count, QService::QPrivateSignal());
+    });
+}
+
+void QServicePrivate::queueRestartDelay(QService *service, qint64 ms)
+{
+    EmitQueue::call(service, [service, ms] {
+        QServicePrivate *d = get(service);
+        if (std::exchange(d->restartDelayMs, ms) != ms)
+            Q_EMIT service->restartDelayMsChanged(ms, QService::QPrivateSignal());
+    });
+}
+
+void QServicePrivate::queueRestartScheduled(QService *service, qint64 delayMs,
+                                            const QString &reason)
+{
+    EmitQueue::call(service, [service, delayMs, reason] {
+        Q_EMIT service->restartScheduled(delayMs, reason, QService::QPrivateSignal());
+    });
+}
+
+} // namespace QLifecycle
