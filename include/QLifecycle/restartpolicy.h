@@ -28,7 +28,7 @@ namespace QLifecycle {
  */
 struct RestartPolicy {
     /*! Which endings of a service are restarted. */
-    enum class Mode {
+    enum Mode {
         Never,     //!< No restart: a failure stops the graph (the default).
         OnFailure, //!< A failed start (an exception or the start timeout) and a crash of the
                    //!< running service (a task's exception, a health escalation).

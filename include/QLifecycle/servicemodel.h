@@ -53,6 +53,8 @@ public:
         PendingTaskCountRole,        //!< "pendingTaskCount": of those, still running
         DependenciesRole,            //!< "dependencies": the names it depends on directly
         ServiceRole,                 //!< "service": the QService itself
+        RestartCountRole,            //!< "restartCount": QService::restartCount()
+        RestartDelayMsRole,          //!< "restartDelayMs": the pending restart's delay, -1 for none
     };
     Q_ENUM(Role)
 

@@ -90,6 +90,10 @@ QVariant ServiceModel::data(const QModelIndex &index, int role) const
         return row.dependencies;
     case ServiceRole:
         return QVariant::fromValue(const_cast<QService *>(service));
+    case RestartCountRole:
+        return service->restartCount();
+    case RestartDelayMsRole:
+        return service->restartDelayMs();
     default:
         return {};
     }
@@ -106,7 +110,9 @@ QHash<int, QByteArray> ServiceModel::roleNames() const
             {TaskCountRole, "taskCount"},
             {PendingTaskCountRole, "pendingTaskCount"},
             {DependenciesRole, "dependencies"},
-            {ServiceRole, "service"}};
+            {ServiceRole, "service"},
+            {RestartCountRole, "restartCount"},
+            {RestartDelayMsRole, "restartDelayMs"}};
 }
 
 void ServiceModel::reload()
@@ -196,6 +202,8 @@ void ServiceModel::watch(QService *service)
     on(&QService::taskCountChanged, {TaskCountRole});
     on(&QService::pendingTaskCountChanged, {PendingTaskCountRole});
     on(&QService::nameChanged, {NameRole, Qt::DisplayRole});
+    on(&QService::restartCountChanged, {RestartCountRole});
+    on(&QService::restartDelayMsChanged, {RestartDelayMsRole});
 }
 
 void ServiceModel::newRun()

@@ -82,6 +82,7 @@ private Q_SLOTS:
     void anAbandonedStopIsNeverRestartedOver();
     void failuresInTheSameTurnMergeIntoOneRestart();
     void aBadPolicyIsRefused();
+    void theModelShowsRestarts();
 };
 
 void tst_Supervision::withoutAPolicyAFailureStopsTheGraph()
@@ -368,6 +369,39 @@ void tst_Supervision::aBadPolicyIsRefused()
     QCOMPARE(db.restartPolicy(), RestartPolicy());
     db.setRestartPolicy(quick());
     QCOMPARE(db.restartPolicy(), quick());
+}
+
+void tst_Supervision::theModelShowsRestarts()
+{
+    ScriptedService db(u"db"_s), api(u"api"_s);
+    api.deps = {&db};
+    RestartPolicy policy = quick();
+    policy.initialDelay = 50ms;
+    db.setRestartPolicy(policy);
+    ServiceManager manager(&api);
+    ServiceModel model;
+    model.setManager(&manager);
+    runBlocking(manager.start());
+    int row = 0;
+    while (row < model.rowCount() && model.serviceAt(row) != &db)
+        ++row;
+    QVERIFY(row < model.rowCount());
+    const QModelIndex index = model.index(row);
+    QCOMPARE(index.data(ServiceModel::RestartCountRole).toInt(), 0);
+    QCOMPARE(index.data(ServiceModel::RestartDelayMsRole).toLongLong(), -1);
+    QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
+    db.addTask(crashNow("boom"));
+    QTRY_COMPARE(index.data(ServiceModel::RestartDelayMsRole).toLongLong(), 50);
+    QTRY_COMPARE(index.data(ServiceModel::RestartCountRole).toInt(), 1);
+    QTRY_COMPARE(db.state(), State::Running);
+    QCOMPARE(index.data(ServiceModel::RestartDelayMsRole).toLongLong(), -1);
+    bool countChanged = false;
+    for (const QList<QVariant> &change : changes)
+        countChanged = countChanged ||
+                       change.at(2).value<QList<int>>().contains(ServiceModel::RestartCountRole);
+    QVERIFY(countChanged);
+    QCOMPARE(model.roleNames().value(ServiceModel::RestartDelayMsRole), "restartDelayMs");
+    runBlocking(manager.stop());
 }
 
 QTEST_GUILESS_MAIN(tst_Supervision)

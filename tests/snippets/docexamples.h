@@ -9,3 +9,4 @@ QObject *makeTestingExamples();
 QObject *makePythonExamples();
 QObject *makeFaqExamples();
 QObject *makeDesktopExamples();
+QObject *makeSupervisionExamples();

@@ -58,8 +58,9 @@ int main(int argc, char *argv[])
     int failures = 0;
     tst_Snippets check;
     failures += QTest::qExec(&check, argc, argv);
-    for (QObject *(*make)() : {makeStartExamples, makeTaskExamples, makeTestingExamples,
-                               makePythonExamples, makeFaqExamples, makeDesktopExamples}) {
+    for (QObject *(*make)() :
+         {makeStartExamples, makeTaskExamples, makeTestingExamples, makePythonExamples,
+          makeFaqExamples, makeDesktopExamples, makeSupervisionExamples}) {
         const std::unique_ptr<QObject> examples(make());
         failures += QTest::qExec(examples.get(), argc, argv);
     }

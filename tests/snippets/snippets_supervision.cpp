@@ -1,0 +1,135 @@
+// The code shown in docs/supervision.md: a restart policy, the manager's intensity and the
+// signals of restarts. tst_snippets checks that the Markdown blocks are copies of the marked
+// regions, and runs the examples below.
+
+#include "docexamples.h"
+
+#include <QLifecycle/QService>
+#include <QLifecycle/ServiceManager>
+#include <QLifecycle/TestKit>
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QLoggingCategory>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+
+#include <stdexcept>
+
+using namespace std::chrono_literals;
+
+namespace supervision {
+
+class Server
+{
+public:
+    int failuresLeft = 0; // the next connections that fail
+    bool connect()
+    {
+        if (failuresLeft == 0)
+            return true;
+        --failuresLeft;
+        return false;
+    }
+};
+
+// [snippet:sync-restart-policy]
+class Sync : public QLifecycle::QService
+{
+    Q_OBJECT
+public:
+    explicit Sync(Server *server) : m_server(server)
+    {
+        // A lost server is no reason to close the application: try again, 1 s, 2 s, 4 s...
+        // later, at most 5 times a minute.
+        setRestartPolicy({.mode = QLifecycle::RestartPolicy::OnFailure,
+                          .initialDelay = std::chrono::seconds(1),
+                          .maxRestarts = 5,
+                          .window = std::chrono::minutes(1)});
+    }
+
+protected:
+    QCoro::Task<> start() override
+    {
+        if (!m_server->connect())
+            throw std::runtime_error("connection refused");
+        co_return;
+    }
+
+private:
+    Server *m_server;
+};
+// [/snippet:sync-restart-policy]
+
+class App : public QLifecycle::QService
+{
+    Q_OBJECT
+public:
+    explicit App(Sync *sync) : m_sync(sync) {}
+
+protected:
+    QLifecycle::Dependencies dependencies() const override { return {m_sync}; }
+
+private:
+    Sync *m_sync;
+};
+
+// [snippet:restart-signals]
+void watchRestarts(QLifecycle::ServiceManager &manager)
+{
+    using QLifecycle::QService;
+    QObject::connect(&manager, &QLifecycle::ServiceManager::restartScheduled, &manager,
+                     [](QService *service, qint64 delayMs, const QStringList &services) {
+                         qInfo() << service->name() << "failed; restarting" << services << "in"
+                                 << delayMs << "ms";
+                     });
+    QObject::connect(&manager, &QLifecycle::ServiceManager::restartsExhausted, &manager,
+                     [](QService *service, const QString &reason) {
+                         qWarning() << service->name() << "gave up:" << reason;
+                     });
+}
+// [/snippet:restart-signals]
+
+void configure(QLifecycle::ServiceManager &manager)
+{
+    // [snippet:manager-intensity]
+    // However many services have a policy: at most 10 restarts of the graph in 5 minutes.
+    manager.setRestartIntensity(10, std::chrono::minutes(5));
+    // -- in a test, the same delays every time:
+    manager.setJitterSeed(42);
+    // [/snippet:manager-intensity]
+}
+
+} // namespace supervision
+
+class tst_DocExamplesSupervision : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void syncIsRetriedUntilTheServerAnswers()
+    {
+        supervision::Server server;
+        server.failuresLeft = 2;
+        supervision::Sync sync(&server);
+        supervision::App app(&sync);
+        QLifecycle::ServiceManager manager(&app);
+        supervision::configure(manager);
+        QCOMPARE(manager.maxRestarts(), 10);
+        supervision::watchRestarts(manager);
+        QSignalSpy scheduled(&manager, &QLifecycle::ServiceManager::restartScheduled);
+        QLifecycle::Test::runBlocking(manager.start(), 30s);
+        QCOMPARE(app.state(), QLifecycle::State::Running);
+        QCOMPARE(sync.restartCount(), 2);
+        QCOMPARE(scheduled.count(), 2);
+        // 1 s, then 2 s, each moved by up to 10 % (the default jitter).
+        QVERIFY(std::abs(scheduled.at(0).at(1).toLongLong() - 1000) <= 100);
+        QVERIFY(std::abs(scheduled.at(1).at(1).toLongLong() - 2000) <= 200);
+        QLifecycle::Test::runBlocking(manager.stop());
+    }
+};
+
+QObject *makeSupervisionExamples()
+{
+    return new tst_DocExamplesSupervision;
+}
+
+#include "snippets_supervision.moc"
