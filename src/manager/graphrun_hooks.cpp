@@ -4,6 +4,7 @@
 
 #include "manager/servicemanager_p.h"
 #include "service/emitqueue.h"
+#include "service/exceptions.h"
 #include "service/logging.h"
 #include "service/qservice_p.h"
 #include "service/threadlocal.h"
@@ -378,7 +379,9 @@ void GraphRun::complete(int n, quint32 generation, const std::exception_ptr &err
     const qint64 elapsed = node.begunAt < 0 ? 0 : now - node.begunAt;
     if (node.phase == NodeState::Starting) {
         EmitQueue::serviceDuration(service, true, elapsed);
-        if (error && (m_stopRequested || node.inRestart) && detail::isCancellation(error)) {
+        bool cancellation = false;
+        QString message = error ? detail::describeFailure(error, &cancellation) : QString();
+        if (error && (m_stopRequested || node.inRestart) && cancellation) {
             // Cancelled by the stop request, or by a restart: not a failure, no lease.
             node.phase = NodeState::StartFailed;
             abandonTasks(service);
@@ -389,7 +392,6 @@ void GraphRun::complete(int n, quint32 generation, const std::exception_ptr &err
         } else if (error) {
             node.phase = NodeState::StartFailed;
             abandonTasks(service);
-            QString message = describeException(error);
             if (superviseFailure(n, QLifecycle::Phase::Start, message, error)) {
                 EmitQueue::serviceState(service, QService::State::Failed);
                 restartMemberStopped(n);

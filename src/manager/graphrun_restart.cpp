@@ -183,11 +183,12 @@ void GraphRun::joinRestart(int n, qint64 delayMs, const QString &reason)
             pending.push_back(dependent);
     }
     // Shown in start order, the failed service first.
-    std::sort(added.begin(), added.end(), [this, n](int left, int right) {
-        if ((left == n) != (right == n))
-            return left == n;
-        return m_graph.startPosition(left) < m_graph.startPosition(right);
-    });
+    if (added.size() > 1)
+        std::sort(added.begin(), added.end(), [this, n](int left, int right) {
+            if ((left == n) != (right == n))
+                return left == n;
+            return m_graph.startPosition(left) < m_graph.startPosition(right);
+        });
     QStringList names;
     for (int member : added) {
         Node &node = m_nodes[size_t(member)];

@@ -1,5 +1,7 @@
 #include <QLifecycle/error.h>
 
+#include "service/exceptions.h"
+
 #include <QtCore/QException>
 #include <QtCore/QStringList>
 
@@ -75,10 +77,20 @@ LifecycleError::LifecycleError(const QString &message) : m_what(message.toUtf8()
 
 QString describeException(const std::exception_ptr &error)
 {
+    bool cancelled = false;
+    return detail::describeFailure(error, &cancelled);
+}
+
+QString detail::describeFailure(const std::exception_ptr &error, bool *cancelled)
+{
+    *cancelled = false;
     if (!error)
         return QStringLiteral("no error");
     try {
         std::rethrow_exception(error);
+    } catch (const Cancelled &e) {
+        *cancelled = true;
+        return QString::fromUtf8(e.what());
     } catch (const QUnhandledException &e) {
         // QtConcurrent wraps std::exceptions: describe what it carries.
         if (e.exception())

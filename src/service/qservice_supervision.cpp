@@ -56,6 +56,11 @@ void QService::setRestartPolicy(const RestartPolicy &policy)
 
 void QServicePrivate::queueRestartCount(QService *service, int count)
 {
+    QServicePrivate *d = get(service);
+    if (!d->watched.load(std::memory_order_relaxed)) {
+        d->restartCount = count;
+        return;
+    }
     EmitQueue::call(service, [service, count] {
         QServicePrivate *d = get(service);
         if (std::exchange(d->restartCount, count) != count)
@@ -65,6 +70,11 @@ void QServicePrivate::queueRestartCount(QService *service, int count)
 
 void QServicePrivate::queueRestartDelay(QService *service, qint64 ms)
 {
+    QServicePrivate *d = get(service);
+    if (!d->watched.load(std::memory_order_relaxed)) {
+        d->restartDelayMs = ms; // nobody listens: nothing to queue (a storm queues nothing)
+        return;
+    }
     EmitQueue::call(service, [service, ms] {
         QServicePrivate *d = get(service);
         if (std::exchange(d->restartDelayMs, ms) != ms)
@@ -75,6 +85,8 @@ void QServicePrivate::queueRestartDelay(QService *service, qint64 ms)
 void QServicePrivate::queueRestartScheduled(QService *service, qint64 delayMs,
                                             const QString &reason)
 {
+    if (!get(service)->watched.load(std::memory_order_relaxed))
+        return; // a signal nobody receives
     EmitQueue::call(service, [service, delayMs, reason] {
         Q_EMIT service->restartScheduled(delayMs, reason, QService::QPrivateSignal());
     });

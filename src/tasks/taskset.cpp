@@ -1,5 +1,7 @@
 #include "tasks/taskset.h"
 
+#include "service/exceptions.h"
+
 #include "service/emitqueue.h"
 #include "service/logging.h"
 #include "service/qservice_p.h"
@@ -152,14 +154,17 @@ void TaskSet::ended(TaskRecord *record, const std::exception_ptr &error, bool ca
     auto serviceName = [this] {
         return m_service ? m_service->name() : QStringLiteral("(destroyed)");
     };
-    if (error && !cancelled && !isCancellation(error)) {
+    bool cancellation = false;
+    const QString description =
+        error && !cancelled ? describeFailure(error, &cancellation) : QString();
+    if (error && !cancelled && !cancellation) {
         if (AwaitedFutures::contains(record->future)) {
             qCDebug(lcTask).noquote() << serviceName() << "task" << record->displayName()
                                       << "failed; its awaiter takes the error";
         } else {
-            reportCrash(QStringLiteral("task '%1' failed: %2")
-                            .arg(record->displayName(), describeException(error)),
-                        error);
+            reportCrash(
+                QStringLiteral("task '%1' failed: %2").arg(record->displayName(), description),
+                error);
         }
     } else if (record->daemon && !record->cancelled && m_mode == Mode::Open && m_service &&
                m_service->state() == State::Running) {
