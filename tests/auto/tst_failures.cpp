@@ -26,6 +26,7 @@ private Q_SLOTS:
     void throwingStopDoesNotPreventOtherStops();
     void everyStopFailureIsReported();
     void failedGraphStartsAgainWithFreshState();
+    void restartFromASlotInsideRequestStopHasItsOwnStopReason();
     void errorsNameServiceAndPhase();
     void nonStdExceptionIsDescribed();
     void errorOccurredEmittedAtTheMomentOfFailure();
@@ -198,6 +199,38 @@ void tst_Failures::failedGraphStartsAgainWithFreshState()
     QVERIFY(!manager.error());
     runBlocking(manager.stop()); // and no stale error resurfaces here
     QCOMPARE(manager.state(), State::Stopped);
+}
+
+// docs/lifecycle.md, "Stop reasons": a stop request belongs to the run it stops. Here that run
+// ends inside requestStop(), and a slot on its Stopped starts the graph again at once; the new
+// run fails: its reason is Failure, not the Requested of the call still on the stack.
+void tst_Failures::restartFromASlotInsideRequestStopHasItsOwnStopReason()
+{
+    using Reason = ServiceManager::StopReason;
+    ScriptedService flaky(QStringLiteral("flaky")), root(QStringLiteral("root"));
+    root.deps = {&flaky};
+    ServiceManager manager(&root);
+    runBlocking(manager.start());
+    bool insideRequestStop = false, restarted = false, restartedInside = false;
+    connect(&manager, &ServiceManager::stateChanged, this, [&](State state) {
+        if (state != State::Stopped || std::exchange(restarted, true))
+            return;
+        restartedInside = insideRequestStop;
+        flaky.onStart.fail = true; // the next run fails
+        manager.requestStart();
+    });
+    QSignalSpy reasons(&manager, &ServiceManager::stopReasonChanged);
+    insideRequestStop = true;
+    manager.requestStop();
+    insideRequestStop = false;
+    QVERIFY(restartedInside); // the case under test: the restart began inside the call
+    QVERIFY(waitForState(&manager, State::Failed));
+    QCOMPARE(manager.stopReason(), Reason::Failure);
+    QList<Reason> seen;
+    for (const QList<QVariant> &arguments : reasons)
+        seen.append(arguments.at(0).value<Reason>());
+    QCOMPARE(seen, (QList{Reason::Requested, Reason::None, Reason::Failure}));
+    QCOMPARE(flaky.state(), State::Failed);
 }
 
 void tst_Failures::errorsNameServiceAndPhase()

@@ -65,7 +65,7 @@ QCoro::Task<> capture(QCoro::Task<> task, Outcome *outcome, QStringList *others)
 void requestStop(Probe *probe, ServiceManager *manager, const Cycle &cycle)
 {
     probe->noteStopRequest();
-    const StopNote before = beforeDriverStop(*manager);
+    const StopNote before = beforeDriverStop(*probe, *manager);
     manager->requestStop();
     afterDriverStop(*probe, *manager, before);
     if (!std::exchange(probe->stoppingDemandsMade, true))
@@ -76,7 +76,7 @@ QCoro::Task<> stopGraph(Probe *probe, ServiceManager *manager, const Cycle &cycl
                         CycleOutcomes *out)
 {
     probe->noteStopRequest();
-    const StopNote before = beforeDriverStop(*manager);
+    const StopNote before = beforeDriverStop(*probe, *manager);
     QCoro::Task<> stopping = manager->stop(); // asks for the stop before its first suspension
     afterDriverStop(*probe, *manager, before);
     if (!std::exchange(probe->stoppingDemandsMade, true))

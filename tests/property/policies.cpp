@@ -369,14 +369,20 @@ void checkProgressChange(Probe &probe, const ServiceManager &manager, ProgressFi
     last = value;
 }
 
-StopNote beforeDriverStop(const ServiceManager &manager)
+StopNote beforeDriverStop(const Probe &probe, const ServiceManager &manager)
 {
-    return {manager.stopReason(), manager.state()};
+    return {manager.stopReason(), manager.state(), probe.cycle()};
 }
 
 void afterDriverStop(Probe &probe, const ServiceManager &manager, const StopNote &before)
 {
     if (settled(before.state) || lags(probe))
+        return;
+    if (before.reason == StopReason::None)
+        probe.cycleRun(before.run).stopFirst = true; // that run stops because the driver asked
+    // The run stopped inside the call and a slot started a new one: what the manager shows now
+    // is the new run's, whose first stop reason is its own (docs/lifecycle.md, "Stop reasons").
+    if (probe.cycle() != before.run)
         return;
     // The stop begins at once, deferred starts in flight or not (they are cancelled).
     if (!probe.reentrant() && !settled(manager.state()) && manager.state() != State::Stopping)
@@ -384,7 +390,6 @@ void afterDriverStop(Probe &probe, const ServiceManager &manager, const StopNote
             QStringLiteral("manager %1 right after requestStop()").arg(stateName(manager.state())));
     if (before.reason != StopReason::None)
         return;
-    probe.cycleRun(probe.cycle()).stopFirst = true; // the run stops because the driver asked
     if (!probe.reentrant() && manager.stopReason() != StopReason::Requested)
         probe.violation(QStringLiteral("stopReason %1 right after requestStop()")
                             .arg(reasonName(manager.stopReason())));

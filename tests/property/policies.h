@@ -100,12 +100,16 @@ void checkStartWanted(Probe &probe, int index);
 void checkNoStartInFlight(Probe &probe, int index);
 // When the manager shows a new state (after the recorder appended it).
 void checkManagerState(Probe &probe, const ServiceManager &manager, QService::State state);
-// Around the driver's requestStop() or stop(): `before` is read before the call.
+// Around the driver's requestStop() or stop(): `before` is read before the call. The run asked
+// to stop is the one recorded then: a run that stops inside the call may be followed, still
+// inside it, by a run a slot started (requestStart() on the manager's Stopped), which the
+// request does not concern.
 struct StopNote {
     ServiceManager::StopReason reason = ServiceManager::StopReason::None;
     QService::State state = QService::State::Stopped;
+    int run = 0; // Probe::cycle()
 };
-StopNote beforeDriverStop(const ServiceManager &manager);
+StopNote beforeDriverStop(const Probe &probe, const ServiceManager &manager);
 void afterDriverStop(Probe &probe, const ServiceManager &manager, const StopNote &before);
 // When the manager's progress figures change (docs/lifecycle.md, "Progress"): startProgress
 // rises (unless a service asked for while starting joins the start), stopProgress rises,
