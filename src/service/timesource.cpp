@@ -103,7 +103,7 @@ public:
     }
 };
 
-// Never destroyed: code that runs while statics are destroyed may still read the clock.
+// Never destroyed: code that runs while static objects are destroyed may still read the clock.
 union SystemHolder {
     constexpr SystemHolder() : source() {}
     ~SystemHolder() {} // NOLINT(modernize-use-equals-default): keeps the source alive
