@@ -46,6 +46,8 @@ public:
     }
     ~SystemTimer() override
     {
+        if (m_alive)
+            *m_alive = false;
         if (!m_timer)
             return;
         if (m_firing || m_timer->thread() != QThread::currentThread()) {
@@ -54,8 +56,6 @@ public:
         } else {
             delete m_timer.data();
         }
-        if (m_alive)
-            *m_alive = false;
     }
     SystemTimer(const SystemTimer &) = delete;
     SystemTimer &operator=(const SystemTimer &) = delete;
