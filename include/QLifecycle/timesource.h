@@ -33,7 +33,10 @@ class QLIFECYCLE_EXPORT TimeSource
 public:
     virtual ~TimeSource();
 
-    /*! A timer armed with callAfter(): destroying it cancels the call. */
+    /*!
+     * A timer armed with callAfter(): destroying it cancels the call. Destroy it on the
+     * thread of its context; destroying it from inside its own call is allowed.
+     */
     class QLIFECYCLE_EXPORT Timer
     {
     public:

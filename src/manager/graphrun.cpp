@@ -9,7 +9,6 @@
 
 #include <QtCore/QMetaObject>
 #include <QtCore/QThread>
-#include <QtCore/QTimer>
 
 #include <algorithm>
 
@@ -29,7 +28,6 @@ constexpr int StepsBetweenClockChecks = 8; // a hook may work synchronously for 
 GraphRun::GraphRun(ServiceManager *manager, DependencyGraph graph)
     : m_manager(manager), m_graph(std::move(graph)), m_nodes(size_t(m_graph.size()))
 {
-    m_clock.start();
 }
 
 GraphRun::~GraphRun() = default;
@@ -257,8 +255,8 @@ void GraphRun::enterStopping()
 void GraphRun::enterDone()
 {
     m_stage = Stage::Done;
-    if (m_deadlineTimer)
-        m_deadlineTimer->stop();
+    m_deadlineTimer.reset();
+    m_timerDueAt = -1;
     // Ownership of the services ends with this phase change (QServicePrivate::run).
     for (int n = 0; n < m_graph.size(); ++n)
         if (m_nodes[size_t(n)].phase == NodeState::Running && m_graph.service(n))

@@ -12,7 +12,6 @@
 #include <QLifecycle/restartpolicy.h>
 #include <QLifecycle/timesource.h>
 
-#include <QtCore/QElapsedTimer>
 #include <QtCore/QPointer>
 #include <QtCore/QRandomGenerator>
 
@@ -20,8 +19,6 @@
 #include <memory>
 #include <unordered_map>
 #include <vector>
-
-class QTimer;
 
 namespace QLifecycle {
 
@@ -118,8 +115,8 @@ private:
         quint32 generation = 0; // bumped to disown the current operation
         int busyPrev = -1;      // the list of services starting or stopping now
         int busyNext = -1;
-        qint64 begunAt = -1; // when its hook was called (ms of the run's clock); -1: not yet
-        qint64 dueAt = -1;   // its deadline (ms of the run's clock), -1 for none
+        qint64 begunAt = -1; // when its hook was called (ms of the time source); -1: not yet
+        qint64 dueAt = -1;   // its deadline (ms of the time source), -1 for none
         qint64 timeout = -1; // its hook's timeout (ms), -1 for none: armed when the hook is called
         bool wanted = false; // to start in this run: early, or its moment came, or demanded
         bool early = false;  // starts with the graph: the manager is Running once these run
@@ -149,6 +146,7 @@ private:
     void complete(int node, quint32 generation, const std::exception_ptr &error);
     void timedOut(int node, quint32 generation); // bookkeeping only: the caller advances
     void armDeadline(int node);
+    void armTimer(qint64 delayMs);
     void checkDeadlines();
     void settle(int node);
     void failStartNow(int node, const QString &message, std::exception_ptr cause);
@@ -226,8 +224,9 @@ private:
     QList<Failure> m_failures;
     std::shared_ptr<GraphRun> m_self; // set by orphan(): the run keeps itself alive until done
     QObject m_context;                // for queued calls to this run, on its thread
-    QElapsedTimer m_clock;            // the run's time: hooks' begin and deadlines
-    std::unique_ptr<QTimer> m_deadlineTimer; // one for every deadline: the earliest
+    // The run's time: hooks' begin and deadlines, in ms of the time source in use.
+    static qint64 now() { return TimeSource::current()->nowMs(); }
+    std::unique_ptr<TimeSource::Timer> m_deadlineTimer; // one for every deadline: the earliest
     qint64 m_timerDueAt = -1;
     // Supervision: the services with a policy, and the restart in progress (one at a time:
     // failures meanwhile join it).

@@ -11,7 +11,6 @@
 
 #include <QtCore/QMetaObject>
 #include <QtCore/QThread>
-#include <QtCore/QTimer>
 
 namespace QLifecycle {
 
@@ -144,7 +143,7 @@ void GraphRun::callPendingHook(PendingHook hook)
     QService *service = m_graph.service(n);
     // Timeouts and durations count from here, the call of the hook: not from its launch (slots
     // may have run since), nor from its first suspension.
-    m_nodes[size_t(n)].begunAt = m_clock.elapsed();
+    m_nodes[size_t(n)].begunAt = now();
     if (!(hook.starting && m_aborting))
         armDeadline(n);
     if (hook.starting) {
@@ -276,31 +275,29 @@ void GraphRun::armDeadline(int n)
     node.dueAt = node.begunAt + node.timeout;
     if (m_timerDueAt >= 0 && m_timerDueAt <= node.dueAt)
         return;
-    if (!m_deadlineTimer) {
-        m_deadlineTimer = std::make_unique<QTimer>();
-        m_deadlineTimer->setSingleShot(true);
-        m_deadlineTimer->setTimerType(Qt::PreciseTimer);
-        // Checked from the event loop, not inside the timer's own signal: a deadline may end the
-        // run, and the run owns the timer.
-        QObject::connect(m_deadlineTimer.get(), &QTimer::timeout, &m_context, [this] {
-            QMetaObject::invokeMethod(
-                &m_context,
-                [weak = weak_from_this()] {
-                    if (const std::shared_ptr<GraphRun> self = weak.lock())
-                        self->checkDeadlines();
-                },
-                Qt::QueuedConnection);
-        });
-    }
     m_timerDueAt = node.dueAt;
-    m_deadlineTimer->start(
-        std::chrono::milliseconds(std::max<qint64>(0, node.dueAt - m_clock.elapsed())));
+    armTimer(node.dueAt - now());
+}
+
+// Checked from the event loop, not inside the timer's own call: a deadline may end the run,
+// and the run owns the timer.
+void GraphRun::armTimer(qint64 delayMs)
+{
+    m_deadlineTimer = TimeSource::current()->callAfter(delayMs, &m_context, [this] {
+        QMetaObject::invokeMethod(
+            &m_context,
+            [weak = weak_from_this()] {
+                if (const std::shared_ptr<GraphRun> self = weak.lock())
+                    self->checkDeadlines();
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 void GraphRun::checkDeadlines()
 {
     m_timerDueAt = -1;
-    const qint64 now = m_clock.elapsed();
+    const qint64 now = GraphRun::now();
     std::vector<std::pair<int, quint32>> expired;
     qint64 next = -1;
     for (int n = m_busyHead; n >= 0; n = m_nodes[size_t(n)].busyNext) {
@@ -312,9 +309,9 @@ void GraphRun::checkDeadlines()
         else if (next < 0 || node.dueAt < next)
             next = node.dueAt;
     }
-    if (next >= 0 && m_deadlineTimer) {
+    if (next >= 0) {
         m_timerDueAt = next;
-        m_deadlineTimer->start(std::chrono::milliseconds(next - now));
+        armTimer(next - now);
     }
     // Every hook past its deadline is given up before anything is shown: a slot on the first
     // failure (a nested loop) must not let a later one end as if it had been in time.
@@ -370,7 +367,7 @@ void GraphRun::complete(int n, quint32 generation, const std::exception_ptr &err
     // the thread past it, or both became due in the same turn of the event loop), is timed out
     // all the same: a deadline holds whatever the order of events (docs/lifecycle.md,
     // "Timeouts").
-    const qint64 now = m_clock.elapsed(); // one reading: a clock read costs as much as a step
+    const qint64 now = GraphRun::now(); // one reading: a clock read costs as much as a step
     if (node.dueAt >= 0 && now > node.dueAt) {
         timedOut(n, generation);
         return;
@@ -423,7 +420,7 @@ void GraphRun::timedOut(int n, quint32 generation)
     QService *service = m_graph.service(n);
     const qint64 after = node.timeout;
     settle(n);
-    const qint64 elapsed = node.begunAt < 0 ? 0 : m_clock.elapsed() - node.begunAt;
+    const qint64 elapsed = node.begunAt < 0 ? 0 : now() - node.begunAt;
     if (node.phase == NodeState::Starting) {
         EmitQueue::serviceDuration(service, true, elapsed);
         node.phase = NodeState::StartFailed;

@@ -3,13 +3,17 @@
 
 #include "tasks/waitstate.h"
 
+#include <QLifecycle/timesource.h>
+
 #include "service/qservice_p.h"
+#include "service/timesource_p.h"
 #include "tasks/taskset.h"
 
 #include <QtCore/QFutureWatcher>
 #include <QtCore/QPointer>
-#include <QtCore/QTimer>
 
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <vector>
@@ -112,14 +116,15 @@ bool WaitState::resume(bool /*result*/)
 namespace {
 class SleepState;
 
-// Every sleeping wait of a thread in one ordered queue, served by one QTimer: a QTimer per
-// sleep would cost O(n) each to register with the event dispatcher, O(n^2) for many tasks.
+// Every sleeping wait of a thread in one ordered queue, served by one timer of the time source:
+// a QTimer per sleep would cost O(n) each to register with the event dispatcher, O(n^2) for
+// many tasks. Deadlines are in ms of the source in use; once another source is installed, the
+// next sleep re-arms the timer with it.
 class SleepQueue
 {
 public:
-    using Clock = std::chrono::steady_clock;
     struct Key {
-        Clock::time_point deadline;
+        qint64 deadline = 0;
         quint64 ticket = 0; // 0: not queued
         bool operator<(const Key &other) const
         {
@@ -127,18 +132,13 @@ public:
         }
     };
 
-    SleepQueue()
-    {
-        m_timer.setSingleShot(true);
-        m_timer.setTimerType(Qt::PreciseTimer);
-        QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this] { wakeDue(); });
-    }
-
     Key add(SleepState *wait, std::chrono::milliseconds duration)
     {
-        const Key key{Clock::now() + duration, ++m_lastTicket};
+        const qint64 now = TimeSource::current()->nowMs();
+        const qint64 left = std::numeric_limits<qint64>::max() - now; // no overflow: saturate
+        const Key key{now + std::min<qint64>(duration.count(), left), ++m_lastTicket};
         const auto it = m_queue.emplace(key, wait).first;
-        if (it == m_queue.begin())
+        if (it == m_queue.begin() || m_epoch != timeSourceEpoch())
             rearm();
         return key;
     }
@@ -149,19 +149,22 @@ private:
     void rearm()
     {
         if (m_queue.empty()) {
-            m_timer.stop();
+            m_timer.reset();
             return;
         }
-        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(
-            m_queue.begin()->first.deadline - Clock::now());
-        m_timer.start(std::max(wait, std::chrono::milliseconds(0)));
+        m_epoch = timeSourceEpoch();
+        TimeSource *source = TimeSource::current();
+        m_timer = source->callAfter(m_queue.begin()->first.deadline - source->nowMs(), &m_context,
+                                    [this] { wakeDue(); });
     }
 
     void wakeDue();
 
-    QTimer m_timer;
+    QObject m_context; // the thread's, for the timer's calls
+    std::unique_ptr<TimeSource::Timer> m_timer;
     std::map<Key, SleepState *> m_queue;
     quint64 m_lastTicket = 0;
+    quint64 m_epoch = 0;
 };
 
 SleepQueue &sleepQueue()
@@ -204,7 +207,7 @@ private:
 
 void SleepQueue::wakeDue()
 {
-    const Clock::time_point now = Clock::now();
+    const qint64 now = TimeSource::current()->nowMs();
     while (!m_queue.empty() && m_queue.begin()->first.deadline <= now) {
         SleepState *wait = m_queue.begin()->second;
         m_queue.erase(m_queue.begin());
@@ -296,18 +299,13 @@ protected:
         QObject::connect(
             m_sender.data(), &QObject::destroyed, m_receiver.get(), [this] { finish(false); },
             Qt::QueuedConnection);
-        if (m_timeout.count() >= 0) {
-            m_timer = std::make_unique<QTimer>();
-            m_timer->setSingleShot(true);
-            QObject::connect(m_timer.get(), &QTimer::timeout, m_timer.get(),
-                             [this] { finish(false); });
-            m_timer->start(m_timeout);
-        }
+        if (m_timeout.count() >= 0)
+            m_timer = TimeSource::current()->callAfter(m_timeout.count(), m_receiver.get(),
+                                                       [this] { finish(false); });
     }
     void disarm() override
     {
-        if (m_timer)
-            m_timer->stop();
+        m_timer.reset();
         m_receiver.reset(); // drops emissions still queued (QObject copes with this in its slot)
     }
 
@@ -316,7 +314,7 @@ private:
     QPointer<const QObject> m_sender;
     std::chrono::milliseconds m_timeout;
     std::unique_ptr<QObject> m_receiver;
-    std::unique_ptr<QTimer> m_timer;
+    std::unique_ptr<TimeSource::Timer> m_timer;
 };
 
 SignalState &signalState(const impl::Wait &wait)

@@ -1,11 +1,14 @@
 // Timeouts (docs/contract.md, Timeouts): a stop over its graceful timeout is abandoned and the stop
 // goes on; a start over its start timeout is a start failure; late completions are ignored.
+// Timeouts pass on a VirtualClock (no real waiting), except where a hook blocks the thread.
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
 
+#include "outcome.h"
 #include <QLifecycle/testkit/harness.h>
 #include <QLifecycle/testkit/scriptedservice.h>
+#include <QLifecycle/testkit/virtualclock.h>
 
 #include <QtCore/QThread>
 
@@ -60,6 +63,7 @@ private Q_SLOTS:
 
 void tst_Timeouts::stopTimeoutAbandonsAndGoesOn()
 {
+    VirtualClock clock;
     EventLog log;
     ScriptedService base(QStringLiteral("base"), &log), stuck(QStringLiteral("stuck"), &log),
         root(QStringLiteral("root"), &log);
@@ -72,7 +76,10 @@ void tst_Timeouts::stopTimeoutAbandonsAndGoesOn()
     QSignalSpy stuckStates(&stuck, &QService::stateChanged);
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(
                                            "^stuck: stop failed: timed out after 50 ms")));
-    const std::optional<Error> error = expectError(manager.stop());
+    const auto stopped = launch(manager.stop());
+    clock.advanceBy(50ms);
+    QVERIFY(stopped->done);
+    const std::optional<Error> error = stopped->error;
     QVERIFY(error);
     QCOMPARE(error->failures().size(), 1);
     QCOMPARE(error->primary().service, QStringLiteral("stuck"));
@@ -91,6 +98,7 @@ void tst_Timeouts::stopTimeoutAbandonsAndGoesOn()
 
 void tst_Timeouts::stopNeverHangsWithManagerDefault()
 {
+    VirtualClock clock;
     ScriptedService a(QStringLiteral("a")), b(QStringLiteral("b")), root(QStringLiteral("root"));
     a.onStop.hang = b.onStop.hang = root.onStop.hang = true;
     root.deps = {{&a, &b}};
@@ -98,7 +106,10 @@ void tst_Timeouts::stopNeverHangsWithManagerDefault()
     manager.setDefaultGracefulShutdownTimeout(30ms);
     runBlocking(manager.start());
     QCOMPARE(root.gracefulShutdownTimeoutForTest(), 30ms); // the manager's, once in its run
-    const std::optional<Error> error = expectError(manager.stop(), 5s);
+    const auto stopped = launch(manager.stop());
+    clock.advanceBy(60ms); // root's 30 ms, then a's and b's
+    QVERIFY(stopped->done);
+    const std::optional<Error> error = stopped->error;
     QVERIFY(error);
     QCOMPARE(error->failures().size(), 3);
     for (QService *service : manager.services())
@@ -117,6 +128,7 @@ void tst_Timeouts::defaultGracefulTimeoutIsTenSeconds()
 
 void tst_Timeouts::startTimeoutIsStartFailure()
 {
+    VirtualClock clock;
     EventLog log;
     ScriptedService ok(QStringLiteral("ok"), &log), stuck(QStringLiteral("stuck"), &log),
         root(QStringLiteral("root"), &log);
@@ -125,7 +137,10 @@ void tst_Timeouts::startTimeoutIsStartFailure()
     root.deps = {&ok, &stuck};
     ServiceManager manager(&root);
     QSignalSpy stuckStates(&stuck, &QService::stateChanged);
-    const std::optional<Error> error = expectError(manager.start());
+    const auto started = launch(manager.start());
+    clock.advanceBy(40ms);
+    QVERIFY(started->done);
+    const std::optional<Error> error = started->error;
     QVERIFY(error);
     QCOMPARE(error->primary().toString(),
              QStringLiteral("stuck: start failed: timed out after 40 ms"));
@@ -137,11 +152,14 @@ void tst_Timeouts::startTimeoutIsStartFailure()
 
 void tst_Timeouts::abandonedStartFinishingLaterIsIgnored()
 {
+    VirtualClock clock;
     ScriptedService late(QStringLiteral("late"));
     late.onStart.hang = true;
     late.startLimit = 20ms;
     ServiceManager manager(&late);
-    QVERIFY_THROWS_EXCEPTION(Error, runBlocking(manager.start()));
+    const auto started = launch(manager.start());
+    clock.advanceBy(20ms);
+    QVERIFY(started->done && started->error);
     QCOMPARE(late.state(), State::Failed);
     QSignalSpy spy(&late, &QService::stateChanged);
     late.sleeper().wakeAll();
@@ -156,23 +174,31 @@ void tst_Timeouts::abandonedStartFinishingLaterIsIgnored()
 
 void tst_Timeouts::managerDefaultStartTimeoutApplies()
 {
+    VirtualClock clock;
     ScriptedService slow(QStringLiteral("slow"));
     slow.onStart.hang = true;
     ServiceManager manager(&slow);
     manager.setDefaultStartTimeout(25ms);
     QCOMPARE(manager.defaultStartTimeout(), std::optional(25ms));
-    const std::optional<Error> error = expectError(manager.start());
+    const auto started = launch(manager.start());
+    clock.advanceBy(25ms);
+    QVERIFY(started->done);
+    const std::optional<Error> error = started->error;
     QVERIFY(error);
     QCOMPARE(error->primary().message, QStringLiteral("timed out after 25 ms"));
 }
 
 void tst_Timeouts::noStartTimeoutByDefault()
 {
+    VirtualClock clock;
     ScriptedService slow(QStringLiteral("slow"));
     slow.onStart.delay = 60ms;
     ServiceManager manager(&slow);
     QCOMPARE(manager.defaultStartTimeout(), std::nullopt);
-    runBlocking(manager.start());
+    const auto started = launch(manager.start());
+    QVERIFY(clock.advanceUntilIdle()); // its 60 ms delay, and no deadline
+    QVERIFY(started->done && !started->error);
+    QCOMPARE(clock.nowMs(), 60);
     QCOMPARE(slow.state(), State::Running);
     runBlocking(manager.stop());
 }

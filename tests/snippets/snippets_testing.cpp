@@ -98,6 +98,25 @@ private Q_SLOTS:
         QCOMPARE(log.events(), names("db:start"));
     }
 
+    void virtualTimeDrivesTimeouts()
+    {
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("timed out")));
+        // [snippet:testing-virtual-time]
+        VirtualClock clock; // the library's clock and timers until it is destroyed
+        ScriptedService stuck(QStringLiteral("stuck"));
+        stuck.onStart.hang = true; // a start() that never ends
+        stuck.startLimit = 30s;
+        ServiceManager manager(&stuck);
+        manager.requestStart();
+        clock.advanceBy(29s); // nothing waits for real
+        QCOMPARE(stuck.state(), State::Starting);
+        clock.advanceBy(1s); // its start timeout passes
+        QCOMPARE(manager.state(), State::Failed);
+        QVERIFY(manager.errorString().contains(QStringLiteral("timed out after 30000 ms")));
+        QCOMPARE(clock.pendingTimers(), 0);
+        // [/snippet:testing-virtual-time]
+    }
+
     void eventLogsGiveOrders()
     {
         EventLog log;

@@ -1,6 +1,8 @@
 #pragma once
 
-#include <QtCore/QTimer>
+#include <QLifecycle/timesource.h>
+
+#include <QtCore/QObject>
 
 #include <algorithm>
 #include <chrono>
@@ -14,7 +16,9 @@ namespace QLifecycle::Test {
  * Lets a test service's coroutines pause for a while (or until woken) and wakes every one of
  * them when it is destroyed, so that a test never leaves a suspended frame behind (which
  * LeakSanitizer would report). A woken coroutine must not touch its object afterwards: check
- * an "alive" flag first (see ScriptedService). These waits ignore cancellation.
+ * an "alive" flag first (see ScriptedService). These waits ignore cancellation. A timed sleep
+ * runs on the time source in use (QLifecycle::TimeSource): under a VirtualClock it ends when
+ * the clock is advanced past it.
  */
 class Sleeper
 {
@@ -35,11 +39,12 @@ public:
 
     /*! What sleep() returns: `co_await` it. */
     struct Awaiter {
-        Sleeper *owner;                  //!< The sleeper that wakes it.
-        std::chrono::milliseconds delay; //!< How long to sleep; negative: until woken.
-        std::coroutine_handle<> handle;  //!< The sleeping coroutine.
-        std::unique_ptr<QTimer> timer;   //!< Ends the sleep after #delay.
-        bool woken = false;              //!< True once resumed.
+        Sleeper *owner;                           //!< The sleeper that wakes it.
+        std::chrono::milliseconds delay;          //!< How long to sleep; negative: until woken.
+        std::coroutine_handle<> handle;           //!< The sleeping coroutine.
+        std::unique_ptr<QObject> context;         //!< The sleeping thread's, for #timer.
+        std::unique_ptr<TimeSource::Timer> timer; //!< Ends the sleep after #delay.
+        bool woken = false;                       //!< True once resumed.
 
         /*! True for a zero delay: no suspension. */
         bool await_ready() const noexcept { return delay.count() == 0; }
@@ -49,13 +54,11 @@ public:
             handle = h;
             owner->m_sleeping.push_back(this);
             if (delay.count() > 0) {
-                timer = std::make_unique<QTimer>();
-                timer->setSingleShot(true);
-                QObject::connect(timer.get(), &QTimer::timeout, timer.get(), [this] {
+                context = std::make_unique<QObject>();
+                timer = TimeSource::current()->callAfter(delay.count(), context.get(), [this] {
                     std::erase(owner->m_sleeping, this);
                     wake();
                 });
-                timer->start(delay);
             }
         }
         void await_resume() noexcept {} //!< Nothing to return.
@@ -65,15 +68,17 @@ public:
             if (woken)
                 return;
             woken = true;
-            if (timer)
-                timer.release()->deleteLater(); // maybe inside its own timeout()
+            timer.reset(); // maybe inside its own call: the time source allows it
             handle.resume();
         }
     };
 
     /*! `co_await sleeper.sleep(50ms)`; a negative \a delay sleeps until wakeAll() or the
      *  sleeper's destruction. */
-    Awaiter sleep(std::chrono::milliseconds delay) { return Awaiter{this, delay, {}, {}, false}; }
+    Awaiter sleep(std::chrono::milliseconds delay)
+    {
+        return Awaiter{this, delay, {}, {}, {}, false};
+    }
 
 private:
     std::vector<Awaiter *> m_sleeping;
