@@ -447,8 +447,8 @@ protected:
     void setHealthCheckTimeout(std::chrono::milliseconds timeout);
     /*!
      * Unhealthy without interruption for longer than \a period while Running is a failure of the
-     * running service, exactly like a crash of one of its tasks ("unhealthy for 30000 ms:
-     * <reason>"). 0 (the default) never escalates; negative values are refused.
+     * running service, exactly like a crash of one of its tasks, with the message "unhealthy for
+     * 30000 ms: " and the reason. 0 (the default) never escalates; negative values are refused.
      */
     void setUnhealthyGracePeriod(std::chrono::milliseconds period);
     // End of the health block.

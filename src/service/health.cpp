@@ -157,7 +157,7 @@ void QServicePrivate::superviseHealth(QService *service, QService::State state)
     TimeSource *clock = TimeSource::current();
     if (monitor->interval.count() == 0) {
         monitor->poll.reset();
-    } else if (!monitor->poll && !monitor->inFlight) {
+    } else if (!monitor->poll && !monitor->checking) {
         monitor->poll = clock->callAfter(monitor->interval.count(), service,
                                          [service] { startHealthCheck(service); });
     }
@@ -181,9 +181,9 @@ void QServicePrivate::startHealthCheck(QService *service)
     QServicePrivate *d = get(service);
     HealthMonitor &monitor = *d->healthMonitor;
     monitor.poll.reset();
-    if (d->state.value() != QService::State::Running || monitor.inFlight)
+    if (d->state.value() != QService::State::Running || monitor.checking)
         return;
-    monitor.inFlight = true;
+    monitor.checking = true;
     const quint64 id = monitor.counting = ++monitor.checks;
     monitor.deadline = TimeSource::current()->callAfter(
         monitor.timeout.count(), service, [service, id] { healthCheckTimedOut(service, id); });
@@ -195,7 +195,7 @@ void QServicePrivate::healthCheckEnded(QService *service, quint64 id,
 {
     QServicePrivate *d = get(service);
     HealthMonitor &monitor = *d->healthMonitor;
-    monitor.inFlight = false;
+    monitor.checking = false;
     const bool counts = monitor.counting == id;
     if (counts) {
         monitor.counting = 0;

@@ -145,7 +145,7 @@ public:
         std::unique_ptr<TimeSource::Timer> escalation; // the end of the grace period
         quint64 checks = 0;                            // checks started, for their ids
         quint64 counting = 0;       // the id of the check whose result counts, or 0
-        bool inFlight = false;      // a check runs (counted or not): no other starts
+        bool checking = false;      // a check runs (counted or not): no other starts
         qint64 unhealthySince = -1; // when Running and Unhealthy began to hold together
     };
     std::unique_ptr<HealthMonitor> healthMonitor;
