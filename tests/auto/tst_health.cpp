@@ -9,6 +9,7 @@
 #include <QLifecycle/testkit/scriptedservice.h>
 
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QEventLoop>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonObject>
 #include <QtCore/QPointer>
@@ -41,8 +42,8 @@ public:
     bool checkThrows = false;
     HealthStatus result;
     int checks = 0;
-    int inFlight = 0;
-    int maxInFlight = 0;
+    int concurrent = 0;
+    int maxConcurrent = 0;
     QList<State> statesAtCheck;
     QList<qint64> checkStarts; // ms of `clock`
     QElapsedTimer clock;
@@ -55,7 +56,7 @@ protected:
     {
         const QPointer<Probe> self(this);
         ++checks;
-        maxInFlight = std::max(maxInFlight, ++inFlight);
+        maxConcurrent = std::max(maxConcurrent, ++concurrent);
         statesAtCheck.append(state());
         checkStarts.append(clock.elapsed());
         const std::chrono::milliseconds takes = checkTakes;
@@ -63,7 +64,7 @@ protected:
             co_await QCoro::sleepFor(takes);
         if (!self)
             co_return Health::Healthy;
-        --inFlight;
+        --concurrent;
         Q_EMIT checked();
         if (checkThrows)
             throw std::runtime_error("disk full");
@@ -91,6 +92,7 @@ private Q_SLOTS:
     void managerAggregatesTheWorstHealth();
     void healthReportListsEveryService();
     void modelShowsHealthRoles();
+    void slotsOnHealthMaySpinLoopsAndStopTheGraph();
 };
 
 void tst_Health::pushedHealthIsShownWithItsReason()
@@ -170,7 +172,7 @@ void tst_Health::aSlowCheckIsNeverOverlapped()
     ServiceManager manager(&db);
     runBlocking(manager.start());
     QTRY_VERIFY(db.checks >= 3);
-    QCOMPARE(db.maxInFlight, 1);
+    QCOMPARE(db.maxConcurrent, 1);
     // The next check is scheduled when the previous one ends: starts are a check apart.
     for (int i = 1; i < db.checkStarts.size(); ++i)
         QVERIFY2(db.checkStarts.at(i) - db.checkStarts.at(i - 1) >= 38,
@@ -194,7 +196,7 @@ void tst_Health::aCheckThatTimesOutIsUnhealthy()
     QVERIFY(checked.wait(1000)); // it ends: its late Healthy is ignored, the next is scheduled
     QCOMPARE(db.health(), Health::Unhealthy);
     QTRY_COMPARE(db.checks, 2);
-    QCOMPARE(db.maxInFlight, 1);
+    QCOMPARE(db.maxConcurrent, 1);
     runBlocking(manager.stop());
 }
 
@@ -367,6 +369,39 @@ void tst_Health::modelShowsHealthRoles()
     QVERIFY(roles.contains(ServiceModel::HealthRole));
     QVERIFY(roles.contains(ServiceModel::HealthReasonRole));
     runBlocking(manager.stop());
+}
+
+// Re-entrancy (docs/lifecycle.md, "Re-entrancy"): a slot on the service's healthChanged spins
+// a nested loop (a modal dialog) while checks go on; one on the manager's stops the graph.
+void tst_Health::slotsOnHealthMaySpinLoopsAndStopTheGraph()
+{
+    Probe db(QStringLiteral("db"));
+    db.setHealthCheckInterval(10ms);
+    db.result = {Health::Unhealthy, QStringLiteral("down")};
+    ServiceManager manager(&db);
+    int dialogs = 0;
+    connect(&db, &QService::healthChanged, this, [&] {
+        QEventLoop loop;
+        QTimer::singleShot(30, &loop, &QEventLoop::quit);
+        loop.exec();
+        ++dialogs;
+    });
+    QList<Health> managerHealth;
+    connect(&manager, &ServiceManager::healthChanged, this, [&](Health health) {
+        managerHealth.append(health);
+        if (health == Health::Unhealthy)
+            manager.requestStop();
+    });
+    runBlocking(manager.start());
+    QVERIFY(waitForState(&manager, State::Stopped, 5s));
+    QCOMPARE(db.state(), State::Stopped);
+    QCOMPARE(managerHealth, QList<Health>{Health::Unhealthy});
+    QTRY_COMPARE(dialogs, 1);
+    QCOMPARE(db.maxConcurrent, 1);
+    const int checks = db.checks;
+    QSignalSpy checked(&db, &Probe::checked);
+    QVERIFY(!checked.wait(60)); // stopped: no check any more
+    QCOMPARE(db.checks, checks);
 }
 
 QTEST_GUILESS_MAIN(tst_Health)
