@@ -35,6 +35,7 @@ public:
     using QService::setHealth;
     using QService::setHealthCheckInterval;
     using QService::setHealthCheckTimeout;
+    using QService::setRestartPolicy;
     using QService::setUnhealthyGracePeriod;
     using ScriptedService::ScriptedService;
 
@@ -88,6 +89,7 @@ private Q_SLOTS:
     void aCheckThatThrowsIsUnhealthy();
     void unhealthyPastTheGracePeriodFailsTheRun();
     void unhealthyInterruptedInTimeIsNoFailure();
+    void unhealthyPastTheGracePeriodIsRestartedOnFailure();
     void aNewStartResetsHealth();
     void managerAggregatesTheWorstHealth();
     void healthReportListsEveryService();
@@ -255,6 +257,32 @@ void tst_Health::unhealthyInterruptedInTimeIsNoFailure()
     QVERIFY(health.wait(1000));
     QCOMPARE(db.health(), Health::Healthy);
     QVERIFY(!errors.wait(150)); // past the grace period from the first Unhealthy: nothing
+    QCOMPARE(manager.state(), State::Running);
+    runBlocking(manager.stop());
+    QCOMPARE(manager.state(), State::Stopped);
+}
+
+// The escalation is a crash: the restart policy applies (docs/supervision.md), and the restarted
+// service begins Healthy.
+void tst_Health::unhealthyPastTheGracePeriodIsRestartedOnFailure()
+{
+    Probe db(QStringLiteral("db"));
+    RestartPolicy policy;
+    policy.mode = RestartPolicy::OnFailure;
+    policy.initialDelay = 10ms;
+    policy.jitter = 0;
+    db.setRestartPolicy(policy);
+    db.setUnhealthyGracePeriod(30ms);
+    ServiceManager manager(&db);
+    runBlocking(manager.start());
+    QSignalSpy errors(&db, &QService::errorOccurred);
+    db.setHealth(Health::Unhealthy, QStringLiteral("stuck"));
+    QVERIFY(errors.wait(1000));
+    QCOMPARE(errors.at(0).at(1).toString(), QStringLiteral("unhealthy for 30 ms: stuck"));
+    QTRY_COMPARE(db.restartCount(), 1);
+    QTRY_COMPARE(db.state(), State::Running);
+    QCOMPARE(db.health(), Health::Healthy);
+    QCOMPARE(db.healthReason(), QString());
     QCOMPARE(manager.state(), State::Running);
     runBlocking(manager.stop());
     QCOMPARE(manager.state(), State::Stopped);
