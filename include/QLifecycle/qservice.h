@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <type_traits>
+#include <utility>
 
 #include <QLifecycle/dependencies.h>
 #include <QLifecycle/error.h>
@@ -372,6 +373,85 @@ protected:
     // For services of the library that extend the private class (as KJob does).
     QService(QServicePrivate &dd, QObject *parent);
     /*! \endcond */
+
+    // Health (docs/health.md): every declaration of it is in this block.
+    /*! How well the running service works; Healthy unless set. Read-only; bindable. */
+    Q_PROPERTY(QLifecycle::QService::Health health READ health NOTIFY healthChanged BINDABLE
+                   bindableHealth FINAL)
+    /*! Why health is what it is ("no answer from the database"); may be empty. */
+    Q_PROPERTY(QString healthReason READ healthReason NOTIFY healthReasonChanged BINDABLE
+                   bindableHealthReason FINAL)
+
+public:
+    /*!
+     * How well a service works while it runs (docs/health.md). The service says it itself
+     * (setHealth()) or the library asks it at an interval (checkHealth()). Every start begins
+     * Healthy, with an empty reason.
+     */
+    enum class Health {
+        Healthy,   //!< Works as it should.
+        Degraded,  //!< Works, but not fully (slow, a fallback in use).
+        Unhealthy, //!< Does not work; past the unhealthy grace period, a failure.
+    };
+    Q_ENUM(Health)
+
+    /*!
+     * What a health check returns: a health and why. Converts from a Health, so that
+     * `co_return Health::Healthy;` and `co_return {Health::Degraded, u"slow"_s};` both work.
+     */
+    struct HealthStatus {
+        /*! A status of \a health, with \a reason. */
+        HealthStatus(Health health = Health::Healthy, QString reason = {})
+            : health(health), reason(std::move(reason))
+        {
+        }
+        Health health;  //!< The health found.
+        QString reason; //!< Why; shown as healthReason.
+    };
+
+    /*! The current health. */
+    Health health() const;
+    /*! The read-only bindable behind health. */
+    QBindable<Health> bindableHealth() const;
+    /*! Why the service has its current health, or an empty string. */
+    QString healthReason() const;
+    /*! The read-only bindable behind healthReason. */
+    QBindable<QString> bindableHealthReason() const;
+
+Q_SIGNALS:
+    /*! Emitted when health changes, after healthReason is up to date. */
+    void healthChanged(QLifecycle::QService::Health health, QPrivateSignal);
+    /*! Emitted when healthReason changes. */
+    void healthReasonChanged(const QString &reason, QPrivateSignal);
+
+protected:
+    /*!
+     * Sets the service's health and its \a reason (the push model). Any thread may call it: from
+     * another thread the change arrives on the service's thread. A health check's result
+     * replaces it at the next check.
+     */
+    void setHealth(Health health, const QString &reason = {});
+    /*!
+     * The health check (the polled model), called every healthCheckInterval while the service is
+     * Running, never twice at once: the next call is scheduled when the previous one ends. Its
+     * result becomes health and healthReason. An exception, or a check that takes longer than
+     * the health check timeout, means Unhealthy with a reason naming it; a check that timed out
+     * is not called again before it has ended. The default returns Healthy.
+     */
+    virtual QCoro::Task<HealthStatus> checkHealth();
+    /*! Calls checkHealth() every \a interval while Running; 0 (the default) never calls it.
+     *  Takes effect at once. Call it on the service's thread; negative values are refused. */
+    void setHealthCheckInterval(std::chrono::milliseconds interval);
+    /*! How long checkHealth() may take before it counts as Unhealthy (5 s unless set); applies
+     *  from the next check. Zero or negative values are refused. */
+    void setHealthCheckTimeout(std::chrono::milliseconds timeout);
+    /*!
+     * Unhealthy without interruption for longer than \a period while Running is a failure of the
+     * running service, exactly like a crash of one of its tasks, with the message "unhealthy for
+     * 30000 ms: " and the reason. 0 (the default) never escalates; negative values are refused.
+     */
+    void setUnhealthyGracePeriod(std::chrono::milliseconds period);
+    // End of the health block.
 
 private:
     Q_DECLARE_PRIVATE(QService)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QtCore/QBindable>
+#include <QtCore/QJsonObject>
 #include <QtCore/QList>
 #include <QtCore/QObject>
 #include <QtCore/QProperty>
@@ -341,6 +342,49 @@ Q_SIGNALS:
     void restartsExhausted(QLifecycle::QService *service, const QString &reason, QPrivateSignal);
     /*! Emitted when restartCount changes. */
     void restartCountChanged(int count, QPrivateSignal);
+
+public:
+    // Health (docs/health.md): every declaration of it is in this block.
+    /*! The worst health of the services of the current (or last) run; Healthy before a run. */
+    Q_PROPERTY(QLifecycle::QService::Health health READ health NOTIFY healthChanged BINDABLE
+                   bindableHealth FINAL)
+    /*! The services that are not Healthy, one entry each, worst first, in dependency order
+     *  within a health: "db is unhealthy: no answer; cache is degraded". Empty when Healthy. */
+    Q_PROPERTY(QString healthReason READ healthReason NOTIFY healthReasonChanged BINDABLE
+                   bindableHealthReason FINAL)
+
+    /*! Unhealthy if a service of the run is, else Degraded if one is, else Healthy. */
+    QService::Health health() const;
+    /*! The read-only bindable behind health. */
+    QBindable<QService::Health> bindableHealth() const;
+    /*! The services concerned by health (see the property), or an empty string. */
+    QString healthReason() const;
+    /*! The read-only bindable behind healthReason. */
+    QBindable<QString> bindableHealthReason() const;
+    /*!
+     * The health of the graph as JSON, for a health endpoint or a log:
+     * \code
+     * {
+     *   "health": "Degraded",                        // health(): Healthy, Degraded, Unhealthy
+     *   "reason": "cache is degraded: slow disk",    // healthReason()
+     *   "services": [                                // services(), in dependency order
+     *     { "name": "cache", "state": "Running", "health": "Degraded",
+     *       "reason": "slow disk", "startDurationMs": 12, "stopDurationMs": -1 },
+     *     ...
+     *   ]
+     * }
+     * \endcode
+     * States and healths are the names of QService::State and QService::Health; durations are
+     * those of QService (-1 before measured). Before the first start, "services" is empty.
+     */
+    QJsonObject healthReport() const;
+
+Q_SIGNALS:
+    /*! Emitted when health changes. */
+    void healthChanged(QLifecycle::QService::Health health, QPrivateSignal);
+    /*! Emitted when healthReason changes. */
+    void healthReasonChanged(const QString &reason, QPrivateSignal);
+    // End of the health block.
 
 protected:
     /*! Reimplemented to note that someone listens (what nobody watches is updated at once); an

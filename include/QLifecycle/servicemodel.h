@@ -55,6 +55,8 @@ public:
         ServiceRole,                 //!< "service": the QService itself
         RestartCountRole,            //!< "restartCount": QService::restartCount()
         RestartDelayMsRole,          //!< "restartDelayMs": the pending restart's delay, -1 for none
+        HealthRole,                  //!< "health": QService::Health, as a number in QML
+        HealthReasonRole,            //!< "healthReason": QService::healthReason()
     };
     Q_ENUM(Role)
 

@@ -180,6 +180,24 @@ public:
                                &ServiceManagerPrivate::notifyStarting)
     Q_OBJECT_BINDABLE_PROPERTY(ServiceManagerPrivate, QStringList, stoppingServices,
                                &ServiceManagerPrivate::notifyStopping)
+
+    // Health (servicemanager_health.cpp): the aggregate over the services of the run.
+    struct HealthSummary {
+        QService::Health health = QService::Health::Healthy;
+        QString reason;
+        bool operator==(const HealthSummary &) const = default;
+    };
+    static HealthSummary aggregateHealth(const QList<QPointer<QService>> &services);
+    // Binds the aggregate to the services of a new run.
+    static void watchHealth(ServiceManager *manager, const QList<QService *> &services);
+    QProperty<HealthSummary> healthSummary;
+    void notifyHealth(QService::Health value);
+    void notifyHealthReason(const QString &value);
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(ServiceManagerPrivate, QService::Health, health,
+                                         QService::Health::Healthy,
+                                         &ServiceManagerPrivate::notifyHealth)
+    Q_OBJECT_BINDABLE_PROPERTY(ServiceManagerPrivate, QString, healthReason,
+                               &ServiceManagerPrivate::notifyHealthReason)
 };
 
 inline QBindingStorage *qGetBindingStorage(ServiceManagerPrivate *d)

@@ -94,6 +94,10 @@ QVariant ServiceModel::data(const QModelIndex &index, int role) const
         return service->restartCount();
     case RestartDelayMsRole:
         return service->restartDelayMs();
+    case HealthRole:
+        return QVariant::fromValue(service->health());
+    case HealthReasonRole:
+        return service->healthReason();
     default:
         return {};
     }
@@ -112,7 +116,9 @@ QHash<int, QByteArray> ServiceModel::roleNames() const
             {DependenciesRole, "dependencies"},
             {ServiceRole, "service"},
             {RestartCountRole, "restartCount"},
-            {RestartDelayMsRole, "restartDelayMs"}};
+            {RestartDelayMsRole, "restartDelayMs"},
+            {HealthRole, "health"},
+            {HealthReasonRole, "healthReason"}};
 }
 
 void ServiceModel::reload()
@@ -204,6 +210,8 @@ void ServiceModel::watch(QService *service)
     on(&QService::nameChanged, {NameRole, Qt::DisplayRole});
     on(&QService::restartCountChanged, {RestartCountRole});
     on(&QService::restartDelayMsChanged, {RestartDelayMsRole});
+    on(&QService::healthChanged, {HealthRole});
+    on(&QService::healthReasonChanged, {HealthReasonRole});
 }
 
 void ServiceModel::newRun()

@@ -120,6 +120,16 @@ void EmitQueue::serviceTaskCounts(QService *service, int total, int finished)
     push({service, nullptr, finished, 0, total, Kind::ServiceTaskCounts, nullptr});
 }
 
+void EmitQueue::serviceHealth(QService *service, QService::Health health, const QString &reason)
+{
+    const QServicePrivate *d = QServicePrivate::get(service);
+    if (!d->isWatched(d->health) && !d->isWatched(d->healthReason) && !isPendingFor(service)) {
+        QServicePrivate::setHealth(service, health, reason);
+        return;
+    }
+    push({service, nullptr, 0, 0, int(health), Kind::ServiceHealth, textExtra(reason)});
+}
+
 void EmitQueue::applier(QObject *target, void (*apply)(const Entry &), int value, double real,
                         const QString &text)
 {
@@ -199,6 +209,9 @@ void EmitQueue::apply(const Entry &entry)
         break;
     case Kind::ServiceTaskCounts:
         QServicePrivate::setTaskCounts(service(), entry.value, int(entry.number));
+        break;
+    case Kind::ServiceHealth:
+        QServicePrivate::setHealth(service(), QService::Health(entry.value), entry.text());
         break;
     case Kind::Applier:
         if (entry.applier)

@@ -24,6 +24,7 @@ public:
         ServiceStopDuration,
         ServiceErrorString,
         ServiceTaskCounts,
+        ServiceHealth,
         Applier, // a property of another layer's object, set by `applier`
         Call,    // anything else: rare events (failures, cancellations, wake-ups)
     };
@@ -54,6 +55,8 @@ public:
     static bool isPendingFor(const QObject *target);
     static void serviceErrorString(QService *service, const QString &text);
     static void serviceTaskCounts(QService *service, int total, int finished);
+    // Health and its reason, applied together (docs/health.md).
+    static void serviceHealth(QService *service, QService::Health health, const QString &reason);
     // Layers above this one queue their objects' changes with an applier of theirs.
     static void applier(QObject *target, void (*apply)(const Entry &), int value, double real,
                         const QString &text = {});

@@ -2,6 +2,7 @@
 
 #include <QLifecycle/qservice.h>
 #include <QLifecycle/servicemanager.h>
+#include <QLifecycle/timesource.h>
 
 #include <QtCore/QPointer>
 
@@ -132,6 +133,42 @@ public:
                                          &QServicePrivate::notifyFinishedTaskCount)
     Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QServicePrivate, int, pendingTaskCount, 0,
                                          &QServicePrivate::notifyPendingTaskCount)
+
+    // Health (src/service/health.cpp). The polling and escalation state is made when a service
+    // first asks for either: most services never do.
+    struct HealthMonitor {
+        std::chrono::milliseconds interval{0};
+        std::chrono::milliseconds timeout{5000};
+        std::chrono::milliseconds grace{0};
+        std::unique_ptr<TimeSource::Timer> poll;       // the next check, while Running
+        std::unique_ptr<TimeSource::Timer> deadline;   // the timeout of the check that counts
+        std::unique_ptr<TimeSource::Timer> escalation; // the end of the grace period
+        quint64 checks = 0;                            // checks started, for their ids
+        quint64 counting = 0;       // the id of the check whose result counts, or 0
+        bool checking = false;      // a check runs (counted or not): no other starts
+        qint64 unhealthySince = -1; // when Running and Unhealthy began to hold together
+    };
+    std::unique_ptr<HealthMonitor> healthMonitor;
+    static HealthMonitor &monitorOf(QService *service);
+    static QCoro::Task<QService::HealthStatus> callCheckHealth(QService *service)
+    {
+        return service->checkHealth();
+    }
+    // Applies a health now (from the EmitQueue, or at once when nothing watches it).
+    static void setHealth(QService *service, QService::Health health, const QString &reason);
+    // Arms or disarms polling and escalation for `state`, the state being applied: timers only,
+    // no foreign code.
+    static void superviseHealth(QService *service, QService::State state);
+    static void startHealthCheck(QService *service);
+    static void healthCheckEnded(QService *service, quint64 id, const QService::HealthStatus &s);
+    static void healthCheckTimedOut(QService *service, quint64 id);
+    static void escalateHealth(QService *service);
+    void notifyHealth(QService::Health value);
+    void notifyHealthReason(const QString &value);
+    Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(QServicePrivate, QService::Health, health,
+                                         QService::Health::Healthy, &QServicePrivate::notifyHealth)
+    Q_OBJECT_BINDABLE_PROPERTY(QServicePrivate, QString, healthReason,
+                               &QServicePrivate::notifyHealthReason)
 
     // Scratch space of DependencyGraph::build, valid while graphStamp is the current build's
     // stamp: the node id, and which service last listed this one (duplicate check). Cheaper

@@ -38,6 +38,7 @@ static_assert(pinned<Cancelled, 8, 8>());
 static_assert(pinned<Stage, 32, 8>());
 static_assert(pinned<Dependencies, 24, 8>());
 static_assert(pinned<TaskOptions, 40, 8>());
+static_assert(pinned<QService::HealthStatus, 32, 8>());
 
 // What the installed templates (impl/qservice_impl.h) instantiate in applications: handles and
 // opaque storage, whose contents the library may change.

@@ -10,3 +10,4 @@ QObject *makePythonExamples();
 QObject *makeFaqExamples();
 QObject *makeDesktopExamples();
 QObject *makeSupervisionExamples();
+QObject *makeHealthExamples();

@@ -1,0 +1,108 @@
+// The manager's health: the aggregate of its services' (docs/health.md), and its JSON report.
+
+#include <QLifecycle/servicemanager.h>
+
+#include "manager/servicemanager_p.h"
+
+#include <QtCore/QJsonArray>
+#include <QtCore/QMetaEnum>
+
+#include <algorithm>
+
+namespace QLifecycle {
+
+namespace {
+QString keyOf(QService::Health health)
+{
+    return QString::fromLatin1(QMetaEnum::fromType<QService::Health>().valueToKey(int(health)));
+}
+QString keyOf(QService::State state)
+{
+    return QString::fromLatin1(QMetaEnum::fromType<QService::State>().valueToKey(int(state)));
+}
+} // namespace
+
+// The one rule of the aggregate: the worst health of the services, naming each one that is not
+// Healthy, worst first. Reading a service's health here makes the binding depend on it.
+ServiceManagerPrivate::HealthSummary
+ServiceManagerPrivate::aggregateHealth(const QList<QPointer<QService>> &services)
+{
+    HealthSummary summary;
+    QStringList unhealthy;
+    QStringList degraded;
+    for (const QPointer<QService> &service : services) {
+        if (!service)
+            continue;
+        const QService::Health health = service->health();
+        if (health == QService::Health::Healthy)
+            continue;
+        summary.health = std::max(summary.health, health);
+        const QString reason = service->healthReason();
+        QString entry = service->name() + QStringLiteral(" is ") + keyOf(health).toLower();
+        if (!reason.isEmpty())
+            entry += QStringLiteral(": ") + reason;
+        (health == QService::Health::Unhealthy ? unhealthy : degraded).append(entry);
+    }
+    summary.reason = (unhealthy + degraded).join(QStringLiteral("; "));
+    return summary;
+}
+
+void ServiceManagerPrivate::watchHealth(ServiceManager *manager, const QList<QService *> &services)
+{
+    ServiceManagerPrivate *d = get(manager);
+    QList<QPointer<QService>> watched;
+    watched.reserve(services.size());
+    for (QService *service : services)
+        watched.append(service);
+    d->healthSummary.setBinding([watched] { return aggregateHealth(watched); });
+    if (!d->health.hasBinding())
+        d->health.setBinding([d] { return d->healthSummary.value().health; });
+    if (!d->healthReason.hasBinding())
+        d->healthReason.setBinding([d] { return d->healthSummary.value().reason; });
+}
+
+QService::Health ServiceManager::health() const
+{
+    return d_func()->health;
+}
+QBindable<QService::Health> ServiceManager::bindableHealth() const
+{
+    return &d_func()->health;
+}
+QString ServiceManager::healthReason() const
+{
+    return d_func()->healthReason;
+}
+QBindable<QString> ServiceManager::bindableHealthReason() const
+{
+    return &d_func()->healthReason;
+}
+
+QJsonObject ServiceManager::healthReport() const
+{
+    QJsonArray list;
+    for (const QService *service : services()) {
+        list.append(QJsonObject{
+            {QStringLiteral("name"), service->name()},
+            {QStringLiteral("state"), keyOf(service->state())},
+            {QStringLiteral("health"), keyOf(service->health())},
+            {QStringLiteral("reason"), service->healthReason()},
+            {QStringLiteral("startDurationMs"), service->startDurationMs()},
+            {QStringLiteral("stopDurationMs"), service->stopDurationMs()},
+        });
+    }
+    return {{QStringLiteral("health"), keyOf(health())},
+            {QStringLiteral("reason"), healthReason()},
+            {QStringLiteral("services"), list}};
+}
+
+void ServiceManagerPrivate::notifyHealth(QService::Health value)
+{
+    Q_EMIT q_ptr->healthChanged(value, ServiceManager::QPrivateSignal());
+}
+void ServiceManagerPrivate::notifyHealthReason(const QString &value)
+{
+    Q_EMIT q_ptr->healthReasonChanged(value, ServiceManager::QPrivateSignal());
+}
+
+} // namespace QLifecycle
