@@ -28,6 +28,7 @@ constexpr int StepsBetweenClockChecks = 8; // a hook may work synchronously for 
 GraphRun::GraphRun(ServiceManager *manager, DependencyGraph graph)
     : m_manager(manager), m_graph(std::move(graph)), m_nodes(size_t(m_graph.size()))
 {
+    static_assert(sizeof(Node) == 56, "a node per service: keep it small");
 }
 
 GraphRun::~GraphRun() = default;
@@ -43,8 +44,8 @@ void GraphRun::begin()
             d->owner = weak_from_this();
             m_nodes[size_t(n)].policy = d->startPolicy;
             deferred = deferred || d->startPolicy != QService::StartPolicy::Eager;
-            if (d->restartPolicy.mode != RestartPolicy::Mode::Never)
-                m_supervised[n].policy = d->restartPolicy;
+            if (d->restartPolicy) // set only for a mode other than Never
+                m_supervised[n].policy = *d->restartPolicy;
             if (d->restartCount != 0)
                 QServicePrivate::queueRestartCount(service, 0);
         }

@@ -132,4 +132,15 @@ void GraphRun::crash(QService *service, const QString &message, std::exception_p
     advance();
 }
 
+void GraphRun::healthChanged(QService *service)
+{
+    Q_UNUSED(service);
+    if (!m_manager)
+        return;
+    EmitQueue::call(m_manager, [manager = m_manager.data(), weak = weak_from_this()] {
+        if (const std::shared_ptr<GraphRun> self = weak.lock())
+            ServiceManagerPrivate::updateHealth(manager, self->graph().startOrder());
+    });
+}
+
 } // namespace QLifecycle

@@ -277,7 +277,7 @@ QCoro::Task<> ServiceManager::start()
     ServiceManagerPrivate::setErrorString(this, QString());
     const auto run = std::make_shared<GraphRun>(this, std::move(*graph));
     d_func()->run = run;
-    ServiceManagerPrivate::watchHealth(this, run->graph().startOrder());
+    ServiceManagerPrivate::setHealthSummary(this, {}); // every service starts Healthy
     run->begin(); // emits servicesChanged first, once the run's bookkeeping is ready
     co_await run->whenStarted();
     if (!self)

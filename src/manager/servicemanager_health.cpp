@@ -23,16 +23,14 @@ QString keyOf(QService::State state)
 } // namespace
 
 // The one rule of the aggregate: the worst health of the services, naming each one that is not
-// Healthy, worst first. Reading a service's health here makes the binding depend on it.
+// Healthy, worst first.
 ServiceManagerPrivate::HealthSummary
-ServiceManagerPrivate::aggregateHealth(const QList<QPointer<QService>> &services)
+ServiceManagerPrivate::aggregateHealth(const QList<QService *> &services)
 {
     HealthSummary summary;
     QStringList unhealthy;
     QStringList degraded;
-    for (const QPointer<QService> &service : services) {
-        if (!service)
-            continue;
+    for (const QService *service : services) {
         const QService::Health health = service->health();
         if (health == QService::Health::Healthy)
             continue;
@@ -47,18 +45,27 @@ ServiceManagerPrivate::aggregateHealth(const QList<QPointer<QService>> &services
     return summary;
 }
 
-void ServiceManagerPrivate::watchHealth(ServiceManager *manager, const QList<QService *> &services)
+// Computed when a service's health changes (its run tells the manager), not bound to every
+// service: a start costs nothing per service, and a graph whose services never report health
+// never computes it.
+void ServiceManagerPrivate::updateHealth(ServiceManager *manager, const QList<QService *> &services)
+{
+    setHealthSummary(manager, aggregateHealth(services));
+}
+
+void ServiceManagerPrivate::setHealthSummary(ServiceManager *manager, const HealthSummary &summary)
 {
     ServiceManagerPrivate *d = get(manager);
-    QList<QPointer<QService>> watched;
-    watched.reserve(services.size());
-    for (QService *service : services)
-        watched.append(service);
-    d->healthSummary.setBinding([watched] { return aggregateHealth(watched); });
-    if (!d->health.hasBinding())
-        d->health.setBinding([d] { return d->healthSummary.value().health; });
-    if (!d->healthReason.hasBinding())
-        d->healthReason.setBinding([d] { return d->healthSummary.value().reason; });
+    const bool healthChanged = d->health.value() != summary.health;
+    const bool reasonChanged = d->healthReason.value() != summary.reason;
+    // Both are set before either is notified, so that a slot on one reads the other up to date.
+    d->health.setValueBypassingBindings(summary.health);
+    d->healthReason.setValueBypassingBindings(summary.reason);
+    const QPointer<ServiceManager> alive(manager); // a slot may destroy it
+    if (reasonChanged)
+        d->healthReason.notify();
+    if (healthChanged && alive)
+        d->health.notify();
 }
 
 QService::Health ServiceManager::health() const

@@ -187,10 +187,10 @@ public:
         QString reason;
         bool operator==(const HealthSummary &) const = default;
     };
-    static HealthSummary aggregateHealth(const QList<QPointer<QService>> &services);
-    // Binds the aggregate to the services of a new run.
-    static void watchHealth(ServiceManager *manager, const QList<QService *> &services);
-    QProperty<HealthSummary> healthSummary;
+    static HealthSummary aggregateHealth(const QList<QService *> &services);
+    // A service of the run changed its health: the aggregate is computed again.
+    static void updateHealth(ServiceManager *manager, const QList<QService *> &services);
+    static void setHealthSummary(ServiceManager *manager, const HealthSummary &summary);
     void notifyHealth(QService::Health value);
     void notifyHealthReason(const QString &value);
     Q_OBJECT_BINDABLE_PROPERTY_WITH_ARGS(ServiceManagerPrivate, QService::Health, health,

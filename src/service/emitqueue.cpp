@@ -122,6 +122,7 @@ void EmitQueue::serviceTaskCounts(QService *service, int total, int finished)
 
 void EmitQueue::serviceHealth(QService *service, QService::Health health, const QString &reason)
 {
+    QServicePrivate::get(service)->healthReported = true;
     const QServicePrivate *d = QServicePrivate::get(service);
     if (!d->isWatched(d->health) && !d->isWatched(d->healthReason) && !isPendingFor(service)) {
         QServicePrivate::setHealth(service, health, reason);

@@ -138,6 +138,10 @@ void QServicePrivate::setHealth(QService *service, QService::Health health, cons
         d->healthReason.notify();
     if (healthChanged && alive)
         d->health.notify();
+    if (!alive)
+        return;
+    if (const std::shared_ptr<ServiceOwner> owner = d->owner.lock(); owner && owner->isActive())
+        owner->healthChanged(service);
 }
 
 void QServicePrivate::superviseHealth(QService *service, QService::State state)

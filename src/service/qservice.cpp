@@ -181,8 +181,8 @@ void QServicePrivate::beginStart(QService *service)
         detail::EmitQueue::serviceTaskCounts(service, 0, 0);
     if (pending || !d->errorString.value().isEmpty())
         detail::EmitQueue::serviceErrorString(service, QString());
-    if (pending || d->health.value() != QService::Health::Healthy ||
-        !d->healthReason.value().isEmpty())
+    if (d->healthReported && (pending || d->health.value() != QService::Health::Healthy ||
+                              !d->healthReason.value().isEmpty()))
         detail::EmitQueue::serviceHealth(service, QService::Health::Healthy, QString());
     detail::EmitQueue::serviceState(service, QService::State::Starting);
 }
@@ -191,7 +191,8 @@ void QServicePrivate::setState(QService *service, QService::State state)
 {
     qCDebug(lcService).noquote() << service->name() << "->"
                                  << QMetaEnum::fromType<QService::State>().valueToKey(int(state));
-    superviseHealth(service, state); // before the state's observers run
+    if (get(service)->healthMonitor)     // a service that never asked for health costs nothing
+        superviseHealth(service, state); // before the state's observers run
     get(service)->state = state;
 }
 

@@ -99,10 +99,15 @@ public:
     std::atomic<bool> nameSignalConnected{false};
     std::atomic<bool> watched{false}; // something was connected to one of its signals
     QService::StartPolicy startPolicy = QService::StartPolicy::Eager;
-    // Supervision (qservice_supervision.cpp): the policy, and what the run shows of restarts.
-    RestartPolicy restartPolicy;
+    // Supervision (qservice_supervision.cpp): the policy (none: never restarted; allocated
+    // only for a service that sets one, so that every start reads one pointer), and what the
+    // run shows of restarts. Kept beside the start policy: a start reads them all.
+    std::unique_ptr<RestartPolicy> restartPolicy;
     int restartCount = 0;
     qint64 restartDelayMs = -1;
+    struct HealthMonitor;
+    std::unique_ptr<HealthMonitor> healthMonitor; // health.cpp: see below
+    bool healthReported = false; // a health was ever reported: a start has one to reset
     // Queue the change (EmitQueue): applied and signalled once the run's bookkeeping is done.
     static void queueRestartCount(QService *service, int count);
     static void queueRestartDelay(QService *service, qint64 ms);
@@ -148,7 +153,6 @@ public:
         bool checking = false;      // a check runs (counted or not): no other starts
         qint64 unhealthySince = -1; // when Running and Unhealthy began to hold together
     };
-    std::unique_ptr<HealthMonitor> healthMonitor;
     static HealthMonitor &monitorOf(QService *service);
     static QCoro::Task<QService::HealthStatus> callCheckHealth(QService *service)
     {

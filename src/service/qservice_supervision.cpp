@@ -14,7 +14,8 @@ using detail::EmitQueue;
 
 RestartPolicy QService::restartPolicy() const
 {
-    return d_func()->restartPolicy;
+    const std::unique_ptr<RestartPolicy> &policy = d_func()->restartPolicy;
+    return policy ? *policy : RestartPolicy();
 }
 
 int QService::restartCount() const
@@ -51,7 +52,13 @@ void QService::setRestartPolicy(const RestartPolicy &policy)
             << name() + QStringLiteral(": setRestartPolicy() refused: ") + refused;
         return;
     }
-    d_func()->restartPolicy = policy;
+    std::unique_ptr<RestartPolicy> &stored = d_func()->restartPolicy;
+    if (policy.mode == RestartPolicy::Never)
+        stored.reset();
+    else if (stored)
+        *stored = policy;
+    else
+        stored = std::make_unique<RestartPolicy>(policy);
 }
 
 void QServicePrivate::queueRestartCount(QService *service, int count)

@@ -32,6 +32,8 @@ public:
     // (docs/supervision.md: only RestartPolicy::Always restarts it).
     virtual void crash(QService *service, const QString &message, std::exception_ptr cause,
                        bool cleanExit = false) = 0;
+    // The service's health changed (docs/health.md): the manager's aggregate follows.
+    virtual void healthChanged(QService *service) = 0;
 };
 
 } // namespace QLifecycle
