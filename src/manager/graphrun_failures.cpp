@@ -57,7 +57,10 @@ void GraphRun::forget(QService *service)
             // Named after the state its observers saw last (a transition of its may still be
             // queued when a nested loop destroys it).
             const QService::State seen = visibleState;
-            const char *when = seen == QService::State::Starting   ? "while Starting"
+            const char *when = node.inRestart && seen != QService::State::Running &&
+                                       seen != QService::State::Stopping
+                                   ? "while waiting to be restarted"
+                               : seen == QService::State::Starting ? "while Starting"
                                : seen == QService::State::Running  ? "while Running"
                                : seen == QService::State::Stopping ? "while Stopping"
                                                                    : "before it started";
