@@ -40,7 +40,8 @@ public:
 protected:
     QCoro::Task<HealthStatus> checkHealth() override
     {
-        if (!co_await m_connection.ping())
+        const bool answered = co_await m_connection.ping(); // not in the `if` (FAQ)
+        if (!answered)
             co_return {Health::Unhealthy, QStringLiteral("no answer to ping")};
         if (m_connection.replicationLagMs() > 1000)
             co_return {Health::Degraded, QStringLiteral("replica lags behind")};
