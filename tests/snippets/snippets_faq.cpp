@@ -74,6 +74,19 @@ public:
         co_return size;
     }
 
+    QCoro::Task<bool> ping() { co_return m_answers; }
+    bool m_answers = true;
+
+    QCoro::Task<HealthStatus> probe()
+    {
+        // [snippet:faq-await-into-local]
+        const bool answered = co_await ping(); // not: if (!co_await ping())
+        if (!answered)
+            co_return Health::Unhealthy;
+        // [/snippet:faq-await-into-local]
+        co_return Health::Healthy;
+    }
+
     QCoro::Task<bool> waitUntilReady()
     {
         // [snippet:faq-wait-for-signal]
@@ -148,6 +161,11 @@ private Q_SLOTS:
         QCOMPARE(QLifecycle::Test::runBlocking(loader.load(false)), QStringLiteral("disk"));
         auto data = std::make_shared<QString>(QStringLiteral("four"));
         QCOMPARE(QLifecycle::Test::runBlocking(loader.measure(data)), 4);
+        QCOMPARE(QLifecycle::Test::runBlocking(loader.probe()).health,
+                 QLifecycle::QService::Health::Healthy);
+        loader.m_answers = false;
+        QCOMPARE(QLifecycle::Test::runBlocking(loader.probe()).health,
+                 QLifecycle::QService::Health::Unhealthy);
 
         QTimer::singleShot(1ms, loader.m_device, &faq::Device::ready);
         QVERIFY(QLifecycle::Test::runBlocking(loader.waitUntilReady()));
