@@ -17,6 +17,7 @@
 
 #include <QCoro/QCoroTimer>
 
+#include <memory>
 #include <stdexcept>
 
 using namespace QLifecycle;
@@ -26,6 +27,20 @@ using namespace std::chrono_literals;
 using Health = QService::Health;
 
 namespace {
+
+// Counts the health check frames alive: one lives in each, and dies with it. The count is
+// shared, not static: a late check of an earlier test may end during a later one.
+class FrameCount
+{
+public:
+    explicit FrameCount(std::shared_ptr<int> live) : m_live(std::move(live)) { ++*m_live; }
+    ~FrameCount() { --*m_live; }
+    FrameCount(const FrameCount &) = delete;
+    FrameCount &operator=(const FrameCount &) = delete;
+
+private:
+    std::shared_ptr<int> m_live;
+};
 
 // A service whose health check a test scripts, and which counts its calls.
 class Probe : public ScriptedService
@@ -43,6 +58,7 @@ public:
     bool checkThrows = false;
     HealthStatus result;
     int checks = 0;
+    std::shared_ptr<int> liveFrames = std::make_shared<int>(0); // check frames alive
     int concurrent = 0;
     int maxConcurrent = 0;
     QList<State> statesAtCheck;
@@ -55,6 +71,7 @@ Q_SIGNALS:
 protected:
     QCoro::Task<HealthStatus> checkHealth() override
     {
+        const FrameCount frame(liveFrames);
         const QPointer<Probe> self(this);
         ++checks;
         maxConcurrent = std::max(maxConcurrent, ++concurrent);
@@ -87,6 +104,7 @@ private Q_SLOTS:
     void aSlowCheckIsNeverOverlapped();
     void aCheckThatTimesOutIsUnhealthy();
     void aCheckThatThrowsIsUnhealthy();
+    void everyCheckFrameIsFreed();
     void unhealthyPastTheGracePeriodFailsTheRun();
     void unhealthyInterruptedInTimeIsNoFailure();
     void unhealthyPastTheGracePeriodIsRestartedOnFailure();
@@ -200,6 +218,25 @@ void tst_Health::aCheckThatTimesOutIsUnhealthy()
     QTRY_COMPARE(db.checks, 2);
     QCOMPARE(db.maxConcurrent, 1);
     runBlocking(manager.stop());
+}
+
+void tst_Health::everyCheckFrameIsFreed()
+{
+    Probe db(QStringLiteral("db"));
+    db.setHealthCheckInterval(10ms);
+    db.setHealthCheckTimeout(30ms);
+    const std::shared_ptr<int> frames = db.liveFrames;
+    ServiceManager manager(&db);
+    runBlocking(manager.start());
+    QTRY_VERIFY(db.checks >= 3); // checks that end at once
+    QCOMPARE(*frames, 0);
+    db.checkTakes = 100ms; // they time out, are abandoned, and may end after the stop
+    QTRY_COMPARE(db.health(), Health::Unhealthy);
+    QVERIFY(*frames <= 1); // never two at once
+    runBlocking(manager.stop());
+    QTRY_COMPARE(*frames, 0);
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    QCOMPARE(*frames, 0);
 }
 
 void tst_Health::aCheckThatThrowsIsUnhealthy()
