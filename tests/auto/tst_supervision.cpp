@@ -7,6 +7,8 @@
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
+#include "restartkit.h"
+
 #include <algorithm>
 #include <functional>
 #include <memory>
@@ -17,28 +19,10 @@ using namespace QLifecycle;
 using namespace QLifecycle::Test;
 using namespace std::chrono_literals;
 using namespace Qt::StringLiterals;
+using namespace restartkit;
 using Mode = RestartPolicy::Mode;
 
 namespace {
-// A policy whose delays are exact (no jitter) and short.
-RestartPolicy quick(Mode mode = Mode::OnFailure, int maxRestarts = 5)
-{
-    return {.mode = mode,
-            .initialDelay = 10ms,
-            .multiplier = 2.0,
-            .maxDelay = 1000ms,
-            .jitter = 0.0,
-            .maxRestarts = maxRestarts,
-            .window = 60s};
-}
-
-// A task that fails as soon as it runs: a crash of its service.
-QCoro::Task<> crashNow(const char *message)
-{
-    throw std::runtime_error(message);
-    co_return;
-}
-
 // A service whose start() adds a daemon task that returns (cleanly, or by throwing) at once.
 class DaemonService : public QService
 {
@@ -86,10 +70,6 @@ private Q_SLOTS:
     void failuresInTheSameTurnMergeIntoOneRestart();
     void aBadPolicyIsRefused();
     void theModelShowsRestarts();
-    void backoffGrowsAndResetsAfterAStableRunOnTheVirtualClock();
-    void destroyingTheManagerDuringTheDelayCancelsTheRestart();
-    void aMemberDestroyedDuringTheDelayStopsTheGraph();
-    void jitterStaysWithinItsBoundsAndFollowsTheSeed();
 };
 
 void tst_Supervision::withoutAPolicyAFailureStopsTheGraph()
@@ -409,122 +389,6 @@ void tst_Supervision::theModelShowsRestarts()
     QVERIFY(countChanged);
     QCOMPARE(model.roleNames().value(ServiceModel::RestartDelayMsRole), "restartDelayMs");
     runBlocking(manager.stop());
-}
-
-// Backoff and its reset, on the virtual clock: a crash every time the service has run for
-// `ranFor`; under resetAfter the delays grow, past it they begin again.
-void tst_Supervision::backoffGrowsAndResetsAfterAStableRunOnTheVirtualClock()
-{
-    VirtualClock clock;
-    ScriptedService db(u"db"_s);
-    RestartPolicy policy = quick();
-    policy.initialDelay = 1s;
-    policy.maxDelay = 30s;
-    policy.resetAfter = 60s;
-    policy.maxRestarts = 100;
-    policy.window = 1h;
-    db.setRestartPolicy(policy);
-    ServiceManager manager(&db);
-    QSignalSpy scheduled(&db, &QService::restartScheduled);
-    runBlocking(manager.start());
-    // The delay of the restart after a crash of a service that ran for `ranFor`; -1 if the
-    // service did not wait for it, then run again.
-    const auto crashAfterRunning = [&](std::chrono::milliseconds ranFor) -> qint64 {
-        clock.advanceBy(ranFor);
-        db.addTask(crashNow("boom"));
-        if (!QTest::qWaitFor([&] { return db.state() == State::Failed; })) // waits its delay
-            return -1;
-        const qint64 delay = scheduled.last().at(0).toLongLong();
-        clock.advanceBy(std::chrono::milliseconds(delay));
-        return QTest::qWaitFor([&] { return db.state() == State::Running; }) ? delay : -1;
-    };
-    QCOMPARE(crashAfterRunning(1s), 1000);
-    QCOMPARE(crashAfterRunning(1s), 2000);
-    QCOMPARE(crashAfterRunning(1s), 4000);
-    QCOMPARE(crashAfterRunning(61s), 1000); // a stable run: the backoff begins again
-    QCOMPARE(crashAfterRunning(1s), 2000);
-    QCOMPARE(db.startCalls, 6);
-    runBlocking(manager.stop());
-}
-
-void tst_Supervision::destroyingTheManagerDuringTheDelayCancelsTheRestart()
-{
-    VirtualClock clock;
-    ScriptedService db(u"db"_s), api(u"api"_s);
-    api.deps = {&db};
-    RestartPolicy policy = quick();
-    policy.initialDelay = 10s;
-    db.setRestartPolicy(policy);
-    auto manager = std::make_unique<ServiceManager>(&api);
-    runBlocking(manager->start());
-    db.addTask(crashNow("boom"));
-    QTRY_COMPARE(db.state(), State::Failed);
-    QCOMPARE(api.state(), State::Stopped);
-    manager.reset(); // during the delay
-    QVERIFY(clock.advanceUntilIdle(1h));
-    QCOMPARE(db.startCalls, 1); // never started again
-    QCOMPARE(api.startCalls, 1);
-    QCOMPARE(db.stopCalls, 1);
-}
-
-void tst_Supervision::aMemberDestroyedDuringTheDelayStopsTheGraph()
-{
-    VirtualClock clock;
-    ScriptedService db(u"db"_s), root(u"root"_s);
-    auto *api = new ScriptedService(u"api"_s);
-    api->deps = {&db};
-    root.deps = {api};
-    RestartPolicy policy = quick();
-    policy.initialDelay = 10s;
-    db.setRestartPolicy(policy);
-    ServiceManager manager(&root);
-    runBlocking(manager.start());
-    db.addTask(crashNow("boom"));
-    QTRY_COMPARE(db.state(), State::Failed);
-    QTest::ignoreMessage(
-        QtWarningMsg,
-        "api: crashed: destroyed while waiting to be restarted; the graph is stopped");
-    delete api; // a member waiting for the delay: the graph needs it
-    QTRY_COMPARE(manager.state(), State::Failed);
-    clock.advanceUntilIdle(1h);
-    QCOMPARE(db.startCalls, 1); // the restart was cancelled
-    QVERIFY2(manager.errorString().contains(u"api"_s), qPrintable(manager.errorString()));
-}
-
-void tst_Supervision::jitterStaysWithinItsBoundsAndFollowsTheSeed()
-{
-    const auto delays = [](std::optional<quint64> seed) -> QList<qint64> {
-        VirtualClock clock;
-        ScriptedService db(u"db"_s);
-        RestartPolicy policy = quick(Mode::OnFailure, 100);
-        policy.initialDelay = policy.maxDelay = 1000ms; // every delay 1 s before the jitter
-        policy.jitter = 0.2;
-        db.setRestartPolicy(policy);
-        ServiceManager manager(&db);
-        if (seed)
-            manager.setJitterSeed(*seed);
-        QList<qint64> seen;
-        QObject::connect(&db, &QService::restartScheduled,
-                         [&seen](qint64 delay) { seen.append(delay); });
-        runBlocking(manager.start());
-        for (int i = 0; i < 20; ++i) {
-            db.addTask(crashNow("boom"));
-            if (!QTest::qWaitFor([&] { return db.state() == State::Failed; }))
-                return {};
-            clock.advanceBy(std::chrono::milliseconds(seen.last()));
-            if (!QTest::qWaitFor([&] { return db.state() == State::Running; }))
-                return {};
-        }
-        runBlocking(manager.stop());
-        return seen;
-    };
-    const QList<qint64> first = delays(7), again = delays(7), other = delays(8);
-    QCOMPARE(first.size(), 20);
-    QCOMPARE(first, again); // the same seed, the same delays
-    QVERIFY(first != other);
-    for (const qint64 delay : first)
-        QVERIFY2(delay >= 800 && delay <= 1200, qPrintable(QString::number(delay)));
-    QVERIFY(std::adjacent_find(first.begin(), first.end(), std::not_equal_to<>()) != first.end());
 }
 
 QTEST_GUILESS_MAIN(tst_Supervision)
