@@ -36,6 +36,23 @@ bool stateMayLag(const Probe *probe)
     return probe->reentrant() && nestedLoopDepth() > 0;
 }
 
+// Restarts: marks the end of a stop() however it ends.
+class StopMark
+{
+public:
+    StopMark(Probe *probe, int cycle, int index, int incarnation)
+        : m_probe(probe), m_cycle(cycle), m_index(index), m_incarnation(incarnation)
+    {
+    }
+    ~StopMark() { m_probe->mark(m_cycle, m_index, MarkKind::StopEnd, m_incarnation); }
+    StopMark(const StopMark &) = delete;
+    StopMark &operator=(const StopMark &) = delete;
+
+private:
+    Probe *m_probe;
+    int m_cycle, m_index, m_incarnation;
+};
+
 } // namespace
 
 Probe::Probe(const Scenario &scenario)
@@ -264,11 +281,14 @@ QCoro::Task<> ProbeService::start()
     Probe *probe = m_probe;
     const int cycle = probe->cycle();
     const int index = m_index;
-    const Behaviour b = probe->behaviour(cycle, index);
+    const int incarnation = ++probe->record(cycle, index).startCalls;
+    const Behaviour b =
+        incarnationBehaviour(probe->scenario(), probe->cycleRun(cycle).cycle, index, incarnation);
     const int loopMs = probe->hookLoops(cycle, index).startMs;
     const QPointer<QService> self(this); // re-entrancy: a slot may delete it
     LiveCoroutine live(probe);
-    ++probe->record(cycle, index).startCalls;
+    probe->mark(cycle, index, MarkKind::StartCall, incarnation,
+                b.startFault == HookFault::Timeout ? 1 : 0);
     probe->checkBeforeRunning(index, "start() began", false);
     addTasks(cycle, b);
     // Re-entrancy: a nested loop before the first suspension, counted in the hook's time.
@@ -280,7 +300,9 @@ QCoro::Task<> ProbeService::start()
         co_await PreciseSleep{milliseconds(b.startTimeoutMs + TimeoutMarginMs - spun)};
         co_await AfterPostedEvents{};
         ++probe->record(cycle, index).startReturns;
-        if (self && probe->cycle() == cycle && state() == State::Starting && !stateMayLag(probe))
+        probe->mark(cycle, index, MarkKind::StartReturn, incarnation);
+        if (self && probe->cycle() == cycle && state() == State::Starting && !stateMayLag(probe) &&
+            probe->record(cycle, index).startCalls == incarnation) // not restarted meanwhile
             probe->violation(QStringLiteral("s%1: start() outlived its %2 ms timeout unnoticed")
                                  .arg(index)
                                  .arg(b.startTimeoutMs));
@@ -295,6 +317,7 @@ QCoro::Task<> ProbeService::start()
         }
         if (cancelled) {
             ++probe->record(cycle, index).startCancels;
+            probe->mark(cycle, index, MarkKind::StartCancel, incarnation);
             throw Cancelled();
         }
         if (!self)
@@ -304,14 +327,17 @@ QCoro::Task<> ProbeService::start()
     if (b.startFault == HookFault::Throw) {
         const QString what = token(cycle, "start");
         run.fired.push_back({Phase::Start, {}, what});
+        probe->mark(cycle, index, MarkKind::StartThrow, incarnation);
         throw std::runtime_error(what.toStdString());
     }
     if (b.startFault == HookFault::ThrowNonStd) {
         run.fired.push_back({Phase::Start, {}, nonStdText()});
+        probe->mark(cycle, index, MarkKind::StartThrow, incarnation);
         throw 42;
     }
     ++run.startReturns;
     run.startAccepted = self && probe->cycle() == cycle && state() == State::Starting;
+    probe->mark(cycle, index, MarkKind::StartReturn, incarnation, run.startAccepted ? 1 : 0);
 }
 
 QCoro::Task<> ProbeService::stop()
@@ -324,6 +350,9 @@ QCoro::Task<> ProbeService::stop()
     const QPointer<QService> self(this);
     LiveCoroutine live(probe);
     ++probe->record(cycle, index).stopCalls;
+    const int of = probe->record(cycle, index).startCalls;
+    probe->mark(cycle, index, MarkKind::StopCall, of);
+    const StopMark ended(probe, cycle, index, of);
     if (probe->reentrant())
         checkStopAllowed(*probe, cycle, index);
     probe->checkBeforeRunning(index, "stop() began", true);
@@ -374,9 +403,14 @@ std::chrono::milliseconds ProbeService::gracefulShutdownTimeout() const
 
 std::optional<std::chrono::milliseconds> ProbeService::startTimeout() const
 {
-    const Behaviour &b = m_probe->behaviour(m_probe->cycle(), m_index);
+    const int cycle = m_probe->cycle();
+    const Behaviour &b = m_probe->behaviour(cycle, m_index);
     if (b.startFault == HookFault::Timeout)
         return milliseconds(b.startTimeoutMs);
+    const int ms =
+        restartStartTimeoutMs(m_probe->scenario(), m_probe->cycleRun(cycle).cycle, m_index);
+    if (ms >= 0)
+        return milliseconds(ms);
     return std::nullopt;
 }
 
