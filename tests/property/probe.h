@@ -120,6 +120,9 @@ struct CycleRun {
         int service;
         Phase phase;
         QString message;
+        // When the service's own errorOccurred came, before any slot of the test's: a slot on
+        // it may ask for a stop, which the failure's decision preceded.
+        qint64 decided;
     };
     struct Scheduled {
         qint64 seq;

@@ -9,6 +9,7 @@
 #include <QtCore/QStringList>
 
 #include <algorithm>
+#include <memory>
 
 namespace QLifecycle::Property {
 
@@ -182,8 +183,12 @@ int restartStartTimeoutMs(const Scenario &scenario, int cycle, int service)
 void setUpRestarts(Probe &probe, ServiceManager &manager, const std::vector<QService *> &services)
 {
     const RestartSpec &spec = *probe.scenario().restarts;
+    // The moment of each service's failure signal, before the slots of the re-entrancy rig.
+    auto decided = std::make_shared<std::vector<qint64>>(services.size(), -1);
     for (size_t s = 0; s < services.size(); ++s) {
         auto *service = static_cast<ProbeService *>(services[s]);
+        QObject::connect(service, &QService::errorOccurred, service,
+                         [p = &probe, decided, s] { (*decided)[s] = p->nextSeq(); });
         if (traced())
             QObject::connect(service, &QService::stateChanged, service,
                              [p = &probe, service](State state) {
@@ -208,11 +213,16 @@ void setUpRestarts(Probe &probe, ServiceManager &manager, const std::vector<QSer
         const auto found = std::find(services.begin(), services.end(), service);
         return found == services.end() ? -1 : int(found - services.begin());
     };
-    QObject::connect(&manager, &ServiceManager::errorOccurred, &manager,
-                     [p = &probe, indexOf](QService *service, Phase phase, const QString &text) {
-                         p->cycleRun(p->cycle())
-                             .reported.push_back({p->nextSeq(), indexOf(service), phase, text});
-                     });
+    QObject::connect(
+        &manager, &ServiceManager::errorOccurred, &manager,
+        [p = &probe, indexOf, decided](QService *service, Phase phase, const QString &text) {
+            const int index = indexOf(service);
+            const qint64 seq = p->nextSeq();
+            qint64 at = seq;
+            if (index >= 0 && (*decided)[size_t(index)] >= 0)
+                at = std::exchange((*decided)[size_t(index)], -1);
+            p->cycleRun(p->cycle()).reported.push_back({seq, index, phase, text, at});
+        });
     QObject::connect(
         &manager, &ServiceManager::restartScheduled, &manager,
         [p = &probe, indexOf](QService *service, qint64 delay, const QStringList &members) {
@@ -234,7 +244,9 @@ void setUpRestarts(Probe &probe, ServiceManager &manager, const std::vector<QSer
             CycleRun &run = p->cycleRun(p->cycle());
             if (traced())
                 fprintf(stderr, "trace %lld: restartCount %d\n", (long long)p->nextSeq(), count);
-            if (count != run.restartCount + 1 && count != 0)
+            if (count == 0)
+                return; // a new run begins (re-entrancy: before the probe follows it)
+            if (count != run.restartCount + 1)
                 p->violation(QStringLiteral("the manager's restartCount went from "
                                             "%1 to %2")
                                  .arg(run.restartCount)

@@ -71,5 +71,7 @@ void checkRestartCycleEnd(Probe &probe, ServiceManager &manager);
 // failures, every service's incarnations, the restart rounds and the intensity of run `c`
 // (restarts_checks.cpp).
 void checkRestartRun(Probe &probe, int c, const QList<Failure> &final, Report &report);
+// Part of it: the incarnations of service `s` (restarts_history.cpp).
+void checkIncarnations(Probe &probe, int c, int s);
 
 } // namespace QLifecycle::Property

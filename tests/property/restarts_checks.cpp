@@ -100,7 +100,11 @@ std::vector<char> checkReported(Probe &probe, int c, const QList<Failure> &final
     }
     report.faults += int(expected.size());
     std::vector<char> used(expected.size(), 0);
-    for (const Reported &r : run.reported) {
+    for (Reported r : run.reported) {
+        // A service a slot deleted is reported as gone: its name is in the run's error.
+        for (const Failure &f : final)
+            if (r.service < 0 && f.phase == r.phase && f.message == r.message)
+                r.service = f.service.mid(1).toInt();
         bool found = false;
         for (size_t k = 0; k < expected.size() && !found; ++k) {
             const auto &[s, e] = expected[k];
@@ -131,8 +135,8 @@ std::vector<char> checkReported(Probe &probe, int c, const QList<Failure> &final
         bool found = false;
         for (size_t k = run.reported.size(); k-- > 0 && !found;) {
             const Reported &r = run.reported[k];
-            if (!inFinal[k] && nameOf(r.service) == f.service && r.phase == f.phase &&
-                r.message == f.message)
+            if (!inFinal[k] && (r.service < 0 || nameOf(r.service) == f.service) &&
+                r.phase == f.phase && r.message == f.message)
                 inFinal[k] = found = true;
         }
         if (!found)
@@ -165,7 +169,7 @@ void checkRestarted(Probe &probe, int c, const std::vector<char> &inFinal)
             if (!asks && !joiningAt(service, r.seq))
                 probe.violation(
                     QStringLiteral("restarted a failure its policy does not restart: ") + what);
-            if (run.stopRequestSeq >= 0 && r.seq > run.stopRequestSeq)
+            if (run.stopRequestSeq >= 0 && r.decided > run.stopRequestSeq)
                 probe.violation(QStringLiteral("restarted a failure after the stop request: ") +
                                 what);
             if (firstFinal >= 0)
@@ -173,7 +177,7 @@ void checkRestarted(Probe &probe, int c, const std::vector<char> &inFinal)
             continue;
         }
         const bool going = firstFinal < 0 &&
-                           (run.stopRequestSeq < 0 || r.seq < run.stopRequestSeq) &&
+                           (run.stopRequestSeq < 0 || r.decided < run.stopRequestSeq) &&
                            r.phase != Phase::Stop && !probe.reentrant();
         if (firstFinal < 0)
             firstFinal = r.seq;
@@ -264,12 +268,21 @@ void checkRounds(Probe &probe, int c)
     // starting again begins a new round (graphrun_restart.cpp).
     std::map<int, std::map<int, qint64>> members; // per round, each member and when it joined
     std::map<int, qint64> joined;                 // when each round began
+    // A start of a new incarnation: its Starting, or a start() call of an incarnation after
+    // those begun before `since` (re-entrancy: a slot's nested loop may delay the call of the
+    // start() that began before).
     const auto startsAgain = [&](int m, qint64 since, qint64 before) {
-        for (const Mark &mark : run.services[size_t(m)].marks)
-            if (mark.seq > since && mark.seq < before &&
-                (mark.kind == MarkKind::StartCall ||
-                 (mark.kind == MarkKind::State && mark.value == int(State::Starting))))
+        int begun = 0;
+        for (const Mark &mark : run.services[size_t(m)].marks) {
+            const bool starting =
+                mark.kind == MarkKind::State && mark.value == int(State::Starting);
+            if (mark.seq < since) {
+                begun += starting ? 1 : 0;
+            } else if (mark.seq < before && (starting || (mark.kind == MarkKind::StartCall &&
+                                                          mark.incarnation > begun))) {
                 return mark.seq;
+            }
+        }
         return qint64(-1);
     };
     int round = 0;
@@ -311,6 +324,20 @@ void checkRounds(Probe &probe, int c)
                                     .arg(who, nameOf(d), stateName(state)));
         }
     }
+    // Each restartScheduled of a failed service is a round that counts towards its own
+    // intensity (a failure that joins a restart it is in already adds no member, no signal).
+    for (int s = 0; s < size; ++s) {
+        const int own = int(std::count_if(run.scheduled.begin(), run.scheduled.end(),
+                                          [s](const auto &x) { return x.service == s; }));
+        const RestartPolicy &policy = spec.policies[size_t(s)];
+        const int most = policy.mode == Mode::Never ? 0 : policy.maxRestarts;
+        if (own > most)
+            probe.violation(QStringLiteral("%1 restarted %2 time(s) for its own failures, its "
+                                           "policy allows %3")
+                                .arg(nameOf(s))
+                                .arg(own)
+                                .arg(most));
+    }
     if (round != run.restartCount)
         probe.violation(QStringLiteral("restartCount %1 for %2 round(s) of restartScheduled")
                             .arg(run.restartCount)
@@ -339,124 +366,6 @@ void checkRounds(Probe &probe, int c)
                                          stopInFlightAt(service, first)
                                              ? QStringLiteral(" with its stop() running")
                                              : QString()));
-        }
-    }
-}
-
-struct Segment {
-    qint64 begin = 0, end = -1;
-    QList<State> states;
-    int failures = 0;
-    bool stopTimeout = false;
-};
-
-// Each incarnation of a service on the state diagram: started once, stopped exactly once if
-// its start succeeded, never if it failed; Failed exactly when it had a failure; each start
-// after the first explained by a restartScheduled of the service.
-void checkIncarnations(Probe &probe, int c, int s)
-{
-    const CycleRun &cycleRun = probe.runs()[size_t(c)];
-    const ServiceRun &run = cycleRun.services[size_t(s)];
-    if (run.destroyed)
-        return; // deleted by a slot: its failure is checked with the run's, its history ends
-    const QString name = nameOf(s);
-    std::vector<Segment> segments;
-    for (const Mark &m : run.marks) {
-        if (m.kind != MarkKind::State)
-            continue;
-        if (State(m.value) == State::Starting || segments.empty())
-            segments.push_back({m.seq, -1, {}, 0, false});
-        segments.back().states.append(State(m.value));
-        segments.back().end = m.seq;
-    }
-    for (const Reported &r : cycleRun.reported) {
-        if (r.service != s)
-            continue;
-        Segment *owner = nullptr; // the incarnation it happened in, or the last before it
-        for (Segment &segment : segments)
-            if (segment.begin < r.seq)
-                owner = &segment;
-        if (!owner) {
-            probe.violation(name + QStringLiteral(": a failure before it started: ") + r.message);
-            continue;
-        }
-        ++owner->failures;
-        owner->stopTimeout |=
-            r.phase == Phase::Stop && r.message.startsWith(QLatin1String("timed out"));
-    }
-    int calls = 0;
-    for (const Mark &m : run.marks)
-        calls += m.kind == MarkKind::StartCall ? 1 : 0;
-    const bool mapped = calls == int(segments.size());
-    if (!mapped && !probe.reentrant())
-        probe.violation(QStringLiteral("%1: %2 Starting transition(s) for %3 start() call(s)")
-                            .arg(name)
-                            .arg(segments.size())
-                            .arg(calls));
-    const QList<State> up = {State::Starting, State::Running, State::Stopping};
-    for (size_t k = 0; k < segments.size(); ++k) {
-        const Segment &segment = segments[k];
-        const int incarnation = int(k) + 1;
-        const QList<State> &seq = segment.states;
-        auto bad = [&](const QString &why) {
-            QStringList names;
-            for (State state : seq)
-                names.append(stateName(state));
-            probe.violation(QStringLiteral("%1, incarnation %2: %3 (states [%4])")
-                                .arg(name)
-                                .arg(incarnation)
-                                .arg(why, names.join(QLatin1Char(' '))));
-        };
-        const bool running = seq.size() == 4 && seq.mid(0, 3) == up && settled(seq.last());
-        const bool shapeOk = running || seq == QList{State::Starting, State::Failed} ||
-                             seq == QList{State::Starting, State::Stopped};
-        if (!shapeOk) {
-            bad(QStringLiteral("state sequence outside the state diagram"));
-            continue;
-        }
-        if ((seq.last() == State::Failed) != (segment.failures > 0))
-            bad(segment.failures ? QStringLiteral("had a failure but did not end Failed")
-                                 : QStringLiteral("ended Failed without a failure"));
-        if (k > 0) {
-            bool scheduled = false;
-            for (const Mark &m : run.marks)
-                scheduled |= m.kind == MarkKind::Scheduled && m.seq > segments[k - 1].begin &&
-                             m.seq < segment.begin;
-            if (!scheduled)
-                bad(QStringLiteral("started again without a restartScheduled"));
-        }
-        if (cycleRun.stopRequestSeq >= 0 && segment.begin > cycleRun.stopRequestSeq &&
-            !probe.reentrant())
-            bad(QStringLiteral("began starting after the stop request"));
-        if (!mapped)
-            continue;
-        bool accepted = false, cancelled = false;
-        int stops = 0;
-        for (const Mark &m : run.marks) {
-            if (m.incarnation != incarnation)
-                continue;
-            accepted |= m.kind == MarkKind::StartReturn && m.value == 1;
-            cancelled |= m.kind == MarkKind::StartCancel;
-            stops += m.kind == MarkKind::StopCall ? 1 : 0;
-        }
-        if (running) {
-            if (!accepted)
-                bad(QStringLiteral("Running although its start() did not return in time"));
-            if (stops != 1 && !(segment.stopTimeout && stops == 0))
-                bad(QStringLiteral("a started incarnation stopped %1 time(s)").arg(stops));
-            continue;
-        }
-        if (accepted)
-            bad(QStringLiteral("its start() returned in time but it never ran"));
-        if (stops != 0)
-            bad(QStringLiteral("stop() called after a start that did not succeed"));
-        if (seq.last() == State::Stopped) {
-            bool member = false;
-            for (const Mark &m : run.marks)
-                member |=
-                    m.kind == MarkKind::Scheduled && m.seq > segment.begin && m.seq < segment.end;
-            if (!cancelled || !(cycleRun.stopRequested || member || probe.reentrant()))
-                bad(QStringLiteral("Starting -> Stopped without a cancelled start"));
         }
     }
 }
