@@ -98,6 +98,9 @@ void checkIncarnations(Probe &probe, int c, int s)
                              m.seq < segment.begin;
             if (!scheduled)
                 bad(QStringLiteral("started again without a restartScheduled"));
+            // An abandoned stop may leave the instance alive: never restarted over.
+            if (segments[k - 1].stopTimeout)
+                bad(QStringLiteral("started again over an abandoned stop"));
         }
         if (cycleRun.stopRequestSeq >= 0 && segment.begin > cycleRun.stopRequestSeq &&
             !probe.reentrant())
