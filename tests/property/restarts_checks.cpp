@@ -3,7 +3,7 @@
 
 #include <algorithm>
 #include <limits>
-#include <set>
+#include <map>
 
 // The invariants of a run with restart policies (src/manager/graphrun_restart.cpp,
 // tst_supervision), from the services' marks and the manager's signals (restarts.cpp): every
