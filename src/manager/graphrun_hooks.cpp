@@ -404,9 +404,16 @@ void GraphRun::complete(int n, quint32 generation, const std::exception_ptr &err
         EmitQueue::serviceDuration(service, false, elapsed);
         if (error) {
             QString message = describeException(error);
-            // A stop that failed during a restart joins it: the service did stop.
-            if (!node.inRestart || !superviseFailure(n, QLifecycle::Phase::Stop, message, error))
+            // A stop that failed during a restart joins it: the service did stop. Not restarted
+            // (past the intensity), the failure is final: the graph stops, as after a crash.
+            if (!node.inRestart) {
                 recordFailure(n, QLifecycle::Phase::Stop, message, error);
+            } else if (!superviseFailure(n, QLifecycle::Phase::Stop, message, error)) {
+                recordFailure(n, QLifecycle::Phase::Stop, message, error);
+                m_stopRequested = true;
+                if (m_stage == Stage::Starting || m_stage == Stage::Running)
+                    abortStart();
+            }
         }
         markStopped(n);
     }

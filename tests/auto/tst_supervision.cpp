@@ -67,6 +67,7 @@ private Q_SLOTS:
     void aDaemonThatReturnsIsRestartedOnlyByAlways();
     void aStopRequestedDuringTheDelayCancelsTheRestart();
     void anAbandonedStopIsNeverRestartedOver();
+    void aStopFailurePastTheIntensityStopsTheGraph();
     void failuresInTheSameTurnMergeIntoOneRestart();
     void aBadPolicyIsRefused();
     void theModelShowsRestarts();
@@ -308,6 +309,36 @@ void tst_Supervision::anAbandonedStopIsNeverRestartedOver()
     QVERIFY2(manager.errorString().contains(u"its stop was abandoned"_s),
              qPrintable(manager.errorString()));
     api.sleeper().wakeAll();
+}
+
+// A member whose stop fails during a restart joins it; past the member's own intensity that
+// failure is final: the graph stops and nothing starts again (found by tst_property --restarts,
+// seed 502857).
+void tst_Supervision::aStopFailurePastTheIntensityStopsTheGraph()
+{
+    ScriptedService db(u"db"_s), api(u"api"_s);
+    api.deps = {&db};
+    api.onStop.fail = true; // every stop of api throws
+    db.setRestartPolicy(quick());
+    api.setRestartPolicy(quick(Mode::OnFailure, 1));
+    ServiceManager manager(&api);
+    QSignalSpy exhausted(&manager, &ServiceManager::restartsExhausted);
+    runBlocking(manager.start());
+    db.addTask(crashNow("first")); // api's stop failure joins the restart: its one restart
+    QTRY_COMPARE(api.startCalls, 2);
+    QTRY_COMPARE(api.state(), State::Running);
+    QCOMPARE(manager.state(), State::Running);
+    QCOMPARE(exhausted.count(), 0);
+    db.addTask(crashNow("second")); // api's second stop failure is past its intensity
+    QTRY_COMPARE(manager.state(), State::Failed);
+    QCOMPARE(exhausted.count(), 1);
+    QCOMPARE(exhausted.first().at(0).value<QService *>(), &api);
+    QCOMPARE(db.startCalls, 2);
+    QCOMPARE(api.startCalls, 2);
+    // db's crash was to be restarted: the stop gives that up, db keeps its error.
+    QCOMPARE(db.state(), State::Failed);
+    QVERIFY2(db.errorString().contains(u"second"_s), qPrintable(db.errorString()));
+    QVERIFY2(manager.errorString().contains(u"not restarted"_s), qPrintable(manager.errorString()));
 }
 
 // Every leaf of a wide graph fails in the same turn: one restart takes them all.

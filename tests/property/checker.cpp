@@ -4,6 +4,7 @@
 #include "invariants.h"
 #include "policies.h"
 #include "reentrancy.h"
+#include "restarts.h"
 
 #include <QLifecycle/testkit/harness.h>
 
@@ -141,7 +142,8 @@ QCoro::Task<> driveCycle(ServiceManager *manager, const Cycle &cycle, CycleOutco
     if (manager->state() == State::Running) {
         QCoro::Task<> running = whileRunning(probe, manager, cycle);
         co_await running;
-        co_await PreciseSleep{milliseconds(cycle.holdMs)}; // crashes may stop the graph meanwhile
+        // Crashes may stop the graph meanwhile; with restarts, a longer hold lets them happen.
+        co_await PreciseSleep{milliseconds(cycle.holdMs + probe->extraHoldMs())};
         probe->restartsOpen = false; // from now on the driver stops the graph for good
         if (cycle.stopByWait) {
             stopping.start();
@@ -186,6 +188,8 @@ milliseconds cycleBound(const Scenario &scenario, int c)
                  std::max(0, b.poolTaskMs) + std::max(0, b.adoptedFutureMs);
     if (scenario.reentrancy) // restarts run the hooks again: room for a few runs
         total += 4 * nestedLoopBudgetMs(scenario, c);
+    if (scenario.restarts) // every restart plays the cycle's delays and faults again
+        total = total * 4 + scenario.restarts->extraHoldMs[size_t(c)];
     return milliseconds(total);
 }
 
@@ -236,13 +240,16 @@ Report runScenario(const Scenario &scenario)
         QObject::connect(raw[size_t(i)], &QService::stateChanged, raw[size_t(i)],
                          [p = probe.get(), i](State state) {
                              p->record(p->cycle(), i).states.append(state);
+                             p->mark(p->cycle(), i, MarkKind::State,
+                                     p->record(p->cycle(), i).startCalls, int(state));
                              if (state == State::Starting)
                                  checkStartWanted(*p, i);
                              else if (state == State::Running)
                                  p->checkBeforeRunning(i, "reached Running", false);
                              else if (state == State::Stopping) {
                                  p->checkAfterStopped(i, "began stopping");
-                                 checkNoStartInFlight(*p, i);
+                                 if (!restartPending(*p, i))
+                                     checkNoStartInFlight(*p, i);
                              }
                              if (p->reentrant())
                                  checkServiceTransition(*p, i, state);
@@ -282,6 +289,8 @@ Report runScenario(const Scenario &scenario)
     QObject::connect(manager.get(), &ServiceManager::progressChanged, manager.get(),
                      follow(ProgressFigure::Current));
 
+    if (scenario.restarts)
+        setUpRestarts(*probe, *manager, raw);
     // Re-entrancy: the slots, and a ServiceModel whose signals some of them listen to.
     std::unique_ptr<ReentrancyRig> rig;
     if (scenario.reentrancy)
@@ -318,6 +327,8 @@ Report runScenario(const Scenario &scenario)
         const std::optional<Error> error = manager->error();
         final = error ? error->failures() : QList<Failure>();
         checkCycleEnd(*probe, *manager, final);
+        if (scenario.restarts)
+            checkRestartCycleEnd(*probe, *manager);
         checkPoliciesAtEnd(*probe, *manager);
         if (std::any_of(probe->demands.begin(), probe->demands.end(),
                         [](const auto &demand) { return !demand->done; })) {

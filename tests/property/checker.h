@@ -12,11 +12,13 @@ namespace QLifecycle::Property {
 
 struct Report {
     QStringList violations;
-    bool hung = false; // a cycle overran its time bound: the scenario's objects were leaked
-    int cycles = 0;    // cycles run
-    int faults = 0;    // failures the services caused and the manager had to report
-    int restarts = 0;  // re-entrancy: runs started by a slot's requestStart()
-    int deletions = 0; // re-entrancy: services a slot deleted
+    bool hung = false;       // a cycle overran its time bound: the scenario's objects were leaked
+    int cycles = 0;          // cycles run
+    int faults = 0;          // failures the services caused and the manager had to report
+    int restarts = 0;        // re-entrancy: runs started by a slot's requestStart()
+    int deletions = 0;       // re-entrancy: services a slot deleted
+    int restartRounds = 0;   // restarts: rounds of restarts the policies made
+    int restartsGivenUp = 0; // restarts: restartsExhausted signals
     // Start policies: where the library departs from docs/lifecycle.md in a known way in this
     // scenario, the first case of each KnownIssue, or empty (policies.h); the scenario is then
     // checked as the library behaves, unless it is strict.

@@ -201,12 +201,16 @@ void checkCycle(Probe &probe, int c, const QList<Failure> &final, const CycleOut
                 Report &report)
 {
     probe.setCycle(c); // for the violations' prefix
-    checkFailures(probe, c, final, report);
-    for (int s = 0; s < probe.scenario().size(); ++s)
-        checkServiceHistory(probe, c, s, final);
-
     const CycleRun &run = probe.runs()[size_t(c)];
-    if (run.managerErrorSignals != final.size())
+    if (probe.restarts()) {
+        // Several incarnations per run, and failures that a restart answers (restarts.h).
+        checkRestartRun(probe, c, final, report);
+    } else {
+        checkFailures(probe, c, final, report);
+        for (int s = 0; s < probe.scenario().size(); ++s)
+            checkServiceHistory(probe, c, s, final);
+    }
+    if (!probe.restarts() && run.managerErrorSignals != final.size())
         probe.violation(
             QStringLiteral("the manager emitted errorOccurred %1 time(s) for %2 failure(s)")
                 .arg(run.managerErrorSignals)
@@ -292,8 +296,8 @@ void checkCycleEnd(Probe &probe, ServiceManager &manager, const QList<Failure> &
             probe.violation(QStringLiteral("s%1 %2 after the manager's stop")
                                 .arg(s)
                                 .arg(stateName(service->state())));
-        if (run.services[size_t(s)].states.isEmpty())
-            continue; // untouched: keeps the previous run's state and error
+        if (run.services[size_t(s)].states.isEmpty() || probe.restarts())
+            continue; // untouched: keeps the previous run's state and error; restarts.cpp
         std::optional<Failure> first;
         for (const Failure &failure : final)
             if (!first && failure.service == service->name())

@@ -5,8 +5,6 @@
 #include <QtCore/QCoreApplication>
 #include <QtCore/QMetaEnum>
 #include <QtCore/QPointer>
-#include <QtCore/QPromise>
-#include <QtCore/QThread>
 #include <QtCore/QTimer>
 
 #include <algorithm>
@@ -30,20 +28,6 @@ QString stateName(QService::State state)
     return QString::fromLatin1(QMetaEnum::fromType<QService::State>().valueToKey(int(state)));
 }
 
-// Counts a thread-pool callable or an adopted future's producer until it is destroyed.
-class ExternalWork
-{
-public:
-    explicit ExternalWork(std::shared_ptr<std::atomic<int>> live) : m_live(std::move(live))
-    {
-        ++*m_live;
-    }
-    ~ExternalWork() { --*m_live; }
-
-private:
-    std::shared_ptr<std::atomic<int>> m_live;
-};
-
 // Re-entrancy: while a nested loop runs (a slot's, or a hook's), the library may have taken a
 // decision (a timeout) that the states show only once the code it notified returns. The
 // aggregate error is checked for it in any case.
@@ -52,42 +36,22 @@ bool stateMayLag(const Probe *probe)
     return probe->reentrant() && nestedLoopDepth() > 0;
 }
 
-QCoro::Task<> crashTask(ProbeService *service, Probe *probe, int cycle, int index, int afterMs,
-                        bool nonStd, QString name)
+// Restarts: marks the end of a stop() however it ends.
+class StopMark
 {
-    LiveCoroutine live(probe);
-    const QPointer<QService> alive(service); // re-entrancy: a slot may delete it meanwhile
-    if (afterMs > 0)
-        co_await service->sleepFor(milliseconds(afterMs));
-    if (!alive)
-        co_return;
-    const QString what = name + QStringLiteral(" boom");
-    probe->record(cycle, index)
-        .fired.push_back(
-            {Phase::Run, name,
-             QStringLiteral("task '%1' failed: %2").arg(name, nonStd ? nonStdText() : what)});
-    if (nonStd)
-        throw 42;
-    throw std::runtime_error(what.toStdString());
-}
+public:
+    StopMark(Probe *probe, int cycle, int index, int incarnation)
+        : m_probe(probe), m_cycle(cycle), m_index(index), m_incarnation(incarnation)
+    {
+    }
+    ~StopMark() { m_probe->mark(m_cycle, m_index, MarkKind::StopEnd, m_incarnation); }
+    StopMark(const StopMark &) = delete;
+    StopMark &operator=(const StopMark &) = delete;
 
-QCoro::Task<> daemonTask(ProbeService *service, Probe *probe, int cycle, int index, int afterMs,
-                         QString name)
-{
-    LiveCoroutine live(probe);
-    const QPointer<QService> alive(service);
-    if (afterMs > 0)
-        co_await service->sleepFor(milliseconds(afterMs));
-    if (!alive)
-        co_return;
-    // Only a daemon that exits while its service runs is a crash (docs/contract.md).
-    if (service->state() == QService::State::Running)
-        probe->record(cycle, index)
-            .fired.push_back(
-                {Phase::Run, name,
-                 QStringLiteral("daemon task '%1' exited while the service was running")
-                     .arg(name)});
-}
+private:
+    Probe *m_probe;
+    int m_cycle, m_index, m_incarnation;
+};
 
 } // namespace
 
@@ -312,73 +276,19 @@ QString ProbeService::token(int cycle, const char *what) const
     return QStringLiteral("%1-s%2-c%3").arg(QLatin1String(what)).arg(m_index).arg(cycle);
 }
 
-void ProbeService::addTasks(int cycle, const Behaviour &b)
-{
-    Probe *probe = m_probe;
-    const int index = m_index;
-    auto added = [&](int before, const QString &name) {
-        if (taskCount() != before + 1) {
-            ++probe->record(cycle, index).refusedTasks;
-            probe->violation(
-                QStringLiteral("s%1: task %2 refused while starting").arg(index).arg(name));
-        }
-    };
-    if (b.crashAfterMs >= 0) {
-        const QString name = token(cycle, "crash");
-        const int before = taskCount();
-        if (b.crashAsCallable) {
-            addTask(
-                [this, probe, cycle, index, b, name] {
-                    return crashTask(this, probe, cycle, index, b.crashAfterMs, b.crashNonStd,
-                                     name);
-                },
-                {.name = name});
-        } else {
-            addTask(crashTask(this, probe, cycle, index, b.crashAfterMs, b.crashNonStd, name),
-                    {.name = name});
-        }
-        added(before, name);
-    }
-    if (b.daemonReturnAfterMs >= 0) {
-        const QString name = token(cycle, "daemon");
-        const int before = taskCount();
-        addTask(daemonTask(this, probe, cycle, index, b.daemonReturnAfterMs, name),
-                {.name = name, .daemon = true});
-        added(before, name);
-    }
-    if (b.poolTaskMs >= 0) {
-        // Ignores cancellation, but ends by itself: the stop waits for it (bounded).
-        const QString name = token(cycle, "pool");
-        const int before = taskCount();
-        auto work = std::make_shared<ExternalWork>(probe->livePool);
-        const unsigned long ms = (unsigned long)b.poolTaskMs;
-        addPoolTask([work, ms](QPromise<void> &) { QThread::msleep(ms); }, {.name = name});
-        added(before, name);
-    }
-    if (b.adoptedFutureMs >= 0) {
-        // An adopted future whose producer finishes it later, cancelled or not.
-        const QString name = token(cycle, "future");
-        const int before = taskCount();
-        auto promise = std::make_shared<QPromise<void>>();
-        promise->start();
-        auto work = std::make_shared<ExternalWork>(probe->livePool);
-        QTimer::singleShot(milliseconds(b.adoptedFutureMs), QCoreApplication::instance(),
-                           [promise, work] { promise->finish(); });
-        addTask(promise->future(), {.name = name});
-        added(before, name);
-    }
-}
-
 QCoro::Task<> ProbeService::start()
 {
     Probe *probe = m_probe;
     const int cycle = probe->cycle();
     const int index = m_index;
-    const Behaviour b = probe->behaviour(cycle, index);
+    const int incarnation = ++probe->record(cycle, index).startCalls;
+    const Behaviour b =
+        incarnationBehaviour(probe->scenario(), probe->cycleRun(cycle).cycle, index, incarnation);
     const int loopMs = probe->hookLoops(cycle, index).startMs;
     const QPointer<QService> self(this); // re-entrancy: a slot may delete it
     LiveCoroutine live(probe);
-    ++probe->record(cycle, index).startCalls;
+    probe->mark(cycle, index, MarkKind::StartCall, incarnation,
+                b.startFault == HookFault::Timeout ? 1 : 0);
     probe->checkBeforeRunning(index, "start() began", false);
     addTasks(cycle, b);
     // Re-entrancy: a nested loop before the first suspension, counted in the hook's time.
@@ -390,7 +300,9 @@ QCoro::Task<> ProbeService::start()
         co_await PreciseSleep{milliseconds(b.startTimeoutMs + TimeoutMarginMs - spun)};
         co_await AfterPostedEvents{};
         ++probe->record(cycle, index).startReturns;
-        if (self && probe->cycle() == cycle && state() == State::Starting && !stateMayLag(probe))
+        probe->mark(cycle, index, MarkKind::StartReturn, incarnation);
+        if (self && probe->cycle() == cycle && state() == State::Starting && !stateMayLag(probe) &&
+            probe->record(cycle, index).startCalls == incarnation) // not restarted meanwhile
             probe->violation(QStringLiteral("s%1: start() outlived its %2 ms timeout unnoticed")
                                  .arg(index)
                                  .arg(b.startTimeoutMs));
@@ -405,6 +317,7 @@ QCoro::Task<> ProbeService::start()
         }
         if (cancelled) {
             ++probe->record(cycle, index).startCancels;
+            probe->mark(cycle, index, MarkKind::StartCancel, incarnation);
             throw Cancelled();
         }
         if (!self)
@@ -414,14 +327,17 @@ QCoro::Task<> ProbeService::start()
     if (b.startFault == HookFault::Throw) {
         const QString what = token(cycle, "start");
         run.fired.push_back({Phase::Start, {}, what});
+        probe->mark(cycle, index, MarkKind::StartThrow, incarnation);
         throw std::runtime_error(what.toStdString());
     }
     if (b.startFault == HookFault::ThrowNonStd) {
         run.fired.push_back({Phase::Start, {}, nonStdText()});
+        probe->mark(cycle, index, MarkKind::StartThrow, incarnation);
         throw 42;
     }
     ++run.startReturns;
     run.startAccepted = self && probe->cycle() == cycle && state() == State::Starting;
+    probe->mark(cycle, index, MarkKind::StartReturn, incarnation, run.startAccepted ? 1 : 0);
 }
 
 QCoro::Task<> ProbeService::stop()
@@ -434,6 +350,9 @@ QCoro::Task<> ProbeService::stop()
     const QPointer<QService> self(this);
     LiveCoroutine live(probe);
     ++probe->record(cycle, index).stopCalls;
+    const int of = probe->record(cycle, index).startCalls;
+    probe->mark(cycle, index, MarkKind::StopCall, of);
+    const StopMark ended(probe, cycle, index, of);
     if (probe->reentrant())
         checkStopAllowed(*probe, cycle, index);
     probe->checkBeforeRunning(index, "stop() began", true);
@@ -484,9 +403,14 @@ std::chrono::milliseconds ProbeService::gracefulShutdownTimeout() const
 
 std::optional<std::chrono::milliseconds> ProbeService::startTimeout() const
 {
-    const Behaviour &b = m_probe->behaviour(m_probe->cycle(), m_index);
+    const int cycle = m_probe->cycle();
+    const Behaviour &b = m_probe->behaviour(cycle, m_index);
     if (b.startFault == HookFault::Timeout)
         return milliseconds(b.startTimeoutMs);
+    const int ms =
+        restartStartTimeoutMs(m_probe->scenario(), m_probe->cycleRun(cycle).cycle, m_index);
+    if (ms >= 0)
+        return milliseconds(ms);
     return std::nullopt;
 }
 

@@ -63,8 +63,28 @@ struct Expected {
     bool optional = false; // may also be missing (a deleted service)
 };
 
+// Restarts (restarts.h): one event of a service, numbered in the order of the whole scenario.
+enum class MarkKind : quint8 {
+    State,       // stateChanged to `value`
+    StartCall,   // start() began; value 1 when it outlasts its timeout
+    StartReturn, // start() returned normally; value 1 when the run accepted it
+    StartThrow,  // start() threw its fault
+    StartCancel, // start() ended with Cancelled
+    StopCall,
+    StopEnd,   // stop() returned or threw
+    Scheduled, // QService::restartScheduled; value 1 when for its own failure
+};
+
+struct Mark {
+    qint64 seq = 0;
+    MarkKind kind = MarkKind::State;
+    int incarnation = 0; // the start() call it belongs to, 1 for the first of the run
+    int value = 0;
+};
+
 struct ServiceRun {
     QList<QService::State> states;
+    std::vector<Mark> marks; // restarts only
     int startCalls = 0;
     int startReturns = 0;       // start() returned normally
     int startCancels = 0;       // start() ended with Cancelled
@@ -92,6 +112,36 @@ struct CycleRun {
     std::vector<char> demanded;
     bool stopFirst = false;
     double startProgress = -1, stopProgress = -1; // the last values seen in this run
+    // Restarts (restarts.h): every failure the manager reported (errorOccurred), each
+    // ServiceManager::restartScheduled, each restartsExhausted, the manager's states, numbered
+    // like the services' marks.
+    struct Reported {
+        qint64 seq;
+        int service;
+        Phase phase;
+        QString message;
+        // When the service's own errorOccurred came, before any slot of the test's: a slot on
+        // it may ask for a stop, which the failure's decision preceded.
+        qint64 decided;
+    };
+    struct Scheduled {
+        qint64 seq;
+        int service;
+        int round; // the manager's restartCount when it was emitted
+        QStringList members;
+    };
+    struct Exhausted {
+        qint64 seq;
+        int service;
+        int round; // the manager's restartCount when it was emitted
+        QString reason;
+    };
+    std::vector<Reported> reported;
+    std::vector<Scheduled> scheduled;
+    std::vector<Exhausted> exhausted;
+    std::vector<std::pair<qint64, QService::State>> managerMarks;
+    int restartCount = 0;       // the last restartCountChanged
+    qint64 stopRequestSeq = -1; // the test's first stop request
 };
 
 struct DemandRecord;
@@ -174,7 +224,27 @@ public:
     bool deletionRequested = false; // a slot called deleteLater() on a service
     bool tearingDown = false;       // the scenario's objects are being destroyed
     // Marks the current run as one the test asked to stop.
-    void noteStopRequest() { m_runs[size_t(m_cycle)].stopRequested = true; }
+    void noteStopRequest()
+    {
+        CycleRun &run = m_runs[size_t(m_cycle)];
+        run.stopRequested = true;
+        if (run.stopRequestSeq < 0)
+            run.stopRequestSeq = nextSeq();
+    }
+    // Restarts: the cycle's extra hold.
+    int extraHoldMs() const
+    {
+        return restarts() ? m_scenario.restarts->extraHoldMs[size_t(m_runs[size_t(m_cycle)].cycle)]
+                          : 0;
+    }
+    // Restarts: the order of events, and one event of a service in the current run.
+    qint64 nextSeq() { return ++m_seq; }
+    bool restarts() const { return m_scenario.restarts.has_value(); }
+    void mark(int cycle, int service, MarkKind kind, int incarnation, int value = 0)
+    {
+        if (restarts())
+            record(cycle, service).marks.push_back({nextSeq(), kind, incarnation, value});
+    }
     // From ~ProbeService: a destruction while the graph needs the service is a failure of the
     // run naming it.
     void serviceDestroyed(int index);
@@ -187,6 +257,7 @@ private:
 
     const Scenario &m_scenario;
     int m_cycle = 0;
+    qint64 m_seq = 0;
     std::deque<CycleRun> m_runs; // stable references while runs are appended
     std::vector<std::vector<int>> m_before, m_after;
     std::vector<PolicyModel> m_models; // per scenario cycle
@@ -213,7 +284,8 @@ private:
 class ProbeService : public QService
 {
 public:
-    using QService::sleepFor; // for the task functions of probe.cpp
+    using QService::setRestartPolicy; // restarts.cpp
+    using QService::sleepFor;         // for the task functions of probe.cpp
     ProbeService(Probe *probe, int index);
     ~ProbeService() override;
     Dependencies deps;

@@ -311,6 +311,8 @@ QString Scenario::describe() const
     }
     if (reentrancy)
         lines.append(describeReentrancy(*this));
+    if (restarts)
+        lines.append(describeRestarts(*this));
     return lines.join(QLatin1Char('\n'));
 }
 

@@ -5,6 +5,8 @@
 // driver asks for a stop. The generator draws every decision from a Choices source, so that
 // the same code turns either a seed (std::mt19937_64) or fuzz bytes into a scenario.
 
+#include "restarts.h"
+
 #include <QtCore/QString>
 
 #include <cstddef>
@@ -194,6 +196,7 @@ struct Scenario {
     std::vector<std::vector<StageSpec>> deps; // per service; every index is lower than its own
     std::vector<Cycle> cycles;
     std::optional<Reentrancy> reentrancy; // see addReentrancy()
+    std::optional<RestartSpec> restarts;  // see addRestarts()
     // Check start policies as docs/lifecycle.md states them even where the library reads a
     // graph differently (policies.h), rather than counting such graphs as a known issue.
     bool strictPolicies = false;

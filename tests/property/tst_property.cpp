@@ -4,14 +4,19 @@
 // so a failure is replayed with --seed <that seed> --graphs 1.
 //
 //   tst_property [--seed S] [--graphs N] [--max-services M] [--keep-going] [--describe]
-//                [--verbose] [--reentrancy] [--strict]
-// Environment: QLIFECYCLE_PROPERTY_SEED, QLIFECYCLE_PROPERTY_GRAPHS and
-// QLIFECYCLE_PROPERTY_REENTRANCY=1 (the options win).
+//                [--verbose] [--reentrancy] [--strict] [--restarts]
+// Environment: QLIFECYCLE_PROPERTY_SEED, QLIFECYCLE_PROPERTY_GRAPHS,
+// QLIFECYCLE_PROPERTY_REENTRANCY=1 and QLIFECYCLE_PROPERTY_RESTARTS=1 (the options win);
+// QLIFECYCLE_PROPERTY_TRACE=1 prints the restart signals and the services' states, numbered.
 //
 // --reentrancy adds the re-entrancy dimension (reentrancy.h): slots on the lifecycle signals
 // that spin nested event loops, request stops and starts or delete a service, and hooks that
 // spin a nested loop before their first suspension. Its choices come from a generator of their
 // own: a seed describes the same graph, behaviours and stop requests with or without it.
+//
+// --restarts adds the restart dimension (restarts.h): restart policies on some services, now
+// and then an intensity of the manager, and services that crash or fail to start the first
+// times. It has a generator of its own too; its graphs start every service eagerly.
 //
 // Start policies (policies.h, demands.h) are part of every scenario: most graphs are eager,
 // the others defer some services and call ensureRunning() at random moments. Where the library
@@ -51,13 +56,14 @@ struct Options {
     bool verbose = false;
     bool reentrancy = false;
     bool strict = false;
+    bool restarts = false;
 };
 
 void usage(const char *program)
 {
     fprintf(stderr,
             "usage: %s [--seed S] [--graphs N] [--max-services M] [--keep-going] [--describe] "
-            "[--verbose] [--reentrancy] [--strict]\n",
+            "[--verbose] [--reentrancy] [--strict] [--restarts]\n",
             program);
 }
 
@@ -71,6 +77,8 @@ bool parse(int argc, char **argv, Options &options)
         options.reentrancy = true;
     if (qEnvironmentVariableIntValue("QLIFECYCLE_PROPERTY_STRICT") != 0)
         options.strict = true;
+    if (qEnvironmentVariableIntValue("QLIFECYCLE_PROPERTY_RESTARTS") != 0)
+        options.restarts = true;
     for (int i = 1; i < argc; ++i) {
         const bool hasValue = i + 1 < argc;
         if (!strcmp(argv[i], "--seed") && hasValue)
@@ -89,6 +97,8 @@ bool parse(int argc, char **argv, Options &options)
             options.reentrancy = true;
         else if (!strcmp(argv[i], "--strict"))
             options.strict = true;
+        else if (!strcmp(argv[i], "--restarts"))
+            options.restarts = true;
         else
             return false;
     }
@@ -165,11 +175,12 @@ void onFatalSignal(int signo)
     std::raise(signo);
 }
 
-void installCrashReport(const char *program, bool reentrancy, bool strict)
+void installCrashReport(const char *program, const QByteArray &options)
 {
     s_program = program;
-    s_replayOptions = reentrancy ? (strict ? " --reentrancy --strict" : " --reentrancy")
-                                 : (strict ? " --strict" : "");
+    static QByteArray replay;
+    replay = options;
+    s_replayOptions = replay.constData();
     for (int signo : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) {
         // Leaves a sanitizer's handler in place: its report says more.
         struct sigaction current = {};
@@ -189,16 +200,21 @@ int main(int argc, char **argv)
         return 2;
     }
     installMessageTrap(options.verbose);
-    printf("tst_property: %lld graph(s) from seed %llu%s\n", (long long)options.graphs,
-           (unsigned long long)options.seed, options.reentrancy ? ", with re-entrancy" : "");
+    printf("tst_property: %lld graph(s) from seed %llu%s%s\n", (long long)options.graphs,
+           (unsigned long long)options.seed, options.reentrancy ? ", with re-entrancy" : "",
+           options.restarts ? ", with restarts" : "");
     fflush(stdout);
 
     startWatchdog(argv[0]);
-    installCrashReport(argv[0], options.reentrancy, options.strict);
+    const QByteArray replayOptions = QByteArray(options.reentrancy ? " --reentrancy" : "") +
+                                     (options.strict ? " --strict" : "") +
+                                     (options.restarts ? " --restarts" : "");
+    installCrashReport(argv[0], replayOptions);
     QElapsedTimer clock;
     clock.start();
     qint64 services = 0, cycles = 0, faults = 0, failedGraphs = 0, run = 0, restarts = 0,
-           deletions = 0, deferredGraphs = 0, demands = 0;
+           deletions = 0, deferredGraphs = 0, demands = 0, restartRounds = 0, givenUp = 0,
+           restartGraphs = 0;
     qint64 knownGraphs[KnownIssueCount] = {};
     QStringList knownSeeds[KnownIssueCount];
     for (qint64 g = 0; g < options.graphs; ++g) {
@@ -209,6 +225,8 @@ int main(int argc, char **argv)
         scenario.strictPolicies = options.strict;
         if (options.reentrancy)
             addReentrancy(scenario, seed);
+        if (options.restarts)
+            addRestarts(scenario, seed);
         if (options.describe)
             printf("seed %llu:\n%s\n", (unsigned long long)seed, qPrintable(scenario.describe()));
         fflush(stdout); // a crash loses nothing printed so far
@@ -221,6 +239,9 @@ int main(int argc, char **argv)
         faults += report.faults;
         restarts += report.restarts;
         deletions += report.deletions;
+        restartRounds += report.restartRounds;
+        givenUp += report.restartsGivenUp;
+        restartGraphs += report.restartRounds > 0 ? 1 : 0;
         deferredGraphs += report.deferred ? 1 : 0;
         demands += report.demands;
         for (int k = 0; k < KnownIssueCount; ++k) {
@@ -243,9 +264,8 @@ int main(int argc, char **argv)
             for (const QString &issue : report.knownIssues)
                 if (!issue.isEmpty())
                     printf("known issue: %s\n", qPrintable(issue));
-            printf("replay: %s --seed %llu --graphs 1 --max-services %d%s%s\n", argv[0],
-                   (unsigned long long)seed, options.maxServices,
-                   options.reentrancy ? " --reentrancy" : "", options.strict ? " --strict" : "");
+            printf("replay: %s --seed %llu --graphs 1 --max-services %d%s\n", argv[0],
+                   (unsigned long long)seed, options.maxServices, replayOptions.constData());
             fflush(stdout);
             if (report.hung) // its objects are leaked and may still be resumed: stop here
                 return 1;
@@ -273,6 +293,10 @@ int main(int argc, char **argv)
         if (!knownSeeds[k].isEmpty())
             printf("  e.g. seed %s\n", qPrintable(knownSeeds[k].join(QStringLiteral(", seed "))));
     }
+    if (options.restarts)
+        printf("restarts: %lld graph(s) restarted services, %lld restart round(s), %lld "
+               "failure(s) given up at the intensity or an abandoned stop\n",
+               (long long)restartGraphs, (long long)restartRounds, (long long)givenUp);
     if (options.reentrancy)
         printf("re-entrancy: %lld nested loop(s) spun, %lld restart(s) by a slot, %lld service(s) "
                "deleted by a slot\n",
