@@ -51,7 +51,7 @@ class VirtualClock::VirtualTimer final : public TimeSource::Timer
 {
 public:
     VirtualTimer(std::weak_ptr<State> state, Key key, std::shared_ptr<Call> call)
-        : m_state(std::move(state)), m_key(key), m_call(std::move(call))
+        : m_state(std::move(state)), m_key(std::move(key)), m_call(std::move(call))
     {
     }
     ~VirtualTimer() override

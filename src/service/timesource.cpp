@@ -29,12 +29,11 @@ class SystemTimer final : public TimeSource::Timer
 {
 public:
     SystemTimer(qint64 delayMs, QObject *context, std::function<void()> callback)
-        : m_callback(std::move(callback))
+        : m_timer(new QTimer), m_dueMs(delayMs > 0 ? systemNowMs() + delayMs : 0),
+          m_callback(std::move(callback))
     {
-        m_timer = new QTimer;
         m_timer->setSingleShot(true);
         m_timer->setTimerType(Qt::PreciseTimer);
-        m_dueMs = delayMs > 0 ? systemNowMs() + delayMs : 0;
         m_timer->setInterval(intervalFor(delayMs));
         QObject::connect(m_timer, &QTimer::timeout, context, [this] { fire(); });
         if (context->thread() == QThread::currentThread()) {
