@@ -168,25 +168,17 @@ void GraphRun::markRunning(int n)
 void GraphRun::markStopped(int n)
 {
     m_nodes[size_t(n)].phase = NodeState::Stopped;
-    if (m_nodes[size_t(n)].inRestart) {
-        // Stopped for a restart: it no longer counts as running; what needs it waits again.
-        --m_running;
-        if (QService *service = m_graph.service(n)) {
-            --m_runningServices;
-            publishProgress();
-            const bool failed = QServicePrivate::get(service)->failure.has_value();
-            EmitQueue::serviceState(service,
-                                    failed ? QService::State::Failed : QService::State::Stopped);
+    const bool restarting = m_nodes[size_t(n)].inRestart;
+    if (restarting) {
+        --m_running; // stopped for a restart: what needs it waits for it again
+    } else {
+        // Release this node's lease on each prerequisite, mirror order (last declared first).
+        const std::span<const int> prerequisites = m_graph.prerequisites(n);
+        for (auto it = prerequisites.rbegin(); it != prerequisites.rend(); ++it) {
+            Node &prerequisite = m_nodes[size_t(*it)];
+            if (prerequisite.phase == NodeState::Running && --prerequisite.leases == 0)
+                m_ready.push_back(*it);
         }
-        restartMemberStopped(n);
-        return;
-    }
-    // Release this node's lease on each prerequisite, mirror order (last declared first).
-    const std::span<const int> prerequisites = m_graph.prerequisites(n);
-    for (auto it = prerequisites.rbegin(); it != prerequisites.rend(); ++it) {
-        Node &prerequisite = m_nodes[size_t(*it)];
-        if (prerequisite.phase == NodeState::Running && --prerequisite.leases == 0)
-            m_ready.push_back(*it);
     }
     if (QService *service = m_graph.service(n)) {
         --m_runningServices;
@@ -195,6 +187,8 @@ void GraphRun::markStopped(int n)
         EmitQueue::serviceState(service,
                                 failed ? QService::State::Failed : QService::State::Stopped);
     }
+    if (restarting)
+        restartMemberStopped(n); // its prerequisites in the restart may stop now
 }
 
 void GraphRun::recordFailure(int n, QLifecycle::Phase phase, const QString &message,
