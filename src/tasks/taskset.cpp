@@ -37,17 +37,6 @@ void unlinkFrom(Node *&head, Node *&tail, Node *node, Node *Node::*prev, Node *N
 }
 } // namespace
 
-bool isCancellation(const std::exception_ptr &error)
-{
-    try {
-        std::rethrow_exception(error);
-    } catch (const Cancelled &) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
 TaskRecord *currentTask()
 {
     return t_current;

@@ -118,9 +118,6 @@ private:
     std::vector<std::weak_ptr<GuardRace>> m_guards;
 };
 
-// Whether an exception is QLifecycle::Cancelled (rethrows it to find out: not for hot paths).
-bool isCancellation(const std::exception_ptr &error);
-
 // The task whose code runs on this thread now, when known (see ContextScope).
 TaskRecord *currentTask();
 // Waits registered after the last boundary were registered by the code running now.

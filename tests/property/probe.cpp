@@ -15,13 +15,13 @@ namespace QLifecycle::Property {
 
 using std::chrono::milliseconds;
 
-namespace {
-
 const QString &nonStdText()
 {
     static const QString text = QStringLiteral("unknown exception (not a std::exception)");
     return text;
 }
+
+namespace {
 
 QString stateName(QService::State state)
 {

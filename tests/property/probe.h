@@ -23,6 +23,10 @@
 
 namespace QLifecycle::Property {
 
+// What the library says of an exception that is not a std::exception (docs/lifecycle.md,
+// "Failures"): the text a probe expects, written here, not asked of the library.
+const QString &nonStdText();
+
 // A wait that ignores cancellation, on a precise timer: code that does not cooperate, and the
 // driver's pauses between lifecycle calls.
 struct PreciseSleep {

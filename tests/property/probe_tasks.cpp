@@ -16,12 +16,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-const QString &nonStdText()
-{
-    static const QString text = QStringLiteral("unknown exception (not a std::exception)");
-    return text;
-}
-
 // Counts a thread-pool callable or an adopted future's producer until it is destroyed.
 class ExternalWork
 {
