@@ -136,7 +136,7 @@ QVariant ServiceTableModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::TextAlignmentRole:
         if (column == Column::StartColumn || column == Column::StopColumn ||
-            column == Column::TasksColumn)
+            column == Column::TasksColumn || column == Column::RestartsColumn)
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
         return QVariant::fromValue(Qt::AlignLeft | Qt::AlignVCenter);
     default:
