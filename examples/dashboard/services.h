@@ -45,7 +45,6 @@ public:
     void injectStartFailure() { m_failStart = true; }
     void injectCrash(std::chrono::milliseconds after) { m_crashAfter = after; }
 
-    // [snippet:dashboard-flaky]
     // Crashes 2 to 5 s after each start; the manager restarts it (and what needs it) 1 s
     // later, then 2 s, at most 4 s, as long as that is not more than 10 times a minute.
     void makeFlaky()
@@ -56,7 +55,6 @@ public:
                           .maxRestarts = 10});
         m_flaky = true;
     }
-    // [/snippet:dashboard-flaky]
 
 protected:
     QLifecycle::Dependencies dependencies() const override { return m_dependencies; }
