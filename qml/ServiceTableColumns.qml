@@ -40,7 +40,7 @@ QtObject {
                                                       - (showTasks ? tasksColumn : 0)
                                                       - (showRestarts ? restartsColumn : 0)
                                                       - (showHealth ? healthColumn : 0))
-    readonly property real nameColumn: errorInline ? Math.max(nameMetrics.width, restWidth * 0.4)
+    readonly property real nameColumn: errorInline ? Math.max(nameMetrics.width, restWidth * 0.5)
                                                    : restWidth
     readonly property real errorColumn: errorInline ? restWidth - nameColumn : 0
 
