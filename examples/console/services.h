@@ -240,10 +240,13 @@ protected:
     QCoro::Task<> start() override { co_await simulateStart(50ms); }
     QCoro::Task<> stop() override
     {
-        // Why the daemon stops, as a client would be told when its connection closes.
+        // Why the daemon stops, as a client would be told when its connection closes. No stop
+        // of the graph (None): a restart after a failure of what it needs (--flaky).
         const auto reason = manager()->stopReason();
         std::printf("  Api: closing to clients (%s)\n",
-                    QMetaEnum::fromType<decltype(reason)>().valueToKey(int(reason)));
+                    reason == QLifecycle::ServiceManager::StopReason::None
+                        ? "Restart"
+                        : QMetaEnum::fromType<decltype(reason)>().valueToKey(int(reason)));
         std::fflush(stdout);
         co_await simulateStop(50ms); // drains open requests
     }

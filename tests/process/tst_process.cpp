@@ -298,6 +298,7 @@ void tst_Process::flakyServiceIsRestarted()
                console.historyOf(u"Api"_s).count(u"Running"_s) == 2;
     };
     QVERIFY2(console.waitUntil(runningAgain), qPrintable(console.dump()));
+    QVERIFY2(console.hasLine(u"  Api: closing to clients (Restart)"_s), qPrintable(console.dump()));
     console.sendSignal(SIGTERM);
     QVERIFY2(console.waitForExit(), qPrintable(console.dump()));
     QCOMPARE(console.exitStatus(), QProcess::NormalExit);
