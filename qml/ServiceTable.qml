@@ -16,8 +16,9 @@ import QLifecycle
 
     A Frame around a ListView over a ServiceModel of `manager` (the application's,
     Lifecycle.manager, unless set). A time is "—" when the model says -1: not measured in this
-    run. A failed service shows a Retry button, enabled once the manager has failed, that calls
-    `manager.requestStart()`.
+    run. A failed service shows a Retry button, enabled once the manager has failed (it calls
+    `manager.requestStart()`), or at once for an optional service that failed while the graph
+    runs (it calls `manager.requestStart(service)`: that service alone).
 
     Responsive from about 360 pixels to wide windows, without fixed widths that leave space
     unused (ServiceTableColumns): the name column takes what the others leave; below 1000

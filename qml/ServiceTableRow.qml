@@ -70,7 +70,18 @@ Control {
     /*! Whether Retry shows (the service failed, and no restart of it is pending), and whether
         it can be pressed (the manager failed: requestStart() starts the graph again). */
     readonly property bool canRetry: serviceState === Service.Failed && restartDelayMs < 0
-    readonly property bool retryEnabled: manager !== null && manager.state === Service.Failed
+    /*! Retry: while the graph runs, this service alone (an optional service that failed for
+        good); after the graph failed, the whole graph. */
+    function retry() {
+        if (manager.state === Service.Running)
+            manager.requestStart(service)
+        else
+            manager.requestStart()
+    }
+    readonly property bool retryEnabled: manager !== null
+                                         && (manager.state === Service.Failed
+                                             || (manager.state === Service.Running && service !== null
+                                                 && service.optional))
     /*! The manager of the table's ServiceModel: Retry calls its requestStart(). */
     readonly property ServiceManager manager: ListView.view && ListView.view.model
                                               ? (ListView.view.model as ServiceModel).manager
@@ -248,7 +259,7 @@ Control {
                 errorColor: row.errorColor
                 canRetry: row.canRetry
                 retryEnabled: row.retryEnabled
-                onRetry: row.manager.requestStart()
+                onRetry: row.retry()
             }
         }
         Label { // narrow: what the hidden restart and health columns would say
@@ -266,7 +277,7 @@ Control {
             errorColor: row.errorColor
             canRetry: row.canRetry
             retryEnabled: row.retryEnabled
-            onRetry: row.manager.requestStart()
+            onRetry: row.retry()
         }
     }
 }

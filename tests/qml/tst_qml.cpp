@@ -67,6 +67,15 @@ public:
     {
         m_db.crashAfter = crashes ? std::optional(200ms) : std::nullopt;
     }
+    // Makes the cache optional, and only wanted by api (or needed, as at first).
+    Q_INVOKABLE void setCacheOptional(bool optional)
+    {
+        m_cache.setOptional(optional);
+        m_api.deps = optional ? Dependencies{&m_db, QLifecycle::optional(&m_cache)}
+                              : Dependencies{{&m_db, &m_cache}};
+    }
+    // Makes the cache's next start fail (or succeed again).
+    Q_INVOKABLE void setCacheFails(bool fails) { m_cache.onStart.fail = fails; }
     // Sets the cache's health (a Service.Health value), as its own code would.
     Q_INVOKABLE void setCacheHealth(int health, const QString &reason)
     {

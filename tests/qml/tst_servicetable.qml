@@ -54,6 +54,8 @@ TestCase {
         fixture.setDatabaseFails(false)
         fixture.setDatabaseCrashes(false)
         fixture.setDatabaseRestarts(false)
+        fixture.setCacheOptional(false)
+        fixture.setCacheFails(false)
         manager.requestStop()
         tryVerify(() => manager.state === Service.Stopped || manager.state === Service.Failed,
                   5000)
@@ -122,6 +124,27 @@ TestCase {
         mouseClick(retry)
         compare(manager.state, Service.Starting)
         tryCompare(manager, "state", Service.Running, 5000)
+        compare(retry.visible, false)
+    }
+
+    // An optional service that failed while the graph runs: Retry at once, for it alone.
+    function test_optionalServiceRetriesAlone() {
+        fixture.setCacheOptional(true)
+        fixture.setCacheFails(true)
+        manager.requestStart()
+        tryCompare(manager, "state", Service.Running, 5000)
+        const cache = row(2)
+        compare(cache.name, "cache")
+        compare(child(cache, "badge").text, "Failed")
+        tryCompare(manager, "health", Service.Degraded)
+        const retry = child(cache, "retry")
+        compare(retry.visible, true)
+        compare(retry.enabled, true)
+        fixture.setCacheFails(false)
+        mouseClick(retry)
+        tryCompare(child(cache, "badge"), "text", "Running", 5000)
+        compare(manager.state, Service.Running)
+        tryCompare(manager, "health", Service.Healthy)
         compare(retry.visible, false)
     }
 
