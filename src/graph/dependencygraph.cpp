@@ -149,8 +149,10 @@ DependencyGraph DependencyGraph::build(QService *root, const Admission &admit)
     // the service waits for its last stage's anchor.
     std::vector<std::pair<int, int>> edges; // (node, prerequisite)
     edges.reserve(memberIds.size() + size_t(serviceCount));
+    std::vector<int> required; // the anchors of a service's stages
     for (int current = 0; current < serviceCount; ++current) {
         int previousAnchor = -1;
+        bool optionalSeen = false;
         for (int k = firstStage[size_t(current)]; k < firstStage[size_t(current) + 1]; ++k) {
             const int *begin = memberIds.data() + (k == 0 ? 0 : stageEnd[size_t(k) - 1]);
             const std::span<const int> members(begin, memberIds.data() + stageEnd[size_t(k)]);
@@ -168,10 +170,20 @@ DependencyGraph DependencyGraph::build(QService *root, const Admission &admit)
                 for (int member : members)
                     edges.emplace_back(anchor, member);
             }
+            // A stage declared optional() carries no need: with one, the service waits for each
+            // of its stages itself, not only through the stages after it (it needs those it did
+            // not declare optional, and a restart of one keeps the order).
+            optionalSeen = optionalSeen || stageOptional[size_t(k)] != 0;
+            required.push_back(anchor);
             previousAnchor = anchor;
         }
         if (previousAnchor >= 0)
             edges.emplace_back(current, previousAnchor);
+        if (optionalSeen)
+            for (int anchor : required)
+                if (anchor != previousAnchor)
+                    edges.emplace_back(current, anchor);
+        required.clear();
     }
 
     graph.m_optional.resize(graph.m_services.size(), 0);

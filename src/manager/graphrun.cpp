@@ -147,10 +147,14 @@ void GraphRun::markRunning(int n)
     const bool held = node.inRestart && m_restart && !m_restart->starting;
     if (!held) {
         node.released = true;
-        for (int dependent : m_graph.dependents(n))
-            if (waitsFor(dependent, n) && --m_nodes[size_t(dependent)].waitingFor == 0 &&
-                m_nodes[size_t(dependent)].wanted)
-                m_ready.push_back(dependent);
+        for (int dependent : m_graph.dependents(n)) {
+            if (waitsFor(dependent, n) && --m_nodes[size_t(dependent)].waitingFor == 0) {
+                if (m_nodes[size_t(dependent)].wanted)
+                    m_ready.push_back(dependent);
+                else if (isParkedOut(dependent))
+                    releaseOptional(dependent); // parked: what waits for it goes on
+            }
+        }
     }
     if (QService *service = m_graph.service(n)) {
         ++m_runningServices;

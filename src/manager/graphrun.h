@@ -189,6 +189,7 @@ private:
     qint64 backoffDelay(Supervised &supervised, qint64 now);
     void giveUpRestart(int node, const QString &why, QString &message);
     void joinRestart(int node, qint64 delayMs, const QString &reason);
+    void keepOptionalOrder(std::vector<int> &added);
     void leaseRestartMembers(const std::vector<int> &added);
     bool launchRestartStop();            // one member's stop, if one may begin
     void restartMemberStopped(int node); // a member's stop ended, or its start never ran
@@ -204,9 +205,14 @@ private:
     // caller fails the graph, with `message` completed by why).
     bool parkOptional(int node, QLifecycle::Phase phase, QString &message,
                       const std::exception_ptr &cause);
-    void settleParked(int node);    // a parked node is out now: stopped, or never started
-    void releaseOptional(int node); // what waits for it through an optional stage goes on
-    void unpark(int node);          // a retry: it may start again
+    void settleParked(int node);     // a parked node is out now: stopped, or never started
+    void releaseOptional(int node);  // what waits for it through an optional stage goes on
+    void unpark(int node);           // a retry: it may start again
+    bool isParkedOut(int node) const // parked and settled: out of the run
+    {
+        const Node &out = m_nodes[size_t(node)];
+        return out.parked && out.phase == NodeState::StartFailed && !out.inRestart;
+    }
     void want(int node);
     void activate(QService::StartPolicy policy);
     void scheduleDeferred();

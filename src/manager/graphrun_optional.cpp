@@ -105,17 +105,30 @@ void GraphRun::settleParked(int n)
     }
 }
 
+// A parked node passes on, once what it waits for is settled: what waits for it through an
+// optional stage goes on, and so does a parked node that waits for it (what waits for that one
+// still waits for the rest of its chain).
 void GraphRun::releaseOptional(int n)
 {
-    Node &node = m_nodes[size_t(n)];
-    if (node.released)
-        return;
-    node.released = true; // for the optional stages that wait for it, and only for them
-    for (int dependent : m_graph.dependents(n)) {
-        Node &waiting = m_nodes[size_t(dependent)];
-        if (m_graph.isOptionalBarrier(dependent) && waitsFor(dependent, n) &&
-            --waiting.waitingFor == 0 && waiting.wanted && waiting.phase == NodeState::Idle)
-            m_ready.push_back(dependent);
+    std::vector<int> pending{n};
+    while (!pending.empty()) {
+        const int next = pending.back();
+        pending.pop_back();
+        Node &node = m_nodes[size_t(next)];
+        if (node.released || node.waitingFor > 0)
+            continue;
+        node.released = true; // for the optional stages and parked nodes that wait for it
+        for (int dependent : m_graph.dependents(next)) {
+            Node &waiting = m_nodes[size_t(dependent)];
+            if (!waitsFor(dependent, next))
+                continue;
+            if (m_graph.isOptionalBarrier(dependent)) {
+                if (--waiting.waitingFor == 0 && waiting.wanted && waiting.phase == NodeState::Idle)
+                    m_ready.push_back(dependent);
+            } else if (isParkedOut(dependent) && --waiting.waitingFor == 0) {
+                pending.push_back(dependent);
+            }
+        }
     }
 }
 
@@ -125,11 +138,26 @@ void GraphRun::unpark(int n)
     node.parked = false;
     node.phase = NodeState::Idle;
     if (node.released) {
-        // Its optional stages wait for it again.
+        // Its optional stages (and parked nodes) wait for it again: it counts them down when
+        // it runs. A stage that had passed (it was out) waits again too, for what follows it
+        // and has yet to start; what runs already is not touched.
         node.released = false;
-        for (int dependent : m_graph.dependents(n))
-            if (m_graph.isOptionalBarrier(dependent) && waitsFor(dependent, n))
-                ++m_nodes[size_t(dependent)].waitingFor;
+        for (int dependent : m_graph.dependents(n)) {
+            Node &waiting = m_nodes[size_t(dependent)];
+            if (!waitsFor(dependent, n) ||
+                !(m_graph.isOptionalBarrier(dependent) || isParkedOut(dependent)))
+                continue;
+            ++waiting.waitingFor;
+            if (m_graph.isOptionalBarrier(dependent) && waiting.phase == NodeState::Running &&
+                !waiting.inRestart) {
+                waiting.phase = NodeState::Idle;
+                waiting.released = false;
+                --m_running;
+                for (int next : m_graph.dependents(dependent))
+                    if (waitsFor(next, dependent))
+                        ++m_nodes[size_t(next)].waitingFor;
+            }
+        }
     }
     int waitingFor = 0;
     for (int prerequisite : m_graph.prerequisites(n)) {

@@ -195,6 +195,7 @@ void GraphRun::joinRestart(int n, qint64 delayMs, const QString &reason)
             if (!m_graph.isOptionalBarrier(dependent)) // it does not need what restarts
                 pending.push_back(dependent);
     }
+    keepOptionalOrder(added);
     // Shown in start order, the failed service first.
     if (added.size() > 1)
         std::sort(added.begin(), added.end(), [this, n](int left, int right) {
@@ -241,6 +242,22 @@ void GraphRun::joinRestart(int n, qint64 delayMs, const QString &reason)
                                                      names);
     if (restart.unstopped == 0)
         armBackoff();
+}
+
+// An optional stage that waits for a member restarts with it (it needs nothing, and nothing
+// needs it): what waits for that stage, and is yet to start or starts again, keeps the order.
+void GraphRun::keepOptionalOrder(std::vector<int> &added)
+{
+    for (size_t i = 0, members = added.size(); i < members; ++i) {
+        for (int barrier : m_graph.dependents(added[i])) {
+            Node &node = m_nodes[size_t(barrier)];
+            if (m_graph.isOptionalBarrier(barrier) && !node.inRestart &&
+                node.phase == NodeState::Running) {
+                node.inRestart = true;
+                added.push_back(barrier);
+            }
+        }
+    }
 }
 
 // Leases: a member stops once its dependents in the restart have stopped.
@@ -336,10 +353,14 @@ void GraphRun::restartSet()
             continue; // parked (graphrun_optional.cpp): out of the run since it stopped
         node.phase = NodeState::Idle;
         int waitingFor = 0;
-        for (int prerequisite : m_graph.prerequisites(member))
-            if (waitsFor(member, prerequisite) &&
-                m_nodes[size_t(prerequisite)].phase != NodeState::Running)
+        for (int prerequisite : m_graph.prerequisites(member)) {
+            const Node &other = m_nodes[size_t(prerequisite)];
+            // An optional stage does not wait for a service that is out (parked).
+            const bool out =
+                m_graph.isOptionalBarrier(member) && isParkedOut(prerequisite) && other.released;
+            if (waitsFor(member, prerequisite) && other.phase != NodeState::Running && !out)
                 ++waitingFor;
+        }
         node.waitingFor = waitingFor;
         ++restart.toStart;
         if (QService *service = m_graph.service(member)) {
