@@ -1,5 +1,5 @@
-// Supervision on the virtual clock (docs/supervision.md): backoff and its reset, jitter, and
-// what ends a restart's delay early.
+// Supervision on the virtual clock (docs/supervision.md): the policy matrix, backoff and its
+// reset, jitter, and what ends a restart's delay early.
 
 #include <QLifecycle/QLifecycle>
 #include <QLifecycle/TestKit>
@@ -22,15 +22,113 @@ using namespace restartkit;
 using namespace Qt::StringLiterals;
 using Mode = RestartPolicy::Mode;
 
+namespace {
+// How the first incarnation of a service ends (the next ones run cleanly).
+enum class Fault { StartThrows, StartTimesOut, TaskThrows, DaemonReturns, UserStop };
+
+class FaultyService : public ScriptedService
+{
+    Q_OBJECT
+public:
+    FaultyService(Fault fault) : ScriptedService(u"sync"_s), m_fault(fault)
+    {
+        startLimit = std::chrono::milliseconds(50);
+    }
+
+protected:
+    QCoro::Task<> start() override
+    {
+        const bool first = startCalls == 0;
+        onStart.fail = first && m_fault == Fault::StartThrows;
+        onStart.delay = first && m_fault == Fault::StartTimesOut ? 1s : 0ms;
+        crashAfter = first && m_fault == Fault::TaskThrows ? std::optional(5ms) : std::nullopt;
+        if (first && m_fault == Fault::DaemonReturns)
+            addTask(returnSoon(), {.name = u"loop"_s, .daemon = true});
+        co_await ScriptedService::start();
+    }
+
+private:
+    QCoro::Task<> returnSoon() { co_await sleepFor(5ms); }
+    Fault m_fault;
+};
+} // namespace
+
+Q_DECLARE_METATYPE(Fault)
+
 class tst_RestartDelays : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void policyMatrix_data();
+    void policyMatrix();
     void backoffGrowsAndResetsAfterAStableRunOnTheVirtualClock();
     void destroyingTheManagerDuringTheDelayCancelsTheRestart();
     void aMemberDestroyedDuringTheDelayStopsTheGraph();
     void jitterStaysWithinItsBoundsAndFollowsTheSeed();
 };
+
+void tst_RestartDelays::policyMatrix_data()
+{
+    QTest::addColumn<Mode>("mode");
+    QTest::addColumn<Fault>("fault");
+    QTest::addColumn<bool>("restarted");
+    const std::pair<Fault, const char *> faults[] = {{Fault::StartThrows, "start throws"},
+                                                     {Fault::StartTimesOut, "start times out"},
+                                                     {Fault::TaskThrows, "task throws"},
+                                                     {Fault::DaemonReturns, "daemon returns"},
+                                                     {Fault::UserStop, "stop requested"}};
+    const std::pair<Mode, const char *> modes[] = {
+        {Mode::Never, "never"}, {Mode::OnFailure, "on failure"}, {Mode::Always, "always"}};
+    for (const auto &[mode, modeName] : modes) {
+        for (const auto &[fault, faultName] : faults) {
+            const bool failure = fault != Fault::UserStop && fault != Fault::DaemonReturns;
+            const bool restarted = (mode == Mode::OnFailure && failure) ||
+                                   (mode == Mode::Always && fault != Fault::UserStop);
+            QTest::addRow("%s, %s", modeName, faultName) << mode << fault << restarted;
+        }
+    }
+}
+
+// Each policy against each way a service's incarnation ends: restarted (then running again,
+// the graph never stopped), or handled as without a policy (a stop stays a stop).
+void tst_RestartDelays::policyMatrix()
+{
+    QFETCH(Mode, mode);
+    QFETCH(Fault, fault);
+    QFETCH(bool, restarted);
+    VirtualClock clock;
+    FaultyService service(fault);
+    ScriptedService app(u"app"_s);
+    app.deps = {&service};
+    service.setRestartPolicy(quick(mode));
+    ServiceManager manager(&app);
+    QSignalSpy managerStates(&manager, &ServiceManager::stateChanged);
+    manager.requestStart();
+    QVERIFY(clock.advanceUntilIdle(10s));
+    if (fault == Fault::UserStop) {
+        QCOMPARE(manager.state(), State::Running);
+        manager.requestStop();
+        QVERIFY(clock.advanceUntilIdle(10s));
+    }
+    if (restarted) {
+        QCOMPARE(manager.state(), State::Running);
+        QCOMPARE(service.startCalls, 2);
+        QCOMPARE(service.restartCount(), 1);
+        QCOMPARE(app.state(), State::Running);
+        QCOMPARE(managerStates.count(), 2); // Starting, Running: the graph never stopped
+        manager.requestStop();
+        QVERIFY(clock.advanceUntilIdle(10s));
+        QCOMPARE(manager.state(), State::Stopped);
+    } else {
+        QCOMPARE(manager.state(), fault == Fault::UserStop ? State::Stopped : State::Failed);
+        QCOMPARE(service.startCalls, 1);
+        QCOMPARE(service.restartCount(), 0);
+    }
+    // Every incarnation that started is stopped once; a start abandoned at its timeout is not
+    // (its start() returns late, to nobody).
+    const int abandoned = fault == Fault::StartTimesOut ? 1 : 0;
+    QCOMPARE(service.stopCalls, service.startReturns - abandoned);
+}
 
 // Backoff and its reset, on the virtual clock: a crash every time the service has run for
 // `ranFor`; under resetAfter the delays grow, past it they begin again.
