@@ -36,8 +36,9 @@ bool GraphRun::parkOptional(int n, QLifecycle::Phase phase, QString &message,
         const int next = pending.back();
         pending.pop_back();
         for (int dependent : m_graph.dependents(next)) {
-            if (seen[size_t(dependent)] != 0 || m_graph.isOptionalBarrier(dependent))
-                continue;
+            if (seen[size_t(dependent)] != 0 || m_graph.isOptionalBarrier(dependent) ||
+                !waitsFor(dependent, next))
+                continue; // it does not need it (an optional stage, an early service)
             seen[size_t(dependent)] = 1;
             const Node &node = m_nodes[size_t(dependent)];
             const bool toRun = node.inRestart || node.phase == NodeState::Starting ||

@@ -192,7 +192,8 @@ void GraphRun::joinRestart(int n, qint64 delayMs, const QString &reason)
         node.inRestart = true;
         added.push_back(next);
         for (int dependent : m_graph.dependents(next))
-            if (!m_graph.isOptionalBarrier(dependent)) // it does not need what restarts
+            // Not what does not need it: an optional stage, an early service for a deferred one.
+            if (!m_graph.isOptionalBarrier(dependent) && waitsFor(dependent, next))
                 pending.push_back(dependent);
     }
     keepOptionalOrder(added);

@@ -71,6 +71,7 @@ private Q_SLOTS:
     void failuresInTheSameTurnMergeIntoOneRestart();
     void aBadPolicyIsRefused();
     void theModelShowsRestarts();
+    void aDeferredServiceIsRestartedLikeAnother();
 };
 
 void tst_Supervision::withoutAPolicyAFailureStopsTheGraph()
@@ -420,6 +421,33 @@ void tst_Supervision::theModelShowsRestarts()
     QVERIFY(countChanged);
     QCOMPARE(model.roleNames().value(ServiceModel::RestartDelayMsRole), "restartDelayMs");
     runBlocking(manager.stop());
+}
+
+// A service started on demand, with what it needs, is restarted like any other; the eager
+// graph does not notice.
+void tst_Supervision::aDeferredServiceIsRestartedLikeAnother()
+{
+    ScriptedService db(u"db"_s), report(u"report"_s), root(u"root"_s);
+    report.deps = {&db};
+    report.setStartPolicy(QService::StartPolicy::OnDemand);
+    report.setRestartPolicy(quick());
+    root.deps = {&db, &report};
+    ServiceManager manager(&root);
+    runBlocking(manager.start());
+    QCOMPARE(report.startCalls, 0);
+    runBlocking(manager.ensureRunning(&report));
+    QSignalSpy rootStates(&root, &QService::stateChanged);
+    QSignalSpy dbStates(&db, &QService::stateChanged);
+    report.addTask(crashNow("out of paper"));
+    QTRY_COMPARE(report.startCalls, 2);
+    QTRY_COMPARE(report.state(), State::Running);
+    QCOMPARE(report.restartCount(), 1);
+    QCOMPARE(manager.state(), State::Running);
+    QCOMPARE(rootStates.count(), 0);
+    QCOMPARE(dbStates.count(), 0);
+    runBlocking(manager.stop());
+    QCOMPARE(manager.state(), State::Stopped);
+    QCOMPARE(report.stopCalls, 2);
 }
 
 QTEST_GUILESS_MAIN(tst_Supervision)
