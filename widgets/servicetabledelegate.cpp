@@ -115,14 +115,22 @@ void ServiceTableDelegate::paint(QPainter *painter, const QStyleOptionViewItem &
     QStyledItemDelegate::paint(painter, option, index);
 }
 
-void ServiceTableDelegate::paintBadge(QPainter *painter, const QStyleOptionViewItem &option,
-                                      const QModelIndex &index) const
+// The cell as the style draws it, without its text (returned, for the caller to draw).
+QString ServiceTableDelegate::paintBackground(QPainter *painter, const QStyleOptionViewItem &option,
+                                              const QModelIndex &index) const
 {
     QStyleOptionViewItem item = option;
     initStyleOption(&item, index);
     const QString text = item.text;
     item.text.clear();
     styleOf(option)->drawControl(QStyle::CE_ItemViewItem, &item, painter, option.widget);
+    return text;
+}
+
+void ServiceTableDelegate::paintBadge(QPainter *painter, const QStyleOptionViewItem &option,
+                                      const QModelIndex &index) const
+{
+    const QString text = paintBackground(painter, option, index);
 
     const auto state = index.data(ServiceModel::StateRole).value<QService::State>();
     const QPalette &palette = option.palette;
@@ -157,11 +165,7 @@ void ServiceTableDelegate::paintBadge(QPainter *painter, const QStyleOptionViewI
 void ServiceTableDelegate::paintHealth(QPainter *painter, const QStyleOptionViewItem &option,
                                        const QModelIndex &index) const
 {
-    QStyleOptionViewItem item = option;
-    initStyleOption(&item, index);
-    const QString text = item.text;
-    item.text.clear();
-    styleOf(option)->drawControl(QStyle::CE_ItemViewItem, &item, painter, option.widget);
+    const QString text = paintBackground(painter, option, index);
 
     const auto health = index.data(ServiceModel::HealthRole).value<QService::Health>();
     const QFontMetrics &metrics = option.fontMetrics;

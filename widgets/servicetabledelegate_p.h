@@ -32,6 +32,8 @@ public:
     static QRect buttonRect(const QStyleOptionViewItem &option, const QString &text);
 
 private:
+    QString paintBackground(QPainter *painter, const QStyleOptionViewItem &option,
+                            const QModelIndex &index) const;
     void paintBadge(QPainter *painter, const QStyleOptionViewItem &option,
                     const QModelIndex &index) const;
     void paintHealth(QPainter *painter, const QStyleOptionViewItem &option,
