@@ -189,7 +189,7 @@ void GraphRun::markStopped(int n)
     if (QService *service = m_graph.service(n)) {
         --m_runningServices;
         publishProgress();
-        const bool failed = QServicePrivate::get(service)->failure.has_value();
+        const bool failed = QServicePrivate::get(service)->failure != nullptr;
         EmitQueue::serviceState(service,
                                 failed ? QService::State::Failed : QService::State::Stopped);
     }

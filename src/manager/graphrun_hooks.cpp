@@ -382,7 +382,7 @@ void GraphRun::complete(int n, quint32 generation, const std::exception_ptr &err
             // Cancelled by the stop request, or by a restart: not a failure, no lease.
             node.phase = NodeState::StartFailed;
             abandonTasks(service);
-            const bool failed = QServicePrivate::get(service)->failure.has_value();
+            const bool failed = QServicePrivate::get(service)->failure != nullptr;
             EmitQueue::serviceState(service,
                                     failed ? QService::State::Failed : QService::State::Stopped);
             restartMemberStopped(n);

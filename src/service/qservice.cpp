@@ -69,7 +69,8 @@ QBindable<QString> QService::bindableErrorString() const
 }
 std::optional<Failure> QService::failure() const
 {
-    return d_func()->failure;
+    const std::unique_ptr<const Failure> &failure = d_func()->failure;
+    return failure ? std::optional<Failure>(*failure) : std::nullopt;
 }
 qint64 QService::startDurationMs() const
 {
@@ -199,7 +200,7 @@ void QServicePrivate::setState(QService *service, QService::State state)
 void QServicePrivate::fail(QService *service, const Failure &failure)
 {
     if (!get(service)->failure)
-        get(service)->failure = failure; // the first failure of a run is the one to show
+        get(service)->failure = std::make_unique<const Failure>(failure); // the first is shown
     detail::EmitQueue::serviceErrorString(service, get(service)->failure->reason());
 }
 

@@ -95,7 +95,10 @@ public:
     QPointer<ServiceManager> manager;       // the manager of the last run that included the service
     std::weak_ptr<ServiceOwner> owner;      // that run: it owns the service until it is over
     std::shared_ptr<detail::TaskSet> tasks; // the background tasks of the current or last run
-    std::optional<Failure> failure;         // the failure of the current or last run
+    // The failure of the current or last run. A pointer, not an optional: most services never
+    // fail, and 64 bytes more per service cost a start of trivial services 15-20 %
+    // (benchmarks/README.md, "What supervision costs per service").
+    std::unique_ptr<const Failure> failure;
     std::atomic<bool> nameSignalConnected{false};
     std::atomic<bool> watched{false}; // something was connected to one of its signals
     QService::StartPolicy startPolicy = QService::StartPolicy::Eager;
