@@ -121,7 +121,7 @@ QString ServiceTableDelegate::paintBackground(QPainter *painter, const QStyleOpt
 {
     QStyleOptionViewItem item = option;
     initStyleOption(&item, index);
-    const QString text = item.text;
+    QString text = item.text;
     item.text.clear();
     styleOf(option)->drawControl(QStyle::CE_ItemViewItem, &item, painter, option.widget);
     return text;

@@ -189,6 +189,7 @@ private:
     qint64 backoffDelay(Supervised &supervised, qint64 now);
     void giveUpRestart(int node, const QString &why, QString &message);
     void joinRestart(int node, qint64 delayMs, const QString &reason);
+    std::vector<int> collectRestartSet(int node);
     void keepOptionalOrder(std::vector<int> &added);
     void leaseRestartMembers(const std::vector<int> &added);
     bool launchRestartStop();            // one member's stop, if one may begin

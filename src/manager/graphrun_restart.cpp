@@ -181,22 +181,7 @@ void GraphRun::joinRestart(int n, qint64 delayMs, const QString &reason)
         return phase == NodeState::Starting || phase == NodeState::Running ||
                phase == NodeState::Stopping;
     };
-    std::vector<int> added;
-    std::vector<int> pending{n};
-    while (!pending.empty()) {
-        const int next = pending.back();
-        pending.pop_back();
-        Node &node = m_nodes[size_t(next)];
-        if (node.inRestart || (next != n && !active(next)))
-            continue;
-        node.inRestart = true;
-        added.push_back(next);
-        for (int dependent : m_graph.dependents(next))
-            // Not what does not need it: an optional stage, an early service for a deferred one.
-            if (!m_graph.isOptionalBarrier(dependent) && waitsFor(dependent, next))
-                pending.push_back(dependent);
-    }
-    keepOptionalOrder(added);
+    std::vector<int> added = collectRestartSet(n);
     // Shown in start order, the failed service first.
     if (added.size() > 1)
         std::sort(added.begin(), added.end(), [this, n](int left, int right) {
@@ -243,6 +228,30 @@ void GraphRun::joinRestart(int n, qint64 delayMs, const QString &reason)
                                                      names);
     if (restart.unstopped == 0)
         armBackoff();
+}
+
+// `n`, and what needs it and is starting or running, not in the restart yet: marked members.
+std::vector<int> GraphRun::collectRestartSet(int n)
+{
+    std::vector<int> added;
+    std::vector<int> pending{n};
+    while (!pending.empty()) {
+        const int next = pending.back();
+        pending.pop_back();
+        Node &node = m_nodes[size_t(next)];
+        const bool active = node.phase == NodeState::Starting || node.phase == NodeState::Running ||
+                            node.phase == NodeState::Stopping;
+        if (node.inRestart || (next != n && !active))
+            continue;
+        node.inRestart = true;
+        added.push_back(next);
+        for (int dependent : m_graph.dependents(next))
+            // Not what does not need it: an optional stage, an early service for a deferred one.
+            if (!m_graph.isOptionalBarrier(dependent) && waitsFor(dependent, next))
+                pending.push_back(dependent);
+    }
+    keepOptionalOrder(added);
+    return added;
 }
 
 // An optional stage that waits for a member restarts with it (it needs nothing, and nothing
