@@ -78,16 +78,15 @@ SystemdNotifier::SystemdNotifier(ServiceManager *manager, const QByteArray &sock
         return;
     }
     m_fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the socket API's own cast
-    if (m_fd < 0 || ::connect(m_fd, reinterpret_cast<const sockaddr *>(&address), length) != 0) {
-        qCWarning(lcSystemd).noquote()
-            << "cannot reach NOTIFY_SOCKET" << QString::fromLocal8Bit(socketName) << ":"
-            << QString::fromLocal8Bit(std::strerror(errno));
-        if (m_fd >= 0)
-            ::close(m_fd);
-        m_fd = -1;
+    if (m_fd < 0) {
+        qCWarning(lcSystemd).noquote() << "cannot make a socket for NOTIFY_SOCKET:"
+                                       << QString::fromLocal8Bit(std::strerror(errno));
         return;
     }
+    // Each message is addressed anew (no connect()): a systemd that re-executed itself has
+    // bound the name again, and a connected socket would still point at the old one.
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the socket API's own cast
+    m_address = QByteArray(reinterpret_cast<const char *>(&address), qsizetype(length));
 
     connect(manager, &ServiceManager::stateChanged, this, &SystemdNotifier::stateChanged);
     connect(manager, &ServiceManager::startingServicesChanged, this,
@@ -121,8 +120,10 @@ void SystemdNotifier::send(const QByteArray &message)
     if (m_fd < 0)
         return;
     qCDebug(lcSystemd).noquote() << "sending" << QString::fromUtf8(message).replace(u'\n', u' ');
-    if (::send(m_fd, message.constData(), size_t(message.size()), MSG_NOSIGNAL | MSG_DONTWAIT) <
-            0 &&
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the socket API's own cast
+    const auto *to = reinterpret_cast<const sockaddr *>(m_address.constData());
+    if (::sendto(m_fd, message.constData(), size_t(message.size()), MSG_NOSIGNAL | MSG_DONTWAIT, to,
+                 socklen_t(m_address.size())) < 0 &&
         !std::exchange(m_warned, true))
         qCWarning(lcSystemd).noquote()
             << "cannot notify systemd:" << QString::fromLocal8Bit(std::strerror(errno));

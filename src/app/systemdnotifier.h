@@ -19,8 +19,8 @@ namespace QLifecycle {
 // the services in progress), and WATCHDOG=1 from the event loop at half of WATCHDOG_USEC,
 // skipped while the manager is Unhealthy. run() makes one only when NOTIFY_SOCKET is set.
 //
-// The protocol is a datagram a message to the AF_UNIX socket NOTIFY_SOCKET names ('@' for the
-// abstract namespace), "KEY=value" lines: a dozen lines of code, so no libsystemd.
+// The protocol: one datagram a message, "KEY=value" lines, to the AF_UNIX socket NOTIFY_SOCKET
+// names ('@' for the abstract namespace); a few lines of code, so no libsystemd.
 class SystemdNotifier : public QObject
 {
     Q_OBJECT
@@ -31,10 +31,6 @@ public:
     SystemdNotifier(ServiceManager *manager, const QByteArray &socketName,
                     QObject *parent = nullptr);
     ~SystemdNotifier() override;
-
-    // The watchdog interval (half of WATCHDOG_USEC) in milliseconds, or 0 when the watchdog is
-    // off for this process (no WATCHDOG_USEC, or WATCHDOG_PID names another process).
-    qint64 watchdogIntervalMs() const { return m_watchdogMs; }
 
 private:
     void send(const QByteArray &message);
@@ -47,11 +43,12 @@ private:
 
     QPointer<ServiceManager> m_manager;
     int m_fd = -1;
+    QByteArray m_address;  // the sockaddr_un of NOTIFY_SOCKET, as long as it is
     bool m_warned = false; // a failed send is logged once
     QByteArray m_lastStatus;
     QStringList m_inProgress;           // the services starting or stopping, as last seen
     QHash<QString, qint64> m_deadlines; // their time limits (TimeSource::nowMs()), when they have
-    qint64 m_watchdogMs = 0;
+    qint64 m_watchdogMs = 0;            // half of WATCHDOG_USEC; 0: no watchdog for this process
     std::unique_ptr<TimeSource::Timer> m_watchdog;
 };
 

@@ -59,8 +59,7 @@ public:
     }
     ~FakeSystemd()
     {
-        m_done = true;
-        m_reader.join();
+        stopReading();
         ::close(m_fd);
         qunsetenv("NOTIFY_SOCKET");
         qunsetenv("WATCHDOG_USEC");
@@ -73,11 +72,14 @@ public:
     void exportSocket() const { qputenv("NOTIFY_SOCKET", m_name); }
     qint64 nowMs() const { return m_clock.elapsed(); }
 
-    // Every message so far (after a short wait for the last ones to be read).
+    // Every message sent so far: the reader stops, and what it had not read yet is read here.
     QList<Message> messages()
     {
-        QThread::msleep(50);
-        const std::lock_guard lock(m_mutex);
+        stopReading();
+        char buffer[4096];
+        for (ssize_t size = ::recv(m_fd, buffer, sizeof buffer, MSG_DONTWAIT); size >= 0;
+             size = ::recv(m_fd, buffer, sizeof buffer, MSG_DONTWAIT))
+            m_messages.append({m_clock.elapsed(), QByteArray(buffer, qsizetype(size))});
         return m_messages;
     }
     QByteArrayList texts(bool withWatchdog = false)
@@ -91,6 +93,12 @@ public:
     }
 
 private:
+    void stopReading()
+    {
+        m_done = true;
+        if (m_reader.joinable())
+            m_reader.join();
+    }
     void read()
     {
         while (!m_done) {
