@@ -10,7 +10,8 @@ import QLifecycle
     components").
 
     A singleton: `LifecycleUi.stateName(Service.Running)` gives "Running",
-    `LifecycleUi.stopReasonText(ServiceManager.WindowClosed)` "the window was closed". The state
+    `LifecycleUi.stopReasonText(ServiceManager.WindowClosed)` "the window was closed",
+    `LifecycleUi.restartText(400)` "restart in 0.4 s". The state
     colours are mid-tones that carry white text and stand out on light and dark backgrounds
     alike; `errorColor(palette)` is a red readable on the palette's window colour.
 */
@@ -35,6 +36,29 @@ QtObject {
         case Service.Failed: return "#c0392b"
         default: return "#5f6b7a"
         }
+    }
+
+    /*! The name of a Service.Health value ("Healthy", "Degraded", "Unhealthy"). */
+    function healthName(health: int): string {
+        switch (health) {
+        case Service.Degraded: return qsTr("Degraded")
+        case Service.Unhealthy: return qsTr("Unhealthy")
+        default: return qsTr("Healthy")
+        }
+    }
+
+    /*! The dot beside a health's name: a mid-tone, visible on light and dark backgrounds. */
+    function healthColor(health: int): color {
+        switch (health) {
+        case Service.Degraded: return "#d08a00"
+        case Service.Unhealthy: return "#c0392b"
+        default: return "#2e9e5a"
+        }
+    }
+
+    /*! "restart in 0.4 s" for a pending restart's delay; empty for -1 (none pending). */
+    function restartText(delayMs: double): string {
+        return delayMs < 0 ? "" : qsTr("restart in %1 s").arg((delayMs / 1000).toFixed(1))
     }
 
     /*! Why the services stop, for a ServiceManager.StopReason; empty for None. */
@@ -80,5 +104,11 @@ QtObject {
     /*! A red for error text, readable on \a windowColor. */
     function errorColor(windowColor: color): color {
         return isDark(windowColor) ? "#ff8a80" : "#b3261e"
+    }
+
+    /*! An amber for text about something about to happen (a pending restart), readable on
+        \a windowColor. */
+    function pendingColor(windowColor: color): color {
+        return isDark(windowColor) ? "#ffb74d" : "#8a4b00"
     }
 }

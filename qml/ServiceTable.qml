@@ -7,7 +7,8 @@ import QLifecycle
     \qmltype ServiceTable
     \inqmlmodule QLifecycle
     \brief Every service of a manager, one row each, live: name and dependencies, state, start
-    and stop time, tasks, error, and Retry (docs/qml.md, "Ready-made components").
+    and stop time, tasks, restarts (and a pending restart's delay), health (and its reason),
+    error, and Retry (docs/qml.md, "Ready-made components").
 
     \code
     ServiceTable { manager: window.manager; Layout.fillWidth: true; Layout.fillHeight: true }
@@ -15,13 +16,15 @@ import QLifecycle
 
     A Frame around a ListView over a ServiceModel of `manager` (the application's,
     Lifecycle.manager, unless set). A time is "—" when the model says -1: not measured in this
-    run. A failed service shows a Retry button, enabled once the manager has failed, that calls
-    `manager.requestStart()`.
+    run. A failed service shows a Retry button, enabled once the manager has failed (it calls
+    `manager.requestStart()`), or at once for an optional service that failed while the graph
+    runs (it calls `manager.requestStart(service)`: that service alone).
 
     Responsive from about 360 pixels to wide windows, without fixed widths that leave space
-    unused (ServiceTableColumns): the name column takes what the others leave; below 900 pixels
-    the error goes on a line of its own under the row, below 640 the task column is hidden,
-    below 480 the two time columns too.
+    unused (ServiceTableColumns): the name column takes what the others leave; below 1000
+    pixels the error goes on a line of its own under the row, below 760 the task column is
+    hidden, below 640 the restart column, below 560 the health column (what they would say goes
+    on the line under the row), below 480 the two time columns too.
 */
 Frame {
     id: table
@@ -39,6 +42,8 @@ Frame {
     readonly property bool errorInline: header.errorInline
     readonly property bool showTasks: header.showTasks
     readonly property bool showTimes: header.showTimes
+    readonly property bool showRestarts: header.showRestarts
+    readonly property bool showHealth: header.showHealth
     readonly property ServiceTableColumns columns: ServiceTableColumns {
         id: header
         width: table.availableWidth
@@ -86,6 +91,16 @@ Frame {
                 text: qsTr("Tasks")
                 visible: header.showTasks
                 Layout.preferredWidth: header.tasksColumn
+            }
+            HeaderLabel {
+                text: qsTr("Restarts")
+                visible: header.showRestarts
+                Layout.preferredWidth: header.restartsColumn
+            }
+            HeaderLabel {
+                text: qsTr("Health")
+                visible: header.showHealth
+                Layout.preferredWidth: header.healthColumn
             }
             HeaderLabel {
                 text: qsTr("Error")

@@ -7,8 +7,9 @@ import QLifecycle
     \qmltype ServiceTableRow
     \inqmlmodule QLifecycle
     \brief One row of a ServiceTable, the delegate of its ListView: a service's name and
-    dependencies, state, start and stop time ("—" when not measured in this run), tasks, error
-    and Retry, laid out by ServiceTableColumns for the row's width.
+    dependencies, state, start and stop time ("—" when not measured in this run), tasks,
+    restarts ("restart in 0.4 s" while one is pending), health (the reason under it, and in a
+    tooltip), error and Retry, laid out by ServiceTableColumns for the row's width.
 
     It takes the roles of a ServiceModel row as required properties, and its manager from the
     view's model.
@@ -28,6 +29,10 @@ Control {
     required property double stopMs
     required property int taskCount
     required property int pendingTaskCount
+    required property int restartCount
+    required property double restartDelayMs
+    required property int health
+    required property string healthReason
     required property var model // `state` is an Item's own property: read it as model.state
 
     /*! The service's state, a Service.State value. */
@@ -42,10 +47,41 @@ Control {
                                               : qsTr("no dependencies")
         return when !== "" ? needs + " · " + when : needs
     }
-    /*! Whether Retry shows (the service failed), and whether it can be pressed (the manager
-        failed: requestStart() starts the graph again). */
-    readonly property bool canRetry: serviceState === Service.Failed
-    readonly property bool retryEnabled: manager !== null && manager.state === Service.Failed
+    /*! "Degraded" (the health's name), or "—" for a healthy service that does not run: a
+        health is shown while the service runs, and after it as long as it was not healthy. */
+    readonly property string healthText: health !== Service.Healthy
+                                         || serviceState === Service.Running
+                                         || serviceState === Service.Stopping
+                                         ? LifecycleUi.healthName(health) : "—"
+    /*! "restart in 0.4 s" while a restart is pending, else empty. */
+    readonly property string restartText: LifecycleUi.restartText(restartDelayMs)
+    /*! What the restart and health columns would say when they are hidden (a narrow table),
+        for the line under the row: "Degraded: slow disk · restarts: 2 · restart in 0.4 s". */
+    readonly property string supervisionLine: {
+        const parts = []
+        if (!columns.showHealth && health !== Service.Healthy)
+            parts.push(healthReason !== "" ? healthText + ": " + healthReason : healthText)
+        if (!columns.showRestarts && restartCount > 0)
+            parts.push(qsTr("restarts: %1").arg(restartCount))
+        if (!columns.showRestarts && restartText !== "")
+            parts.push(restartText)
+        return parts.join(" · ")
+    }
+    /*! Whether Retry shows (the service failed, and no restart of it is pending), and whether
+        it can be pressed (the manager failed: requestStart() starts the graph again). */
+    readonly property bool canRetry: serviceState === Service.Failed && restartDelayMs < 0
+    /*! Retry: while the graph runs, this service alone (an optional service that failed for
+        good); after the graph failed, the whole graph. */
+    function retry() {
+        if (manager.state === Service.Running)
+            manager.requestStart(service)
+        else
+            manager.requestStart()
+    }
+    readonly property bool retryEnabled: manager !== null
+                                         && (manager.state === Service.Failed
+                                             || (manager.state === Service.Running && service !== null
+                                                 && service.optional))
     /*! The manager of the table's ServiceModel: Retry calls its requestStart(). */
     readonly property ServiceManager manager: ListView.view && ListView.view.model
                                               ? (ListView.view.model as ServiceModel).manager
@@ -56,6 +92,7 @@ Control {
         font: row.font
     }
     readonly property color errorColor: LifecycleUi.errorColor(palette.window)
+    readonly property color pendingColor: LifecycleUi.pendingColor(palette.window)
 
     leftPadding: row.columns.padding
     rightPadding: row.columns.padding
@@ -100,6 +137,46 @@ Control {
             enabled: cell.retryEnabled
             text: qsTr("Retry")
             onClicked: cell.retry()
+        }
+    }
+
+    // A cell of two lines, as the name's: a value (after a coloured dot, if dotColor is set),
+    // and a detail in a smaller font (all of it in a tooltip, when it is cut off).
+    component TwoLineCell: ColumnLayout {
+        property alias text: value.text
+        property alias detail: detailLabel.text
+        property alias detailColor: detailLabel.color
+        property real detailOpacity: 1
+        property color dotColor: "transparent"
+
+        id: twoLines
+        spacing: 0
+        RowLayout {
+            Layout.fillWidth: true
+            spacing: 6
+            Rectangle {
+                visible: twoLines.dotColor.a > 0
+                implicitWidth: 8
+                implicitHeight: 8
+                radius: 4
+                color: twoLines.dotColor
+            }
+            Label {
+                id: value
+                Layout.fillWidth: true
+                elide: Text.ElideRight
+            }
+        }
+        Label {
+            id: detailLabel
+            Layout.fillWidth: true
+            visible: text !== ""
+            opacity: twoLines.detailOpacity
+            font: LifecycleUi.scaledFont(value.font, 0.85, false)
+            elide: Text.ElideRight
+            HoverHandler { id: hover }
+            ToolTip.visible: hover.hovered && detailLabel.truncated
+            ToolTip.text: detailLabel.text
         }
     }
 
@@ -152,6 +229,28 @@ Control {
                                                      .arg(row.taskCount)
                 opacity: row.pendingTaskCount > 0 ? 1 : 0.7
             }
+            TwoLineCell {
+                objectName: "restarts"
+                visible: row.columns.showRestarts
+                Layout.preferredWidth: row.columns.restartsColumn
+                Layout.maximumWidth: row.columns.restartsColumn
+                text: row.restartCount
+                opacity: row.restartCount > 0 || row.restartText !== "" ? 1 : 0.7
+                detail: row.restartText
+                detailColor: row.pendingColor
+            }
+            TwoLineCell {
+                objectName: "health"
+                visible: row.columns.showHealth
+                Layout.preferredWidth: row.columns.healthColumn
+                Layout.maximumWidth: row.columns.healthColumn
+                text: row.healthText
+                opacity: row.healthText === "—" ? 0.7 : 1
+                dotColor: row.healthText === "—" ? "transparent"
+                                                  : LifecycleUi.healthColor(row.health)
+                detail: row.healthText === "—" ? "" : row.healthReason
+                detailOpacity: 0.7
+            }
             ErrorCell {
                 visible: row.columns.errorInline
                 Layout.preferredWidth: row.columns.errorColumn
@@ -160,8 +259,16 @@ Control {
                 errorColor: row.errorColor
                 canRetry: row.canRetry
                 retryEnabled: row.retryEnabled
-                onRetry: row.manager.requestStart()
+                onRetry: row.retry()
             }
+        }
+        Label { // narrow: what the hidden restart and health columns would say
+            objectName: "supervisionLine"
+            visible: text !== ""
+            Layout.fillWidth: true
+            text: row.supervisionLine
+            color: row.restartText !== "" ? row.pendingColor : row.palette.windowText
+            wrapMode: Text.Wrap
         }
         ErrorCell { // narrow: the error under the row
             visible: !row.columns.errorInline && (row.errorString !== "" || row.canRetry)
@@ -170,7 +277,7 @@ Control {
             errorColor: row.errorColor
             canRetry: row.canRetry
             retryEnabled: row.retryEnabled
-            onRetry: row.manager.requestStart()
+            onRetry: row.retry()
         }
     }
 }

@@ -9,7 +9,8 @@
 #   scripts/demo.sh [--console | --dashboard] [example arguments...]
 #
 # --console or --dashboard picks one whatever the display. Other arguments go to the example,
-# e.g. --seconds 5 or --fail-start Search (console), --crash Sync (dashboard).
+# e.g. --seconds 5, --fail-start Search or --flaky Database (console), --crash Sync or
+# --flaky Network (dashboard).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -81,4 +81,25 @@ QString durationText(qint64 ms)
     return ms < 0 ? QStringLiteral("\u2014") : tr("%1 ms").arg(ms);
 }
 
+QString restartsText(int count, qint64 delayMs)
+{
+    if (delayMs < 0)
+        return QString::number(count);
+    return tr("%1 (restart in %2 s)").arg(count).arg(double(delayMs) / 1000.0, 0, 'f', 1);
+}
+
+QString healthText(QService::Health health, QService::State state)
+{
+    switch (health) {
+    case QService::Health::Degraded:
+        return tr("Degraded");
+    case QService::Health::Unhealthy:
+        return tr("Unhealthy");
+    case QService::Health::Healthy:
+        break;
+    }
+    const bool runs = state == QService::State::Running || state == QService::State::Stopping;
+    return runs ? tr("Healthy") : QStringLiteral("\u2014");
+}
+
 } // namespace QLifecycle::WidgetsPrivate

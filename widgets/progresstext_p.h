@@ -25,5 +25,10 @@ QString stopDetails(const ServiceManager *manager);
 bool isQuitReason(ServiceManager::StopReason reason);
 // "12 ms", or "—" for -1 (not measured yet).
 QString durationText(qint64 ms);
+// "2", or "2 (restart in 0.4 s)" while a restart waits \a delayMs (-1: none pending).
+QString restartsText(int count, qint64 delayMs);
+// "Healthy", "Degraded", "Unhealthy"; "—" for a healthy service that does not run (a health
+// is shown while the service runs, and after it as long as it was not healthy).
+QString healthText(QService::Health health, QService::State state);
 
 } // namespace QLifecycle::WidgetsPrivate

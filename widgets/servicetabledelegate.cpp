@@ -52,6 +52,19 @@ QColor stateColor(QService::State state, const QPalette &palette)
     return isDark(palette) ? hue.lighter(135) : hue.darker(115);
 }
 
+QColor healthColor(QService::Health health, const QPalette &palette)
+{
+    switch (health) {
+    case QService::Health::Degraded:
+        return isDark(palette) ? QColor(255, 183, 77) : QColor(176, 106, 0);
+    case QService::Health::Unhealthy:
+        return stateColor(QService::State::Failed, palette);
+    case QService::Health::Healthy:
+        break;
+    }
+    return stateColor(QService::State::Running, palette);
+}
+
 ServiceTableDelegate::ServiceTableDelegate(std::function<void()> retry, QObject *parent)
     : QStyledItemDelegate(parent), m_retry(std::move(retry))
 {
@@ -73,6 +86,20 @@ void ServiceTableDelegate::paint(QPainter *painter, const QStyleOptionViewItem &
 {
     if (index.column() == ServiceTableView::StateColumn) {
         paintBadge(painter, option, index);
+        return;
+    }
+    if (index.column() == ServiceTableView::HealthColumn &&
+        index.data().toString() != QStringLiteral("\u2014")) {
+        paintHealth(painter, option, index);
+        return;
+    }
+    if (index.column() == ServiceTableView::RestartsColumn &&
+        index.data(ServiceModel::RestartDelayMsRole).toLongLong() >= 0) {
+        // A restart is pending: in amber, as something about to happen.
+        QStyleOptionViewItem pending = option;
+        const QColor amber = isDark(option.palette) ? QColor(255, 183, 77) : QColor(138, 75, 0);
+        pending.palette.setColor(QPalette::Text, amber);
+        QStyledItemDelegate::paint(painter, pending, index);
         return;
     }
     if (index.column() == ServiceTableView::ActionColumn) {
@@ -127,6 +154,33 @@ void ServiceTableDelegate::paintBadge(QPainter *painter, const QStyleOptionViewI
     painter->restore();
 }
 
+void ServiceTableDelegate::paintHealth(QPainter *painter, const QStyleOptionViewItem &option,
+                                       const QModelIndex &index) const
+{
+    QStyleOptionViewItem item = option;
+    initStyleOption(&item, index);
+    const QString text = item.text;
+    item.text.clear();
+    styleOf(option)->drawControl(QStyle::CE_ItemViewItem, &item, painter, option.widget);
+
+    const auto health = index.data(ServiceModel::HealthRole).value<QService::Health>();
+    const QFontMetrics &metrics = option.fontMetrics;
+    const int dot = metrics.height() / 2;
+    const int margin = metrics.height() / 3;
+    const QRect dotRect(option.rect.left() + margin, option.rect.center().y() - dot / 2, dot, dot);
+    const QRect textRect = option.rect.adjusted(margin + dot + margin, 0, -margin, 0);
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(healthColor(health, option.palette));
+    painter->drawEllipse(dotRect);
+    painter->setPen(option.palette.color(
+        option.state & QStyle::State_Selected ? QPalette::HighlightedText : QPalette::Text));
+    painter->drawText(textRect, Qt::AlignVCenter | Qt::AlignLeft,
+                      metrics.elidedText(text, Qt::ElideRight, textRect.width()));
+    painter->restore();
+}
+
 void ServiceTableDelegate::paintButton(QPainter *painter, const QStyleOptionViewItem &option,
                                        const QString &text) const
 {
@@ -153,6 +207,13 @@ QSize ServiceTableDelegate::sizeHint(const QStyleOptionViewItem &option,
         for (const char *name : {"Starting", "Stopping", "Running", "Stopped", "Failed"})
             text = std::max(text, option.fontMetrics.horizontalAdvance(QLatin1String(name)));
         size.setWidth(text + option.fontMetrics.height() * 3);
+    }
+    if (index.column() == ServiceTableView::HealthColumn) {
+        // The widest health and its dot: the column does not change with the healths.
+        int text = 0;
+        for (const char *name : {"Healthy", "Degraded", "Unhealthy"})
+            text = std::max(text, option.fontMetrics.horizontalAdvance(QLatin1String(name)));
+        size.setWidth(text + option.fontMetrics.height() * 3 / 2);
     }
     if (index.column() == ServiceTableView::ActionColumn)
         size.rwidth() = std::max(size.width(), option.fontMetrics.height() * 4);

@@ -92,6 +92,12 @@ QVariant ServiceTableModel::displayed(int row, int column) const
             return QString::number(all);
         return tr("%1 (%2 running)").arg(all).arg(pending);
     }
+    case Column::RestartsColumn:
+        return restartsText(source(row, ServiceModel::RestartCountRole).toInt(),
+                            source(row, ServiceModel::RestartDelayMsRole).toLongLong());
+    case Column::HealthColumn:
+        return healthText(source(row, ServiceModel::HealthRole).value<QService::Health>(),
+                          source(row, ServiceModel::StateRole).value<QService::State>());
     case Column::ErrorColumn:
         // The first line: the tooltip has the rest.
         return source(row, ServiceModel::ErrorStringRole)
@@ -116,6 +122,11 @@ QVariant ServiceTableModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         if (column == Column::ActionColumn && canRetry(row))
             return tr("Start the services again");
+        if (column == Column::HealthColumn) {
+            const QString reason = source(row, ServiceModel::HealthReasonRole).toString();
+            if (!reason.isEmpty())
+                return reason;
+        }
         if (column == Column::ErrorColumn || column == Column::StateColumn ||
             column == Column::NameColumn) {
             const QString error = source(row, ServiceModel::ErrorStringRole).toString();
@@ -125,7 +136,7 @@ QVariant ServiceTableModel::data(const QModelIndex &index, int role) const
         return {};
     case Qt::TextAlignmentRole:
         if (column == Column::StartColumn || column == Column::StopColumn ||
-            column == Column::TasksColumn)
+            column == Column::TasksColumn || column == Column::RestartsColumn)
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
         return QVariant::fromValue(Qt::AlignLeft | Qt::AlignVCenter);
     default:
@@ -151,6 +162,10 @@ QVariant ServiceTableModel::headerData(int section, Qt::Orientation orientation,
         return tr("Stop");
     case Column::TasksColumn:
         return tr("Tasks");
+    case Column::RestartsColumn:
+        return tr("Restarts");
+    case Column::HealthColumn:
+        return tr("Health");
     case Column::ErrorColumn:
         return tr("Error");
     default:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The pictures of the dashboard example and of the QML components (docs/qml.md), taken on a
 # virtual X display: styles Fusion and Material, light and dark palettes, the start, the
-# shutdown, a crash, a narrow window, and each component alone (--gallery). Run from anywhere
-# after a build of the dev preset; it writes the PNGs next to itself.
+# shutdown, a crash, a flaky service's restarts, a narrow window, and each component alone
+# (--gallery). Run from anywhere after a build of the dev preset; it writes the PNGs next to
+# itself.
 #
 #   docs/images/shots-qml.sh [BUILD_DIR]      (default build/dev; needs xvfb-run, xauth)
 set -euo pipefail
@@ -43,6 +44,9 @@ shot dashboard-stopping --palette light --size 1100x720 --screenshot-when stoppi
 shot dashboard-crash --palette light --size 1100x720 --crash Sync --crash-after-ms 1500 \
   --screenshot-when stopped
 shot dashboard-narrow --palette dark --size 520x820
+# A flaky service, shot when it has failed again after a restart and waits for the next one.
+shot dashboard-flaky --palette light --size 1100x720 --flaky Network --screenshot-when restart
+shot dashboard-flaky-dark --palette dark --size 1100x720 --flaky Network --screenshot-when restart
 
 # Each component alone, light and dark.
 for palette in light dark; do

@@ -2,7 +2,8 @@
 # The screenshots of docs/widgets.md, taken from the widgets example on a virtual X server
 # (xvfb-run, installed by scripts/setup.sh): the running window in the Fusion and Windows
 # styles with a light and a dark palette, the splash while the services start, the shutdown
-# progress after the window was closed, and the table after a failed start.
+# progress after the window was closed, the table after a failed start, and a flaky service
+# waiting for its restart.
 #
 #   docs/images/shots-widgets.sh [BUILD_DIR]      (default build/dev; the example must be built)
 set -euo pipefail
@@ -32,3 +33,5 @@ shot widgets-splash.png starting Fusion light
 shot widgets-stopping.png stopping Fusion light
 # A failed start: the window with the error and Retry (the run's exit code is 1).
 shot widgets-failed.png failed Fusion light --fail-start Cache || [ $? = 1 ]
+# A flaky service that failed again after a restart, waiting for the next one.
+shot widgets-flaky.png restart Fusion light --flaky Network

@@ -15,6 +15,7 @@
 //   qlifecycle-console --fail-start Search    (the start is rolled back; exit code 1)
 //   qlifecycle-console --fail-stop Database   (the rest still stops; exit code 1)
 //   qlifecycle-console --slow-stop Api        (press Ctrl-C twice to give up waiting)
+//   qlifecycle-console --flaky Database       (crashes every 2 to 5 s; restarted, with Api)
 
 #include "services.h"
 #include "transitionlog.h"
@@ -72,7 +73,11 @@ int main(int argc, char *argv[])
                                             u"service"_s);
     const QCommandLineOption slowStopOption(
         u"slow-stop"_s, u"Make the stop of <service> take 2 seconds."_s, u"service"_s);
-    parser.addOptions({secondsOption, failStartOption, failStopOption, slowStopOption});
+    const QCommandLineOption flakyOption(
+        u"flaky"_s, u"Make <service> crash every 2 to 5 s, and the manager restart it."_s,
+        u"service"_s);
+    parser.addOptions(
+        {secondsOption, failStartOption, failStopOption, slowStopOption, flakyOption});
     parser.process(app);
 
     // The services are plain objects owned here; the manager only drives them. Api is the root:
@@ -93,6 +98,8 @@ int main(int argc, char *argv[])
         service->injectStopFailure();
     if (SimulatedService *service = serviceFromOption(parser, slowStopOption, services))
         service->injectSlowStop(2s);
+    if (SimulatedService *service = serviceFromOption(parser, flakyOption, services))
+        service->makeFlaky();
 
     for (SimulatedService *service : services)
         log.watch(service);

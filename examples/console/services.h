@@ -11,6 +11,7 @@
 #include <QCoro/QCoroTimer>
 
 #include <QtCore/QMetaEnum>
+#include <QtCore/QRandomGenerator>
 #include <QtCore/QThread>
 
 #include <algorithm>
@@ -22,7 +23,8 @@
 using namespace std::chrono_literals;
 
 // What the services below have in common: simulated work, plus the faults the command line
-// can inject (--fail-start, --fail-stop, --slow-stop) to show how the manager reacts to them.
+// can inject (--fail-start, --fail-stop, --slow-stop, --flaky) to show how the manager reacts
+// to them.
 // A real service derives from QLifecycle::QService directly.
 class SimulatedService : public QLifecycle::QService
 {
@@ -36,6 +38,18 @@ public:
     void injectStartFailure() { m_failStart = true; }
     void injectStopFailure() { m_failStop = true; }
     void injectSlowStop(std::chrono::milliseconds duration) { m_slowStop = duration; }
+    // [snippet:console-flaky]
+    // Crashes 2 to 5 s after each start; the manager restarts it, and what needs it, 1 s
+    // later (then 2 s, at most 4 s; at most 10 times a minute).
+    void makeFlaky()
+    {
+        setRestartPolicy({.mode = QLifecycle::RestartPolicy::OnFailure,
+                          .initialDelay = 1s,
+                          .maxDelay = 4s,
+                          .maxRestarts = 10});
+        m_flaky = true;
+    }
+    // [/snippet:console-flaky]
 
 protected:
     // Stands in for `duration` of real work in start() (connecting, loading...). An exception
@@ -46,6 +60,8 @@ protected:
         co_await QCoro::sleepFor(duration);
         if (m_failStart)
             throw std::runtime_error("injected start failure");
+        if (m_flaky) // a task that throws is a crash of the running service
+            addTask(crashSoon(), {.name = QStringLiteral("flaky")});
     }
 
     // Stands in for `duration` of real work in stop() (flushing, closing...). An exception
@@ -58,8 +74,16 @@ protected:
     }
 
 private:
+    QCoro::Task<> crashSoon()
+    {
+        co_await sleepFor(
+            std::chrono::milliseconds(QRandomGenerator::global()->bounded(2000, 5001)));
+        throw std::runtime_error("connection dropped (flaky)");
+    }
+
     bool m_failStart = false;
     bool m_failStop = false;
+    bool m_flaky = false;
     std::chrono::milliseconds m_slowStop{0};
 };
 
@@ -216,10 +240,13 @@ protected:
     QCoro::Task<> start() override { co_await simulateStart(50ms); }
     QCoro::Task<> stop() override
     {
-        // Why the daemon stops, as a client would be told when its connection closes.
+        // Why the daemon stops, as a client would be told when its connection closes. No stop
+        // of the graph (None): a restart after a failure of what it needs (--flaky).
         const auto reason = manager()->stopReason();
         std::printf("  Api: closing to clients (%s)\n",
-                    QMetaEnum::fromType<decltype(reason)>().valueToKey(int(reason)));
+                    reason == QLifecycle::ServiceManager::StopReason::None
+                        ? "Restart"
+                        : QMetaEnum::fromType<decltype(reason)>().valueToKey(int(reason)));
         std::fflush(stdout);
         co_await simulateStop(50ms); // drains open requests
     }

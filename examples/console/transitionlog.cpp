@@ -87,6 +87,16 @@ void TransitionLog::watch(QLifecycle::ServiceManager *manager)
     m_manager = manager;
     QObject::connect(manager, &QLifecycle::ServiceManager::stateChanged, manager,
                      [this](QService::State state) { managerStateChanged(state); });
+    // A failure that a restart policy restarts (docs/supervision.md): what is restarted, when.
+    QObject::connect(manager, &QLifecycle::ServiceManager::restartScheduled, manager,
+                     [](QService *service, qint64 delayMs, const QStringList &services) {
+                         printLine(u"restart: %1 failed; restarting %2 in %3 ms"_s.arg(
+                             service->name(), services.join(u", "_s), QString::number(delayMs)));
+                     });
+    QObject::connect(manager, &QLifecycle::ServiceManager::restartsExhausted, manager,
+                     [](QService *service, const QString &reason) {
+                         printLine(u"restart: %1 not restarted: %2"_s.arg(service->name(), reason));
+                     });
 }
 
 void TransitionLog::managerStateChanged(QService::State state)
@@ -140,13 +150,14 @@ void TransitionLog::printSummary(const QLifecycle::ServiceManager &manager, int 
                   .arg(exitCode == 0 ? u"stopped cleanly"_s : u"stopped after a failure"_s)
                   .arg(m_clock.elapsed())
                   .arg(exitCode));
-    printLine(u"  service   state       start     stop"_s);
+    printLine(u"  service   state       start     stop  restarts"_s);
     const QList<QService *> services = manager.services(); // the last run's graph, in start order
     for (const QService *service : services) {
         QString line = u"  "_s + service->name().leftJustified(9) + u' ' +
                        stateName(service->state()).leftJustified(9) + u' ' +
                        duration(service->startDurationMs()).rightJustified(7) + u' ' +
-                       duration(service->stopDurationMs()).rightJustified(8);
+                       duration(service->stopDurationMs()).rightJustified(8) +
+                       QString::number(service->restartCount()).rightJustified(10);
         if (!service->errorString().isEmpty())
             line += u"  "_s + service->errorString();
         printLine(line);

@@ -20,7 +20,8 @@ public:
     // transitions happen at once.
     void watch(QLifecycle::QService *service);
     // Announces when the eager services run (and which start later), when every service runs,
-    // and when the graph begins to stop, and why.
+    // each restart ("restart: Database failed; restarting Database, Api in 1012 ms"), and when
+    // the graph begins to stop, and why.
     void watch(QLifecycle::ServiceManager *manager);
     // The final table: each service's state and durations, and the errors if any.
     void printSummary(const QLifecycle::ServiceManager &manager, int exitCode) const;

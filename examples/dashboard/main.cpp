@@ -5,9 +5,12 @@
 //   qlifecycle-dashboard
 //   qlifecycle-dashboard --fail-start Database   (the start is rolled back; press Restart)
 //   qlifecycle-dashboard --crash Sync --crash-after-ms 3000
+//   qlifecycle-dashboard --flaky Network   (crashes every 2 to 5 s, and is restarted)
 //   qlifecycle-dashboard --screenshot shot.png   (unattended: grab the window once running, stop)
 //   qlifecycle-dashboard --crash Sync --crash-after-ms 2000
 //                        --screenshot crash.png --screenshot-when stopped   (the crash, shot)
+//   qlifecycle-dashboard --flaky Network --screenshot flaky.png --screenshot-when restart
+//                        (shot when it failed again after a restart, and waits for the next)
 //   qlifecycle-dashboard -style Material --palette dark   (any Qt Quick Controls style; Fusion
 //                                                        by default; dark or light forced)
 //   qlifecycle-dashboard --pretend-unsaved   (the quit guard asks Save / Discard / Cancel)
@@ -81,6 +84,8 @@ WindowShot::Moment momentFromOption(const QString &when)
         return WindowShot::Moment::Stopping;
     if (when == u"stopped"_s)
         return WindowShot::Moment::Stopped;
+    if (when == u"restart"_s) // armed by main() below
+        return WindowShot::Moment::Armed;
     usageError(u"--screenshot-when: not \"%1\""_s.arg(when));
 }
 
@@ -155,13 +160,16 @@ int main(int argc, char *argv[])
                                    u"service"_s);
     const QCommandLineOption crashAfter(
         u"crash-after-ms"_s, u"When the crash happens (default 3000)."_s, u"ms"_s, u"3000"_s);
+    const QCommandLineOption flaky(
+        u"flaky"_s, u"Make <service> crash every 2 to 5 s, and the manager restart it."_s,
+        u"service"_s);
     const QCommandLineOption quitAfter(u"quit-after-ms"_s,
                                        u"Stop after <ms> of running, then exit."_s, u"ms"_s);
     const QCommandLineOption screenshot(
         u"screenshot"_s, u"Save a screenshot to <file>, then stop and exit."_s, u"file"_s);
-    const QCommandLineOption screenshotWhen(u"screenshot-when"_s,
-                                            u"starting, running (default), stopping or stopped."_s,
-                                            u"moment"_s, u"running"_s);
+    const QCommandLineOption screenshotWhen(
+        u"screenshot-when"_s, u"starting, running (default), stopping, stopped or restart."_s,
+        u"moment"_s, u"running"_s);
     const QCommandLineOption style(u"style"_s, u"The Qt Quick Controls style (default Fusion)."_s,
                                    u"style"_s);
     const QCommandLineOption palette(
@@ -181,8 +189,8 @@ int main(int argc, char *argv[])
         u"gallery"_s,
         u"Show one component of import QLifecycle alone: progress, compact, table or shutdown."_s,
         u"component"_s);
-    parser.addOptions({failStart, crash, crashAfter, quitAfter, screenshot, screenshotWhen, style,
-                       palette, size, pretendUnsaved, answer, press, gallery});
+    parser.addOptions({failStart, crash, crashAfter, flaky, quitAfter, screenshot, screenshotWhen,
+                       style, palette, size, pretendUnsaved, answer, press, gallery});
     parser.process(app);
     Appearance::chooseStyle(parser.value(style), styleGiven);
     if (!Appearance::choosePalette(parser.value(palette)))
@@ -204,6 +212,8 @@ int main(int argc, char *argv[])
         service->injectStartFailure();
     if (DemoService *service = serviceFromOption(parser, crash, services))
         service->injectCrash(std::chrono::milliseconds(msFromOption(parser, crashAfter)));
+    if (DemoService *service = serviceFromOption(parser, flaky, services))
+        service->makeFlaky();
 
     ServiceManager manager(&sync);
     QObject::connect(&manager, &ServiceManager::stateChanged, &manager, [](State state) {
@@ -220,6 +230,14 @@ int main(int argc, char *argv[])
                         QMetaEnum::fromType<ServiceManager::StopReason>().valueToKey(int(reason)));
             std::fflush(stdout);
         });
+    // Each restart too ("restart: Network in 1012 ms: Network, Sync"): what failed, when it
+    // starts again, and what is restarted with it.
+    QObject::connect(&manager, &ServiceManager::restartScheduled, &manager,
+                     [](QLifecycle::QService *service, qint64 delayMs, const QStringList &all) {
+                         std::printf("restart: %s in %lld ms: %s\n", qPrintable(service->name()),
+                                     qlonglong(delayMs), qPrintable(all.join(u", "_s)));
+                         std::fflush(stdout);
+                     });
     // Every transition on stdout too ("service: Database Running"), for scripts and tests.
     for (DemoService *service : services) {
         QObject::connect(service, &QLifecycle::QService::stateChanged, service,
@@ -279,6 +297,17 @@ int main(int argc, char *argv[])
     std::unique_ptr<WindowShot> shot;
     if (parser.isSet(screenshot))
         shot = std::make_unique<WindowShot>(window, &manager, parser.value(screenshot), moment);
+    if (shot && moment == WindowShot::Moment::Armed) { // --screenshot-when restart
+        // Once a service restarted before has failed again, and waits for its next restart.
+        for (DemoService *service : services) {
+            QObject::connect(service, &QLifecycle::QService::stateChanged, shot.get(),
+                             [service, shot = shot.get()](State state) {
+                                 if (state == State::Failed && service->restartCount() >= 1 &&
+                                     service->restartDelayMs() >= 0)
+                                     shot->arm();
+                             });
+        }
+    }
     if (quitAfterMs >= 0) { // counted from the moment everything runs
         QObject::connect(&manager, &ServiceManager::stateChanged, &manager,
                          [&manager, quitAfterMs](State state) {

@@ -3,7 +3,8 @@
 // The six services of the dashboard. Like those of the console example they do no real work:
 // each stands in for it by sleeping, long enough for the window to show it happening (starts
 // of hundreds of milliseconds, background tasks whose counts change, stops that take time).
-// Each can be told to fail its start (--fail-start) or to crash once running (--crash).
+// Each can be told to fail its start (--fail-start), to crash once running (--crash), or to be
+// flaky (--flaky): to crash now and then, and be restarted by the manager each time.
 //
 //   Sync         needs { Network, Cache, SearchIndex }   (the root; the three start together,
 //                                                       but SearchIndex only after the first
@@ -17,6 +18,7 @@
 
 #include <QCoro/QCoroTimer>
 
+#include <QtCore/QRandomGenerator>
 #include <QtCore/QThread>
 
 #include <chrono>
@@ -43,6 +45,17 @@ public:
     void injectStartFailure() { m_failStart = true; }
     void injectCrash(std::chrono::milliseconds after) { m_crashAfter = after; }
 
+    // Crashes 2 to 5 s after each start; the manager restarts it (and what needs it) 1 s
+    // later, then 2 s, at most 4 s, as long as that is not more than 10 times a minute.
+    void makeFlaky()
+    {
+        setRestartPolicy({.mode = QLifecycle::RestartPolicy::OnFailure,
+                          .initialDelay = 1s,
+                          .maxDelay = 4s,
+                          .maxRestarts = 10});
+        m_flaky = true;
+    }
+
 protected:
     QLifecycle::Dependencies dependencies() const override { return m_dependencies; }
 
@@ -58,6 +71,8 @@ protected:
             addTask(crash(*m_crashAfter), {.name = QStringLiteral("fault")});
             m_crashAfter.reset();
         }
+        if (m_flaky)
+            addTask(flake(), {.name = QStringLiteral("flaky")});
         addWork();
     }
 
@@ -76,10 +91,23 @@ private:
                                  " ms (injected)");
     }
 
+    // A connection that degrades, then drops: Degraded after a second, a crash 2 to 5 s after
+    // the start.
+    QCoro::Task<> flake()
+    {
+        const auto lifetime =
+            std::chrono::milliseconds(QRandomGenerator::global()->bounded(2000, 5001));
+        co_await sleepFor(1s);
+        setHealth(Health::Degraded, QStringLiteral("packet loss"));
+        co_await sleepFor(lifetime - 1s);
+        throw std::runtime_error("connection dropped (flaky)");
+    }
+
     std::chrono::milliseconds m_startTime;
     std::chrono::milliseconds m_stopTime;
     QLifecycle::Dependencies m_dependencies;
     bool m_failStart = false;
+    bool m_flaky = false;
     std::optional<std::chrono::milliseconds> m_crashAfter;
 };
 

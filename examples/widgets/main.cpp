@@ -7,6 +7,8 @@
 //   qlifecycle-widgets --palette dark -style Windows
 //   qlifecycle-widgets --screenshot shot.png [--screenshot-when starting|running|stopping]
 //   qlifecycle-widgets --fail-start Cache --screenshot failed.png --screenshot-when failed
+//   qlifecycle-widgets --flaky Network          (crashes every 2 to 5 s, and is restarted)
+//   qlifecycle-widgets --flaky Network --screenshot flaky.png --screenshot-when restart
 //
 // Exit code: 0 after a clean stop, 1 after a failure, 2 for a usage error, 3 if the screenshot
 // could not be saved.
@@ -106,6 +108,10 @@ int main(int argc, char *argv[])
     const QCommandLineOption failStart(QStringLiteral("fail-start"),
                                        QStringLiteral("Make the first start of <service> fail."),
                                        QStringLiteral("service"));
+    const QCommandLineOption flaky(
+        QStringLiteral("flaky"),
+        QStringLiteral("Make <service> crash every 2 to 5 s, and the manager restart it."),
+        QStringLiteral("service"));
     const QCommandLineOption paletteOption(
         QStringLiteral("palette"), QStringLiteral("dark or light."), QStringLiteral("palette"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
@@ -113,10 +119,10 @@ int main(int argc, char *argv[])
                                         QStringLiteral("file"));
     const QCommandLineOption screenshotWhen(
         QStringLiteral("screenshot-when"),
-        QStringLiteral("starting (the splash), running (default), stopping, or failed (with "
-                       "--fail-start)."),
+        QStringLiteral("starting (the splash), running (default), stopping, failed (with "
+                       "--fail-start), or restart (with --flaky)."),
         QStringLiteral("moment"), QStringLiteral("running"));
-    parser.addOptions({failStart, paletteOption, screenshot, screenshotWhen});
+    parser.addOptions({failStart, flaky, paletteOption, screenshot, screenshotWhen});
     parser.process(app);
     if (parser.isSet(paletteOption)) {
         const QString name = parser.value(paletteOption);
@@ -131,6 +137,8 @@ int main(int argc, char *argv[])
         moment = Screenshot::Moment::Stopping;
     else if (when == QLatin1String("failed"))
         moment = Screenshot::Moment::Failed;
+    else if (when == QLatin1String("restart"))
+        moment = Screenshot::Moment::Restart;
     else if (when != QLatin1String("running"))
         usageError(QStringLiteral("--screenshot-when: not \"%1\"").arg(when));
 
@@ -145,18 +153,23 @@ int main(int argc, char *argv[])
     // The search index is not needed at once: it starts when the application is idle, after the
     // window is up, and the splash does not wait for it.
     searchIndex.setStartPolicy(QService::StartPolicy::WhenIdle);
-    if (parser.isSet(failStart)) {
-        bool found = false;
+    // The service named by an option (as in --fail-start Cache), or nullptr when not given.
+    const auto named = [&](const QCommandLineOption &option) -> DemoService * {
+        if (!parser.isSet(option))
+            return nullptr;
         for (DemoService *service :
              {&settings, &database, &network, &cache, static_cast<DemoService *>(&searchIndex),
               static_cast<DemoService *>(&documents)}) {
-            if (service->name().compare(parser.value(failStart), Qt::CaseInsensitive) == 0)
-                found = service->failNextStart = true;
+            if (service->name().compare(parser.value(option), Qt::CaseInsensitive) == 0)
+                return service;
         }
-        if (!found)
-            usageError(
-                QStringLiteral("--fail-start: no service \"%1\"").arg(parser.value(failStart)));
-    }
+        usageError(QStringLiteral("--%1: no service \"%2\"")
+                       .arg(option.names().constFirst(), parser.value(option)));
+    };
+    if (DemoService *service = named(failStart))
+        service->failNextStart = true;
+    if (DemoService *service = named(flaky))
+        service->makeFlaky();
 
     ServiceManager manager(&documents);
     MainWindow window(&manager, &documents);

@@ -50,7 +50,7 @@ MainWindow::MainWindow(ServiceManager *manager, Documents *documents)
     connect(manager, &ServiceManager::deferredCountChanged, this, &MainWindow::showState);
     connect(manager, &ServiceManager::errorStringChanged, this, &MainWindow::showState);
     showState();
-    resize(760, 330);
+    resize(940, 330);
 }
 
 void MainWindow::showState()

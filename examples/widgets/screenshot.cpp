@@ -5,6 +5,7 @@
 #include <QtGui/QPixmap>
 #include <QtWidgets/QWidget>
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -62,6 +63,19 @@ void Screenshot::check()
         if (!m_taken && state == State::Stopping && m_manager->stopProgress() >= 0.4)
             QTimer::singleShot(0, this, [this] { shoot(m_window); });
         break;
+    case Moment::Restart: {
+        const QList<QLifecycle::QService *> services = m_manager->services();
+        const bool waits = std::any_of(services.cbegin(), services.cend(), [](auto *service) {
+            return service->state() == State::Failed && service->restartCount() >= 1 &&
+                   service->restartDelayMs() >= 0;
+        });
+        if (waits && !std::exchange(m_quit, true))
+            QTimer::singleShot(0, this, [this] {
+                shoot(m_window);
+                QCoreApplication::quit();
+            });
+        break;
+    }
     case Moment::Failed:
         if (state == State::Failed && !std::exchange(m_quit, true))
             QTimer::singleShot(0, this, [this] {

@@ -19,6 +19,8 @@ public:
         Running,  // the window, once every service runs (the deferred one too); then quits
         Stopping, // closes the window once all run; the window is shot half way through the stop
         Failed,   // the window once the start failed (--fail-start), with Retry; then quits
+        Restart,  // the window once a service restarted before (--flaky) has failed again and
+                  // waits for its next restart; then quits
     };
 
     Screenshot(QLifecycle::ServiceManager *manager, QWidget *window, QWidget *splash,

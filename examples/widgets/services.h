@@ -13,6 +13,7 @@
 #include <QLifecycle/ServiceManager>
 
 #include <QtCore/QPointer>
+#include <QtCore/QRandomGenerator>
 #include <QtWidgets/QMessageBox>
 
 #include <chrono>
@@ -35,6 +36,17 @@ public:
     bool keepsATask = false;    // a background task while it runs (the table counts it)
     bool failNextStart = false; // --fail-start: the next start throws
 
+    // --flaky: crashes 2 to 5 s after each start, and the manager restarts it (and what needs
+    // it) 1 s later, then 2 s, at most 4 s; at most 10 times a minute.
+    void makeFlaky()
+    {
+        setRestartPolicy({.mode = QLifecycle::RestartPolicy::OnFailure,
+                          .initialDelay = 1s,
+                          .maxDelay = 4s,
+                          .maxRestarts = 10});
+        m_flaky = true;
+    }
+
 protected:
     QLifecycle::Dependencies dependencies() const override { return m_dependencies; }
 
@@ -45,6 +57,8 @@ protected:
             throw std::runtime_error("connection refused");
         if (keepsATask)
             addTask([this] { return heartbeat(); });
+        if (m_flaky)
+            addTask(flake(), {.name = QStringLiteral("flaky")});
     }
     QCoro::Task<> stop() override { co_await sleepFor(m_stopTime); }
 
@@ -55,9 +69,20 @@ private:
             co_await sleepFor(1s);
     }
 
+    // Degraded after a second, then a crash 2 to 5 s after the start.
+    QCoro::Task<> flake()
+    {
+        const std::chrono::milliseconds lifetime(QRandomGenerator::global()->bounded(2000, 5001));
+        co_await sleepFor(1s);
+        setHealth(Health::Degraded, QStringLiteral("packet loss"));
+        co_await sleepFor(lifetime - 1s);
+        throw std::runtime_error("connection dropped");
+    }
+
     std::chrono::milliseconds m_startTime;
     std::chrono::milliseconds m_stopTime;
     QLifecycle::Dependencies m_dependencies;
+    bool m_flaky = false;
 };
 
 // The root: the user's documents. It answers the quit guard: with unsaved changes it asks

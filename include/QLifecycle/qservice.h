@@ -101,6 +101,8 @@ class QLIFECYCLE_EXPORT QService : public QObject
     Q_PROPERTY(QLifecycle::QService::StartPolicy startPolicy READ startPolicy WRITE setStartPolicy
                    NOTIFY startPolicyChanged FINAL)
     // Supervision (docs/supervision.md)
+    /*! Whether a final failure of this service leaves the graph running (docs/supervision.md). */
+    Q_PROPERTY(bool optional READ isOptional WRITE setOptional NOTIFY optionalChanged FINAL)
     /*! How many times the manager restarted this service in the current (or last) run. */
     Q_PROPERTY(int restartCount READ restartCount NOTIFY restartCountChanged FINAL)
     /*! The delay of the restart this service waits for, in milliseconds; -1 when none. */
@@ -182,6 +184,13 @@ public:
     ///@{
     /*! When the manager restarts this service after a failure; Never unless set. */
     RestartPolicy restartPolicy() const;
+    /*! True for an optional service: its final failure leaves the graph Running and the
+     *  manager's health Degraded, naming it, until it runs again. */
+    bool isOptional() const;
+    /*! Makes the service optional (or critical again, the default); it applies from the next
+     *  start of the graph. A service that requires a failed optional service stops with it
+     *  and follows its own setting. */
+    void setOptional(bool optional);
     /*! Restarts of this service in the current (or last) run of its graph. */
     int restartCount() const;
     /*! The delay of the restart this service waits for (it is Failed or Stopped meanwhile), in
@@ -232,6 +241,8 @@ Q_SIGNALS:
     void pendingTaskCountChanged(int count, QPrivateSignal);
     /*! Emitted when startPolicy changes. */
     void startPolicyChanged(QLifecycle::QService::StartPolicy policy, QPrivateSignal);
+    /*! Emitted when optional changes. */
+    void optionalChanged(bool optional, QPrivateSignal);
     /*! Emitted when restartCount changes. */
     void restartCountChanged(int count, QPrivateSignal);
     /*! Emitted when restartDelayMs changes. */

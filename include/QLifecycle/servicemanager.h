@@ -214,8 +214,9 @@ public:
      */
     QCoro::Task<> stop();
     /*!
-     * Starts \a service now if its start is deferred (QService::StartPolicy), with what it
-     * needs that does not run yet, and completes once it runs; at once if it runs already.
+     * Starts \a service now if its start is deferred (QService::StartPolicy), or again if it is
+     * an optional service that failed for good (a retry), with what it needs that does not run
+     * yet, and completes once it runs; at once if it runs already.
      * Throws LifecycleError naming the service when it cannot be started: nullptr, not in the
      * graph, the graph not Starting or Running, or stopping first; throws the run's Error when
      * its start (or a dependency's) failed: the graph then stops, as for any failure.
@@ -306,8 +307,16 @@ public Q_SLOTS:
     /*!
      * Starts the graph without awaiting it, for QML and slots: failures show in state and
      * errorString (and are logged). Restarts a Stopped or Failed graph; a no-op otherwise.
+     * (Overloaded: connect it as `qOverload<>(&ServiceManager::requestStart)`.)
      */
     void requestStart();
+    /*!
+     * Starts \a service again while the graph runs, without touching the rest: the retry of an
+     * optional service that failed for good (docs/supervision.md, "Optional services"), with
+     * what it needs that failed with it; also starts a deferred service, as requestRunning().
+     * A refusal (no service, not in the graph, the graph not running) is logged, naming it.
+     */
+    void requestStart(QLifecycle::QService *service);
 
 Q_SIGNALS:
     /*! Emitted exactly once per aggregate transition. */

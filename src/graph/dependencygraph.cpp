@@ -74,6 +74,7 @@ DependencyGraph DependencyGraph::build(QService *root, const Admission &admit)
     // as it is known (when it is listed after its first visit, or when it is visited), so the
     // edges need no second look at any service.
     std::vector<int> memberIds, stageEnd, firstStage;
+    std::vector<char> stageOptional; // per stage: declared optional()
 
     // Pass 1, depth-first in declaration order (an explicit stack, no recursion): services are
     // numbered as a reader meets them, so services ready at the same moment start in that order.
@@ -126,8 +127,10 @@ DependencyGraph DependencyGraph::build(QService *root, const Admission &admit)
                 listed->listedBy = id;
                 memberIds.push_back(listed->graphStamp == stamp ? listed->graphNode : -1);
             }
-            if (!stages[k].services().isEmpty()) // an empty group is harmless
+            if (!stages[k].services().isEmpty()) { // an empty group is harmless
                 stageEnd.push_back(int(memberIds.size()));
+                stageOptional.push_back(stages[k].isOptional() ? 1 : 0);
+            }
         }
         // The members not visited yet, pushed last first so that they are visited in
         // declaration order (empty stages have no slots: the slots follow the members).
@@ -142,7 +145,8 @@ DependencyGraph DependencyGraph::build(QService *root, const Admission &admit)
     firstStage.push_back(int(stageEnd.size()));
 
     // Pass 2: the edges. A stage waits for the previous stage's anchor: its only service, or a
-    // barrier standing for its whole group; the service waits for its last stage's anchor.
+    // barrier standing for its whole group (or for an optional stage, even of one service);
+    // the service waits for its last stage's anchor.
     std::vector<std::pair<int, int>> edges; // (node, prerequisite)
     edges.reserve(memberIds.size() + size_t(serviceCount));
     for (int current = 0; current < serviceCount; ++current) {
@@ -154,9 +158,13 @@ DependencyGraph DependencyGraph::build(QService *root, const Admission &admit)
                 for (int member : members)
                     edges.emplace_back(member, previousAnchor);
             int anchor = members.front();
-            if (members.size() > 1) {
+            if (members.size() > 1 || stageOptional[size_t(k)] != 0) {
                 graph.m_services.push_back(nullptr); // a barrier
                 anchor = int(graph.m_services.size()) - 1;
+                if (stageOptional[size_t(k)] != 0) {
+                    graph.m_optional.resize(size_t(anchor) + 1, 0);
+                    graph.m_optional[size_t(anchor)] = 1;
+                }
                 for (int member : members)
                     edges.emplace_back(anchor, member);
             }
@@ -166,6 +174,7 @@ DependencyGraph DependencyGraph::build(QService *root, const Admission &admit)
             edges.emplace_back(current, previousAnchor);
     }
 
+    graph.m_optional.resize(graph.m_services.size(), 0);
     graph.m_declared = std::move(memberIds);
     graph.m_stageEnd = std::move(stageEnd);
     graph.m_firstStage = std::move(firstStage);

@@ -34,6 +34,9 @@ public:
     int size() const { return int(m_services.size()); }
     // The service of a node; nullptr for a barrier.
     QService *service(int node) const { return m_services[size_t(node)]; }
+    // True for the barrier of a stage declared optional(): it stands for "each service of the
+    // stage runs, or has failed for good", so what follows it never needs those services.
+    bool isOptionalBarrier(int node) const { return m_optional[size_t(node)] != 0; }
     // The nodes that must run before `node` starts, ascending.
     std::span<const int> prerequisites(int node) const
     {
@@ -72,6 +75,7 @@ private:
     }
 
     std::vector<QService *> m_services;
+    std::vector<char> m_optional;                          // node -> an optional stage's barrier
     std::vector<int> m_declared, m_stageEnd, m_firstStage; // the stages, as build() read them
     std::vector<int> m_prereqStart, m_prereqs;             // compressed rows: node -> prerequisites
     std::vector<int> m_dependentStart, m_dependents;       // compressed rows: node -> dependents

@@ -48,6 +48,8 @@ void GraphRun::begin()
                 m_supervised[n].policy = *d->restartPolicy;
             if (d->restartCount != 0)
                 QServicePrivate::queueRestartCount(service, 0);
+            if (std::exchange(d->failedForGood, false))
+                healthChanged(service); // the manager's health forgets the last run's
         }
     }
     if (deferred) {

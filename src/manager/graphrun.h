@@ -126,6 +126,8 @@ private:
         qint64 timeout = -1; // its hook's timeout (ms), -1 for none: armed when the hook is called
         bool wanted = false; // to start in this run: early, or its moment came, or demanded
         bool early = false;  // starts with the graph: the manager is Running once these run
+        bool parked = false; // an optional service failed for good (or what needs it): out of
+                             // the run until a retry wants it again (graphrun_optional.cpp)
         QService::StartPolicy policy = QService::StartPolicy::Eager;
     };
     // A hook to call once what the outside world sees of its launch has been applied.
@@ -187,6 +189,7 @@ private:
     qint64 backoffDelay(Supervised &supervised, qint64 now);
     void giveUpRestart(int node, const QString &why, QString &message);
     void joinRestart(int node, qint64 delayMs, const QString &reason);
+    void leaseRestartMembers(const std::vector<int> &added);
     bool launchRestartStop();            // one member's stop, if one may begin
     void restartMemberStopped(int node); // a member's stop ended, or its start never ran
     void armBackoff();
@@ -194,6 +197,16 @@ private:
     void memberRunning(int node);
     void endRestart(); // every member runs again, or the graph stops
     void noteRunning(int node);
+    void clearRestartRound(); // a failure while the members start again: what is left is free
+    void showFailure(QService *service, const Failure &failure); // shown, not the run's
+    // Optional services (graphrun_optional.cpp): a final failure of an optional service parks
+    // it and what needs it (true), unless a service that needs it is not optional (false: the
+    // caller fails the graph, with `message` completed by why).
+    bool parkOptional(int node, QLifecycle::Phase phase, QString &message,
+                      const std::exception_ptr &cause);
+    void settleParked(int node);    // a parked node is out now: stopped, or never started
+    void releaseOptional(int node); // what waits for it through an optional stage goes on
+    void unpark(int node);          // a retry: it may start again
     void want(int node);
     void activate(QService::StartPolicy policy);
     void scheduleDeferred();

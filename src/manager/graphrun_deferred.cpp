@@ -55,7 +55,8 @@ void GraphRun::markEarly()
     }
 }
 
-// Wants `n` and everything it needs that is not wanted yet, and queues those that can start.
+// Wants `n` and everything it needs that is not wanted yet (a parked optional service too: a
+// retry), and queues those that can start.
 void GraphRun::want(int n)
 {
     if (m_nodes[size_t(n)].wanted)
@@ -77,7 +78,9 @@ void GraphRun::want(int n)
     std::sort(added.begin(), added.end()); // ready ones start in graph order
     for (int node : added) {
         ++m_wanted;
-        if (m_graph.service(node))
+        if (m_nodes[size_t(node)].parked)
+            unpark(node); // a retry (graphrun_optional.cpp): counted as wanted already
+        else if (m_graph.service(node))
             ++m_wantedServices;
         if (m_nodes[size_t(node)].phase == NodeState::Idle && m_nodes[size_t(node)].waitingFor == 0)
             m_ready.push_back(node);
@@ -146,6 +149,8 @@ QString GraphRun::demand(QService *service)
         return QStringLiteral("it is not in the graph the manager runs");
     if ((m_stage != Stage::Starting && m_stage != Stage::Running) || m_aborting)
         return QStringLiteral("the graph is stopping");
+    if (m_nodes[size_t(n)].parked && m_nodes[size_t(n)].inRestart)
+        return QStringLiteral("it is stopping after a failure: retry once it is Failed");
     if (!m_nodes[size_t(n)].wanted) {
         qCDebug(lcManager).noquote() << service->name() << "starts on demand";
         want(n);

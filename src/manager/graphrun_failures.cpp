@@ -32,7 +32,7 @@ void GraphRun::forget(QService *service)
             phase == NodeState::Stopping || node.inRestart ||
             (phase == NodeState::Idle && node.wanted &&
              (m_stage == Stage::Starting || m_stage == Stage::Running) && !m_aborting);
-        if (node.wanted)
+        if (node.wanted || node.parked)
             --m_wantedServices; // the barrier left in its place is not a service
         const QString name = service->name();
         const QService::State visibleState = service->state();
@@ -43,6 +43,8 @@ void GraphRun::forget(QService *service)
             publishProgress();
         }
         m_graph.forget(n); // from now on the node is a barrier: stopping it calls nothing
+        if (node.parked)
+            healthChanged(nullptr); // the manager's health no longer names it
         if (!node.wanted)
             publishDeferred(); // one deferred service less
         if (phase == NodeState::Starting)
@@ -123,7 +125,8 @@ void GraphRun::crash(QService *service, const QString &message, std::exception_p
     if (phase != NodeState::Stopping || m_nodes[size_t(n)].inRestart) {
         // A crash while it runs (or starts): restarted if its policy says so; a crash during a
         // restart's own stop joins that restart (docs/supervision.md).
-        if (superviseFailure(n, QLifecycle::Phase::Run, text, cause, cleanExit)) {
+        if (superviseFailure(n, QLifecycle::Phase::Run, text, cause, cleanExit) ||
+            parkOptional(n, QLifecycle::Phase::Run, text, cause)) {
             advance();
             return;
         }

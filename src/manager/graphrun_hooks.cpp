@@ -389,7 +389,8 @@ void GraphRun::complete(int n, quint32 generation, const std::exception_ptr &err
         } else if (error) {
             node.phase = NodeState::StartFailed;
             abandonTasks(service);
-            if (superviseFailure(n, QLifecycle::Phase::Start, message, error)) {
+            if (superviseFailure(n, QLifecycle::Phase::Start, message, error) ||
+                parkOptional(n, QLifecycle::Phase::Start, message, error)) {
                 EmitQueue::serviceState(service, QService::State::Failed);
                 restartMemberStopped(n);
             } else {
@@ -433,7 +434,8 @@ void GraphRun::timedOut(int n, quint32 generation)
         node.phase = NodeState::StartFailed;
         abandonTasks(service);
         QString message = timeoutMessage(after, false);
-        if (superviseFailure(n, QLifecycle::Phase::Start, message, {})) {
+        if (superviseFailure(n, QLifecycle::Phase::Start, message, {}) ||
+            parkOptional(n, QLifecycle::Phase::Start, message, {})) {
             EmitQueue::serviceState(service, QService::State::Failed);
             restartMemberStopped(n);
         } else {

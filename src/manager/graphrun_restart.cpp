@@ -83,12 +83,7 @@ bool GraphRun::superviseFailure(int n, QLifecycle::Phase phase, QString &message
     // one of the run's: the run has not failed.
     const Failure failure{service->name(), phase, message, cause};
     qCWarning(lcManager).noquote() << failure.toString() + QStringLiteral("; restarting");
-    QServicePrivate::fail(service, failure);
-    QServicePrivate::queueErrorOccurred(service, failure);
-    if (m_manager)
-        EmitQueue::call(m_manager, [manager = m_manager.data(), service, phase, message] {
-            ServiceManagerPrivate::emitErrorOccurred(manager, service, phase, message);
-        });
+    showFailure(service, failure);
     qint64 delay = 0;
     if (countService) {
         supervised->round = round;
@@ -103,21 +98,38 @@ bool GraphRun::superviseFailure(int n, QLifecycle::Phase phase, QString &message
         ++m_restartCount;
         if (m_manager)
             ServiceManagerPrivate::queueRestartCount(m_manager, m_restartCount);
-        if (m_restart) {
-            // A member failed while starting again: a new round, of what runs or starts now
-            // (the members still waiting to start wait for the failed one anyway).
-            for (int member : m_restart->members) {
-                m_nodes[size_t(member)].inRestart = false;
-                m_nodes[size_t(member)].stopPending = false;
-            }
-            m_restart->members.clear();
-            m_restart->unstopped = m_restart->toStart = 0;
-            m_restart->delayMs = 0;
-            m_restart->starting = false;
-        }
+        if (m_restart)
+            clearRestartRound();
     }
     joinRestart(n, delay, failure.toString());
     return true;
+}
+
+// A member failed while the members start again: a new round, of what runs or starts now (the
+// members still waiting to start wait for the failed one anyway).
+void GraphRun::clearRestartRound()
+{
+    for (int member : m_restart->members) {
+        m_nodes[size_t(member)].inRestart = false;
+        m_nodes[size_t(member)].stopPending = false;
+    }
+    m_restart->members.clear();
+    m_restart->unstopped = m_restart->toStart = 0;
+    m_restart->delayMs = 0;
+    m_restart->starting = false;
+}
+
+// A failure that does not fail the run (restarted, or of an optional service): shown on the
+// service, by the manager's errorOccurred, and in the log (by the caller).
+void GraphRun::showFailure(QService *service, const Failure &failure)
+{
+    QServicePrivate::fail(service, failure);
+    QServicePrivate::queueErrorOccurred(service, failure);
+    if (m_manager)
+        EmitQueue::call(m_manager, [manager = m_manager.data(), service, failure] {
+            ServiceManagerPrivate::emitErrorOccurred(manager, service, failure.phase,
+                                                     failure.message);
+        });
 }
 
 qint64 GraphRun::backoffDelay(Supervised &supervised, qint64 now)
@@ -180,7 +192,8 @@ void GraphRun::joinRestart(int n, qint64 delayMs, const QString &reason)
         node.inRestart = true;
         added.push_back(next);
         for (int dependent : m_graph.dependents(next))
-            pending.push_back(dependent);
+            if (!m_graph.isOptionalBarrier(dependent)) // it does not need what restarts
+                pending.push_back(dependent);
     }
     // Shown in start order, the failed service first.
     if (added.size() > 1)
@@ -207,12 +220,14 @@ void GraphRun::joinRestart(int n, qint64 delayMs, const QString &reason)
         QService *service = m_graph.service(member);
         if (!service)
             continue;
-        names.append(service->name());
         if (node.phase == NodeState::Starting) {
             // Its start is cancelled: it ends as a stop request would end it.
             if (const auto &tasks = QServicePrivate::get(service)->tasks)
                 EmitQueue::call(service, [tasks] { tasks->cancelStart(); });
         }
+        if (node.parked)
+            continue; // stopped for good, not restarted: nothing scheduled to show
+        names.append(service->name());
         QServicePrivate::queueRestartDelay(service, restart.delayMs);
         QServicePrivate::queueRestartScheduled(service, restart.delayMs,
                                                member == n
@@ -220,7 +235,17 @@ void GraphRun::joinRestart(int n, qint64 delayMs, const QString &reason)
                                                    : QStringLiteral("needs %1, which failed: %2")
                                                          .arg(m_graph.service(n)->name(), reason));
     }
-    // Leases: a member stops once its dependents in the restart have stopped.
+    leaseRestartMembers(added);
+    if (m_manager && !names.isEmpty())
+        ServiceManagerPrivate::queueRestartScheduled(m_manager, m_graph.service(n), restart.delayMs,
+                                                     names);
+    if (restart.unstopped == 0)
+        armBackoff();
+}
+
+// Leases: a member stops once its dependents in the restart have stopped.
+void GraphRun::leaseRestartMembers(const std::vector<int> &added)
+{
     for (int member : added) {
         Node &node = m_nodes[size_t(member)];
         if (!node.stopPending)
@@ -234,11 +259,6 @@ void GraphRun::joinRestart(int n, qint64 delayMs, const QString &reason)
         if (leases == 0 && node.phase == NodeState::Running)
             m_restartStops.push_back(member);
     }
-    if (m_manager && !names.isEmpty())
-        ServiceManagerPrivate::queueRestartScheduled(m_manager, m_graph.service(n), restart.delayMs,
-                                                     names);
-    if (restart.unstopped == 0)
-        armBackoff();
 }
 
 bool GraphRun::launchRestartStop()
@@ -264,6 +284,8 @@ void GraphRun::restartMemberStopped(int n)
     if (!node.stopPending || !m_restart)
         return;
     node.stopPending = false;
+    if (node.parked)
+        settleParked(n); // not restarted: out of the run at once
     for (int prerequisite : m_graph.prerequisites(n)) {
         Node &other = m_nodes[size_t(prerequisite)];
         if (other.inRestart && other.stopPending && --other.leases == 0 &&
@@ -280,8 +302,15 @@ void GraphRun::armBackoff()
         endRestart();
         return;
     }
-    qCInfo(lcManager).noquote() << "restarting" << m_restart->members.size() << "node(s) in"
-                                << m_restart->delayMs << "ms";
+    const auto restarted =
+        std::count_if(m_restart->members.begin(), m_restart->members.end(),
+                      [this](int member) { return m_nodes[size_t(member)].inRestart; });
+    if (restarted == 0) {
+        endRestart(); // its members were all parked (graphrun_optional.cpp)
+        return;
+    }
+    qCInfo(lcManager).noquote() << "restarting" << restarted << "node(s) in" << m_restart->delayMs
+                                << "ms";
     m_restart->timer =
         TimeSource::current()->callAfter(m_restart->delayMs, &m_context, [weak = weak_from_this()] {
             if (const std::shared_ptr<GraphRun> self = weak.lock())
@@ -303,6 +332,8 @@ void GraphRun::restartSet()
     std::sort(restart.members.begin(), restart.members.end());
     for (int member : restart.members) {
         Node &node = m_nodes[size_t(member)];
+        if (!node.inRestart)
+            continue; // parked (graphrun_optional.cpp): out of the run since it stopped
         node.phase = NodeState::Idle;
         int waitingFor = 0;
         for (int prerequisite : m_graph.prerequisites(member))
@@ -318,8 +349,11 @@ void GraphRun::restartSet()
         }
     }
     for (int member : restart.members)
-        if (m_nodes[size_t(member)].waitingFor == 0)
+        if (m_nodes[size_t(member)].phase == NodeState::Idle &&
+            m_nodes[size_t(member)].waitingFor == 0)
             m_ready.push_back(member);
+    if (restart.toStart == 0)
+        endRestart(); // every member was parked
     advance();
 }
 

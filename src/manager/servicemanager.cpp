@@ -184,7 +184,8 @@ QBindable<QStringList> ServiceManager::bindableStoppingServices() const
 void ServiceManager::requestStart()
 {
     if (QThread::currentThread() != thread()) {
-        QMetaObject::invokeMethod(this, &ServiceManager::requestStart, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(this, qOverload<>(&ServiceManager::requestStart),
+                                  Qt::QueuedConnection);
         return;
     }
     if (state() == State::Stopped || state() == State::Failed)

@@ -126,6 +126,11 @@ void ServiceManager::requestRunning(QService *service)
     ensureRunningDetached(this, service);
 }
 
+void ServiceManager::requestStart(QService *service)
+{
+    requestRunning(service); // a retry is a start on demand of a service that is out
+}
+
 void ServiceManager::setMainWindow(QObject *window)
 {
     if (window && !window->isWindowType() && !window->inherits("QWidget")) {

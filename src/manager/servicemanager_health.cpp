@@ -3,6 +3,7 @@
 #include <QLifecycle/servicemanager.h>
 
 #include "manager/servicemanager_p.h"
+#include "service/qservice_p.h"
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QMetaEnum>
@@ -23,7 +24,8 @@ QString keyOf(QService::State state)
 } // namespace
 
 // The one rule of the aggregate: the worst health of the services, naming each one that is not
-// Healthy, worst first.
+// Healthy, worst first. An optional service counts as Degraded at worst: unhealthy, or failed
+// for good (docs/supervision.md, "Optional services").
 ServiceManagerPrivate::HealthSummary
 ServiceManagerPrivate::aggregateHealth(const QList<QService *> &services)
 {
@@ -31,15 +33,23 @@ ServiceManagerPrivate::aggregateHealth(const QList<QService *> &services)
     QStringList unhealthy;
     QStringList degraded;
     for (const QService *service : services) {
+        const QServicePrivate *d = QServicePrivate::get(service);
+        if (d->failedForGood) {
+            summary.health = std::max(summary.health, QService::Health::Degraded);
+            degraded.append(service->name() + QStringLiteral(" failed: ") +
+                            (d->failure ? d->failure->message : QString()));
+            continue;
+        }
         const QService::Health health = service->health();
         if (health == QService::Health::Healthy)
             continue;
-        summary.health = std::max(summary.health, health);
+        const QService::Health counted = d->optional ? QService::Health::Degraded : health;
+        summary.health = std::max(summary.health, counted);
         const QString reason = service->healthReason();
         QString entry = service->name() + QStringLiteral(" is ") + keyOf(health).toLower();
         if (!reason.isEmpty())
             entry += QStringLiteral(": ") + reason;
-        (health == QService::Health::Unhealthy ? unhealthy : degraded).append(entry);
+        (counted == QService::Health::Unhealthy ? unhealthy : degraded).append(entry);
     }
     summary.reason = (unhealthy + degraded).join(QStringLiteral("; "));
     return summary;
@@ -93,6 +103,7 @@ QJsonObject ServiceManager::healthReport() const
             {QStringLiteral("name"), service->name()},
             {QStringLiteral("state"), keyOf(service->state())},
             {QStringLiteral("health"), keyOf(service->health())},
+            {QStringLiteral("optional"), service->isOptional()},
             {QStringLiteral("reason"), service->healthReason()},
             {QStringLiteral("startDurationMs"), service->startDurationMs()},
             {QStringLiteral("stopDurationMs"), service->stopDurationMs()},

@@ -108,6 +108,8 @@ public:
     struct HealthMonitor;
     std::unique_ptr<HealthMonitor> healthMonitor; // health.cpp: see below
     bool healthReported = false; // a health was ever reported: a start has one to reset
+    bool optional = false;       // its final failure leaves the graph running
+    bool failedForGood = false;  // an optional service failed for good in this run: Degraded
     // Queue the change (EmitQueue): applied and signalled once the run's bookkeeping is done.
     static void queueRestartCount(QService *service, int count);
     static void queueRestartDelay(QService *service, qint64 ms);

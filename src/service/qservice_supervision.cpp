@@ -4,6 +4,8 @@
 #include "service/logging.h"
 #include "service/qservice_p.h"
 
+#include <utility>
+
 namespace QLifecycle {
 
 using detail::EmitQueue;
@@ -26,6 +28,17 @@ int QService::restartCount() const
 qint64 QService::restartDelayMs() const
 {
     return d_func()->restartDelayMs;
+}
+
+bool QService::isOptional() const
+{
+    return d_func()->optional;
+}
+
+void QService::setOptional(bool optional)
+{
+    if (std::exchange(d_func()->optional, optional) != optional)
+        Q_EMIT optionalChanged(optional, QPrivateSignal());
 }
 
 namespace {

@@ -405,7 +405,8 @@ void tst_Health::healthReportListsEveryService()
     QCOMPARE(second.value(QStringLiteral("name")).toString(), QStringLiteral("api"));
     QCOMPARE(second.value(QStringLiteral("health")).toString(), QStringLiteral("Healthy"));
     QCOMPARE(second.value(QStringLiteral("reason")).toString(), QString());
-    QCOMPARE(second.keys().size(), 6);
+    QCOMPARE(second.value(QStringLiteral("optional")).toBool(true), false);
+    QCOMPARE(second.keys().size(), 7);
     runBlocking(manager.stop());
     const QJsonObject after =
         manager.healthReport().value(QStringLiteral("services")).toArray().at(1).toObject();

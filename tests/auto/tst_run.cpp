@@ -88,7 +88,7 @@ void tst_Run::untilQuitStaysAfterAFailureAndRestarts()
         seen.append(state);
         if (state == State::Failed) { // the window shows the error; the user presses Restart
             db.onStart.fail = false;
-            QTimer::singleShot(0, &manager, &ServiceManager::requestStart);
+            QTimer::singleShot(0, &manager, qOverload<>(&ServiceManager::requestStart));
         } else if (state == State::Running) { // and later closes the window
             QTimer::singleShot(0, qApp, &QCoreApplication::quit);
         }

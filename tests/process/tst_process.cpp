@@ -5,7 +5,9 @@
 #include "processoutput.h"
 
 #include <QtCore/QDeadlineTimer>
+#include <QtCore/QHash>
 #include <QtCore/QProcess>
+#include <QtCore/QRegularExpression>
 #include <QtTest/QTest>
 
 #include <algorithm>
@@ -83,6 +85,15 @@ public:
 
     // True when a stdout line starts with `text`.
     bool hasLine(const QString &text) const { return m_output.hasLine(text); }
+    // The stdout lines that start with `text`.
+    QStringList linesWith(const QString &text) const
+    {
+        QStringList found;
+        for (const QString &line : m_output.lines())
+            if (line.startsWith(text))
+                found.append(line);
+        return found;
+    }
     // The position of "service state" among all transitions logged, or -1.
     qsizetype indexOf(const QString &service, const QString &state) const
     {
@@ -119,6 +130,7 @@ private Q_SLOTS:
     void stopFailureStillStopsTheDependencies();
     void secondSignalExitsAtOnce();
     void signalDuringStartStopsWhatStarted();
+    void flakyServiceIsRestarted();
 };
 
 void tst_Process::cleanStopIsTheReverseOfTheStart_data()
@@ -264,6 +276,53 @@ void tst_Process::signalDuringStartStopsWhatStarted()
                  qPrintable(service + u": "_s + history.join(u' ') + u'\n' + console.dump()));
     }
     QVERIFY2(console.hasLine(u"summary: stopped cleanly"_s), qPrintable(console.dump()));
+}
+
+// --flaky Database: it crashes 2 to 5 s after its start, and the manager restarts it with what
+// needs it (Metrics, in the stage after it, and Api); the log says so, and the rest runs on.
+void tst_Process::flakyServiceIsRestarted()
+{
+    Console console({u"--flaky"_s, u"Database"_s});
+    QVERIFY(console.waitForStarted());
+    const QString restart = u"restart: Database failed; restarting "_s;
+    QVERIFY2(console.waitForLine(restart), qPrintable(console.dump()));
+    static const QRegularExpression line(
+        u"^restart: Database failed; restarting (.+) in \\d+ ms$"_s);
+    const QRegularExpressionMatch match = line.match(console.linesWith(restart).constFirst());
+    QVERIFY2(match.hasMatch(), qPrintable(console.dump()));
+    QStringList members = match.captured(1).split(u", "_s);
+    members.sort();
+    QCOMPARE(members, (QStringList{u"Api"_s, u"Database"_s, u"Metrics"_s}));
+    const auto runningAgain = [&] {
+        return console.historyOf(u"Database"_s).count(u"Running"_s) == 2 &&
+               console.historyOf(u"Api"_s).count(u"Running"_s) == 2;
+    };
+    QVERIFY2(console.waitUntil(runningAgain), qPrintable(console.dump()));
+    QVERIFY2(console.hasLine(u"  Api: closing to clients (Restart)"_s), qPrintable(console.dump()));
+    console.sendSignal(SIGTERM);
+    QVERIFY2(console.waitForExit(), qPrintable(console.dump()));
+    QCOMPARE(console.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(console.exitCode(), 0); // a restarted failure is no failure of the run
+
+    // A crash of a running service: it is stopped, waits Failed, and starts again.
+    QCOMPARE(console.historyOf(u"Database"_s).mid(0, 6),
+             (QStringList{u"Starting"_s, u"Running"_s, u"Stopping"_s, u"Failed"_s, u"Starting"_s,
+                          u"Running"_s}));
+    // Outside the restart: started and stopped once.
+    for (const QString &service : {u"Config"_s, u"Cache"_s, u"Search"_s})
+        QVERIFY2(console.historyOf(service) == FullCycle, qPrintable(console.dump()));
+    QVERIFY(console.hasLine(u"summary: stopped cleanly"_s));
+    // The summary's last column: the restarts.
+    static const QRegularExpression summary(u"^  (Database|Api|Config) .* (\\d+)$"_s);
+    QHash<QString, int> restarts;
+    for (const QString &each : console.linesWith(u"  "_s)) {
+        const QRegularExpressionMatch row = summary.match(each);
+        if (row.hasMatch())
+            restarts.insert(row.captured(1), row.captured(2).toInt());
+    }
+    QVERIFY2(restarts.value(u"Database"_s) >= 1, qPrintable(console.dump()));
+    QVERIFY2(restarts.value(u"Api"_s) >= 1, qPrintable(console.dump()));
+    QVERIFY2(restarts.value(u"Config"_s, -1) == 0, qPrintable(console.dump()));
 }
 
 QTEST_GUILESS_MAIN(tst_Process)

@@ -1,6 +1,6 @@
-// The code shown in docs/supervision.md: a restart policy, the manager's intensity and the
-// signals of restarts. tst_snippets checks that the Markdown blocks are copies of the marked
-// regions, and runs the examples below.
+// The code shown in docs/supervision.md: a restart policy, the manager's intensity, the
+// signals of restarts, and an optional service with its retry. tst_snippets checks that the
+// Markdown blocks are copies of the marked regions, and runs the examples below.
 
 #include "docexamples.h"
 
@@ -99,6 +99,60 @@ void configure(QLifecycle::ServiceManager &manager)
     // [/snippet:manager-intensity]
 }
 
+class Database : public QLifecycle::QService
+{
+    Q_OBJECT
+};
+
+// [snippet:optional-service]
+class Telemetry : public QLifecycle::QService
+{
+    Q_OBJECT
+public:
+    Telemetry()
+    {
+        setOptional(true); // nice to have: its failure must not close the application
+    }
+    bool reachable = false;
+
+protected:
+    QCoro::Task<> start() override
+    {
+        if (!reachable)
+            throw std::runtime_error("collector unreachable");
+        co_return;
+    }
+};
+
+class Editor : public QLifecycle::QService
+{
+    Q_OBJECT
+public:
+    Editor(Database *db, Telemetry *telemetry) : m_db(db), m_telemetry(telemetry) {}
+
+protected:
+    // Needs the database; wants telemetry: started after it, stopped before it, but not
+    // stopped nor restarted with it.
+    QLifecycle::Dependencies dependencies() const override
+    {
+        return {m_db, QLifecycle::optional(m_telemetry)};
+    }
+
+private:
+    Database *m_db;
+    Telemetry *m_telemetry;
+};
+// [/snippet:optional-service]
+
+// [snippet:optional-retry]
+// The settings page's "Retry" button: telemetry starts again, alone; the rest is not touched.
+void retryTelemetry(QLifecycle::ServiceManager &manager, Telemetry &telemetry)
+{
+    if (telemetry.state() == QLifecycle::State::Failed)
+        manager.requestStart(&telemetry);
+}
+// [/snippet:optional-retry]
+
 } // namespace supervision
 
 class tst_DocExamplesSupervision : public QObject
@@ -125,6 +179,24 @@ private Q_SLOTS:
         // 1 s, then 2 s, each moved by up to 10 % (the default jitter).
         QVERIFY(std::abs(scheduled.at(0).at(1).toLongLong() - 1000) <= 100);
         QVERIFY(std::abs(scheduled.at(1).at(1).toLongLong() - 2000) <= 200);
+        QLifecycle::Test::runBlocking(manager.stop());
+    }
+
+    void theEditorRunsWithoutTelemetryUntilARetry()
+    {
+        supervision::Database db;
+        supervision::Telemetry telemetry;
+        supervision::Editor editor(&db, &telemetry);
+        QLifecycle::ServiceManager manager(&editor);
+        QLifecycle::Test::runBlocking(manager.start());
+        QCOMPARE(manager.state(), QLifecycle::State::Running);
+        QCOMPARE(editor.state(), QLifecycle::State::Running);
+        QTRY_COMPARE(manager.health(), QLifecycle::QService::Health::Degraded);
+        QVERIFY(manager.healthReason().contains(QStringLiteral("collector unreachable")));
+        telemetry.reachable = true;
+        supervision::retryTelemetry(manager, telemetry);
+        QTRY_COMPARE(telemetry.state(), QLifecycle::State::Running);
+        QTRY_COMPARE(manager.health(), QLifecycle::QService::Health::Healthy);
         QLifecycle::Test::runBlocking(manager.stop());
     }
 };

@@ -37,6 +37,18 @@ execute_process(COMMAND ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen
 if(NOT result EQUAL 1 OR NOT EXISTS ${png})
     message(FATAL_ERROR "--fail-start Cache: exit code ${result}, not 1 with ${png}\n${out}\n${err}")
 endif()
+# A flaky service: shot only once it was restarted, failed again and waits for its next restart;
+# the quit then cancels that restart, and the run ends cleanly.
+set(png ${WORK_DIR}/flaky.png)
+execute_process(COMMAND ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen
+    ${EXAMPLE} --flaky Network --screenshot ${png} --screenshot-when restart
+    RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+if(NOT result EQUAL 0 OR NOT EXISTS ${png})
+    message(FATAL_ERROR "--flaky Network: exit code ${result}, not 0 with ${png}\n${out}\n${err}")
+endif()
+if(NOT err MATCHES "Network: crashed: task 'flaky' failed: connection dropped; restarting")
+    message(FATAL_ERROR "--flaky Network: no restart logged\n${err}")
+endif()
 # A usage error is told apart from a failure.
 execute_process(COMMAND ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen
     ${EXAMPLE} --palette purple RESULT_VARIABLE result OUTPUT_QUIET ERROR_QUIET TIMEOUT 60)

@@ -26,6 +26,15 @@ using Reason = ServiceManager::StopReason;
 
 namespace {
 
+// A scripted service whose health the test sets, as the service's own code would.
+class ReportingService : public ScriptedService
+{
+    Q_OBJECT
+public:
+    using QService::setHealth;
+    using ScriptedService::ScriptedService;
+};
+
 // config <- {db, cache} <- api, and a search index on db that api uses once it is there: it
 // starts when idle, after the rest (a deferred service in a parallel group).
 // Each start and stop takes \a delay: long enough for every step to be seen, even when the
@@ -38,13 +47,13 @@ struct Graph {
         index.deps = {&db};
         index.setStartPolicy(QService::StartPolicy::WhenIdle);
         api.deps = {{&db, &cache, &index}};
-        for (ScriptedService *service : {&config, &db, &cache, &api, &index})
+        for (ScriptedService *service : all())
             service->onStart.delay = service->onStop.delay = delay;
     }
     ~Graph()
     {
         // A test that ends with the graph running leaves nothing behind.
-        for (ScriptedService *service : {&config, &db, &cache, &api, &index}) {
+        for (ScriptedService *service : all()) {
             service->onStart.hang = service->onStop.hang = false;
             service->sleeper().wakeAll();
         }
@@ -54,9 +63,11 @@ struct Graph {
             // a failed run: shown by the test already
         }
     }
+    QList<ScriptedService *> all() { return {&config, &db, &cache, &api, &index}; }
+
     ScriptedService config{QStringLiteral("config")};
     ScriptedService db{QStringLiteral("db")};
-    ScriptedService cache{QStringLiteral("cache")};
+    ReportingService cache{QStringLiteral("cache")};
     ScriptedService index{QStringLiteral("index")};
     ScriptedService api{QStringLiteral("api")};
     ServiceManager manager{&api};
@@ -112,6 +123,7 @@ private Q_SLOTS:
     void tableShowsEachState();
     void tableShowsTasksAndErrors();
     void retryRestartsAFailedGraph();
+    void tableShowsRestartsAndHealth();
     void stateColorsFollowThePalette();
     void shutdownShowsOnlyForAQuit_data();
     void shutdownShowsOnlyForAQuit();
@@ -280,6 +292,43 @@ void tst_Widgets::tableShowsTasksAndErrors()
     QCOMPARE(cell(table, QStringLiteral("cache"), ServiceTableView::TasksColumn),
              QStringLiteral("1"));
     QVERIFY(table.retryAction()->isEnabled());
+}
+
+void tst_Widgets::tableShowsRestartsAndHealth()
+{
+    Graph graph;
+    graph.db.setRestartPolicy({.mode = RestartPolicy::OnFailure, .initialDelay = 400ms});
+    graph.db.crashAfter = 300ms; // api runs by then; restarted with db 400 ms later, +-jitter
+    ServiceTableView table(&graph.manager);
+    const auto restarts = [&](const char *service) {
+        return cell(table, QString::fromLatin1(service), ServiceTableView::RestartsColumn);
+    };
+    const auto health = [&](const char *service, int role = Qt::DisplayRole) {
+        return cell(table, QString::fromLatin1(service), ServiceTableView::HealthColumn, role);
+    };
+    QCOMPARE(table.model()->headerData(ServiceTableView::HealthColumn, Qt::Horizontal),
+             QStringLiteral("Health"));
+
+    graph.manager.requestStart();
+    QTRY_COMPARE(restarts("db"), QStringLiteral("0 (restart in 0.4 s)"));
+    graph.db.crashAfter.reset(); // the restart runs on
+    // It stops (it ran), then waits Failed for its restart.
+    QTRY_COMPARE(cell(table, QStringLiteral("db"), ServiceTableView::StateColumn),
+                 QStringLiteral("Failed"));
+    QVERIFY(restarts("db").startsWith(QStringLiteral("0 (restart in ")));
+    QCOMPARE(health("db"), QStringLiteral("\u2014")); // healthy, and not running
+    QTRY_COMPARE(restarts("db"), QStringLiteral("1"));
+    QTRY_COMPARE(graph.manager.state(), State::Running);
+    QTRY_COMPARE(cell(table, QStringLiteral("db"), ServiceTableView::StateColumn),
+                 QStringLiteral("Running"));
+    QCOMPARE(restarts("api"), QStringLiteral("1")); // it needs db
+    QCOMPARE(restarts("config"), QStringLiteral("0"));
+
+    QCOMPARE(health("cache"), QStringLiteral("Healthy"));
+    QCOMPARE(health("cache", Qt::ToolTipRole), QString());
+    graph.cache.setHealth(QService::Health::Degraded, QStringLiteral("evicting 5000/s"));
+    QTRY_COMPARE(health("cache"), QStringLiteral("Degraded"));
+    QCOMPARE(health("cache", Qt::ToolTipRole), QStringLiteral("evicting 5000/s"));
 }
 
 void tst_Widgets::retryRestartsAFailedGraph()

@@ -62,6 +62,8 @@ ApplicationWindow {
                 text: qsTr("QLifecycle dashboard") + "  ·  "
                       + qsTr("%1 services, root %2").arg(window.manager.serviceCount)
                                                     .arg(window.manager.root.name)
+                      + (window.manager.restartCount > 0
+                         ? "  ·  " + qsTr("restarts: %1").arg(window.manager.restartCount) : "")
                 elide: Text.ElideRight
                 font.bold: true
             }

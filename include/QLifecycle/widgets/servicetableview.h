@@ -18,8 +18,9 @@ class ServiceTableViewPrivate;
 /*!
  * A table of a ServiceManager's services, one row per service in start order, updated live
  * (docs/widgets.md, "The service table"): its name, its state as a coloured badge, how long
- * its last start and stop took ("—" until measured), its tasks, and its error (the first line;
- * the tooltip has it all).
+ * its last start and stop took ("—" until measured), its tasks, how often it was restarted
+ * (and when a pending restart comes), its health (the reason in the tooltip), and its error
+ * (the first line; the tooltip has it all).
  *
  * When the manager is Failed, the row of each failed service offers a "Retry" button, and
  * retryAction() is enabled: both start the graph again (ServiceManager::requestStart()).
@@ -41,14 +42,17 @@ class QLIFECYCLE_WIDGETS_EXPORT ServiceTableView : public QTableView
 public:
     /*! The columns, left to right. */
     enum Column {
-        NameColumn,   //!< The service's name.
-        StateColumn,  //!< Its state, as a badge.
-        StartColumn,  //!< Its last start's duration, "12 ms", or "—" until measured.
-        StopColumn,   //!< Its last stop's duration, likewise.
-        TasksColumn,  //!< Its tasks in this run: "3", or "3 (1 running)".
-        ErrorColumn,  //!< The first line of its error, if it failed (tooltip: all of it).
-        ActionColumn, //!< "Retry" on a failed service's row while the manager is Failed.
-        ColumnCount,  //!< The number of columns.
+        NameColumn,     //!< The service's name.
+        StateColumn,    //!< Its state, as a badge.
+        StartColumn,    //!< Its last start's duration, "12 ms", or "—" until measured.
+        StopColumn,     //!< Its last stop's duration, likewise.
+        TasksColumn,    //!< Its tasks in this run: "3", or "3 (1 running)".
+        RestartsColumn, //!< Its restarts in this run: "2", or "2 (restart in 0.4 s)".
+        HealthColumn,   //!< "Healthy", "Degraded"... after a dot of its colour (tooltip: the
+                        //!< reason); "—" for a healthy service that does not run.
+        ErrorColumn,    //!< The first line of its error, if it failed (tooltip: all of it).
+        ActionColumn,   //!< "Retry" on a failed service's row while the manager is Failed.
+        ColumnCount,    //!< The number of columns.
     };
     Q_ENUM(Column)
 
