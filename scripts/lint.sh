@@ -235,14 +235,14 @@ check_layers() {
         [graph]='^(service|graph)/'
         [tasks]='^(service|tasks)/'
         [manager]='^(service|graph|tasks|manager)/'
-        [app]='^(app/|manager/applicationmanager_p\.h$|service/logging\.h$)'
+        [app]='^(app/|manager/applicationmanager_p\.h$|service/(logging|qservice_p)\.h$)'
     )
     declare -A says=(
         [service]='service/ only'
         [graph]='service/ and graph/'
         [tasks]='service/ and tasks/'
         [manager]='graph/, tasks/, service/ and manager/'
-        [app]='app/, manager/applicationmanager_p.h and service/logging.h'
+        [app]='app/, manager/applicationmanager_p.h, service/logging.h and service/qservice_p.h'
     )
     local bad=() folder sources=()
     for folder in src/*/; do

@@ -15,6 +15,7 @@ packages=(
   qml6-module-qtquick-controls qml6-module-qtquick-templates qml6-module-qtquick-layouts
   xvfb xauth
   doxygen graphviz
+  lintian # the Debian packages' check (tests/package/debs.cmake)
   clang-format clang-tidy
   "$@"
 )

@@ -1,5 +1,9 @@
 #include "app/applicationrunner.h"
 
+#ifdef QLIFECYCLE_SYSTEMD_NOTIFY
+#include "app/systemdnotifier.h"
+#endif
+
 #include "manager/applicationmanager_p.h"
 #include "service/logging.h"
 #ifdef QLIFECYCLE_UNIX_SIGNALS
@@ -112,6 +116,12 @@ int ApplicationRunner::exec()
     connect(m_manager.data(), &ServiceManager::stateChanged, this,
             &ApplicationRunner::graphStateChanged);
     watchApplication(app);
+#ifdef QLIFECYCLE_SYSTEMD_NOTIFY
+    // Under systemd (Type=notify): READY=1, STOPPING=1, STATUS=, the watchdog
+    // (docs/systemd.md). Without NOTIFY_SOCKET, nothing at all.
+    if (const QByteArray socket = SystemdNotifier::socketName(); !socket.isEmpty())
+        new SystemdNotifier(m_manager.data(), socket, this);
+#endif
 
     // Start from inside the loop: a quit() that a slot calls during the start would be lost
     // before exec(): quit() before exec() is a no-op in Qt.
