@@ -171,14 +171,16 @@ void SystemdNotifier::progressMade(const QStringList &names)
                                      [&name](const QService *s) { return s->name() == name; });
         if (it == services.cend())
             continue;
-        std::optional<std::chrono::milliseconds> limit;
+        qint64 limitMs = 0; // none known
         try {
-            limit = starting ? QServicePrivate::startTimeoutOf(*it)
-                             : QServicePrivate::stopTimeoutOf(*it);
+            if (!starting)
+                limitMs = QServicePrivate::stopTimeoutOf(*it).count();
+            else if (const auto timeout = QServicePrivate::startTimeoutOf(*it))
+                limitMs = timeout->count();
         } catch (...) { // the manager reports it; here it only means no known limit
         }
-        if (limit && limit->count() > 0)
-            m_deadlines.insert(name, now + limit->count());
+        if (limitMs > 0)
+            m_deadlines.insert(name, now + limitMs);
     }
     for (auto it = m_deadlines.begin(); it != m_deadlines.end();)
         it = names.contains(it.key()) ? std::next(it) : m_deadlines.erase(it);
