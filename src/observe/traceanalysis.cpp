@@ -1,0 +1,160 @@
+#include "observe/tracerecorder_p.h"
+
+#include <QtCore/QMetaEnum>
+
+#include <algorithm>
+
+namespace QLifecycle {
+
+using State = QService::State;
+
+QString stateName(State state)
+{
+    return QString::fromLatin1(QMetaEnum::fromType<State>().valueToKey(int(state)));
+}
+
+QString formatTraceDuration(qint64 ns)
+{
+    if (ns >= 1'000'000'000)
+        return QString::number(double(ns) / 1e9, 'f', 3) + u's';
+    if (ns >= 1'000'000) {
+        QString text = QString::number(double(ns) / 1e6, 'f', 1);
+        if (text.endsWith(QStringLiteral(".0")))
+            text.chop(2);
+        return text + QStringLiteral("ms");
+    }
+    if (ns <= 0)
+        return QStringLiteral("0");
+    return QString::number((ns + 500) / 1000) + QStringLiteral("us");
+}
+
+qint64 TraceRecorderPrivate::endNs() const
+{
+    qint64 end = 0;
+    for (const TraceService &entry : services)
+        if (!entry.events.isEmpty())
+            end = std::max(end, entry.events.constLast().ns);
+    if (!managerEvents.isEmpty())
+        end = std::max(end, managerEvents.constLast().ns);
+    return end;
+}
+
+// The spans of every service from its transitions (docs/observability.md): Starting opens a
+// start, Stopping a stop; the next transition closes them. Then what released each one.
+QList<TraceSpan> TraceRecorderPrivate::spans() const
+{
+    QList<TraceSpan> spans;
+    const qint64 end = endNs();
+    QList<QList<int>> spansOf(services.size());
+    for (int s = 0; s < int(services.size()); ++s) {
+        int open = -1;
+        for (const TraceEvent &event : services[s].events) {
+            if (event.kind != TraceEvent::Kind::State)
+                continue;
+            const State state = State(event.value);
+            if (open >= 0) {
+                TraceSpan &span = spans[open];
+                span.endNs = event.ns;
+                span.endSeq = event.seq;
+                span.finished = true;
+                span.result = state;
+                open = -1;
+            }
+            if (state == State::Starting || state == State::Stopping) {
+                TraceSpan span;
+                span.service = s;
+                span.start = state == State::Starting;
+                span.beginNs = span.endNs = event.ns;
+                span.beginSeq = span.endSeq = event.seq;
+                span.thread = event.thread;
+                open = int(spans.size());
+                spansOf[s].append(open);
+                spans.append(span);
+            }
+        }
+        if (open >= 0) {
+            spans[open].endNs = end;
+            spans[open].endSeq = seq + 1;
+        }
+    }
+    // When did a service last settle (Stopped, Failed) before `seq`: what happened earlier
+    // released an earlier start, not this one.
+    auto settledBefore = [this](int s, qint64 before) {
+        qint64 settled = 0;
+        for (const TraceEvent &event : services[s].events)
+            if (event.kind == TraceEvent::Kind::State && event.seq < before &&
+                (State(event.value) == State::Stopped || State(event.value) == State::Failed))
+                settled = event.seq;
+        return settled;
+    };
+    auto runningBefore = [this](int s, qint64 before) {
+        qint64 running = 0;
+        for (const TraceEvent &event : services[s].events)
+            if (event.kind == TraceEvent::Kind::State && event.seq < before &&
+                State(event.value) == State::Running)
+                running = event.seq;
+        return running;
+    };
+    for (TraceSpan &span : spans) {
+        qint64 best = 0;
+        if (span.start) {
+            // The last dependency to become Running, after this service last settled.
+            const qint64 after = settledBefore(span.service, span.beginSeq);
+            for (int dependency : services[span.service].dependencies)
+                for (int other : spansOf[dependency]) {
+                    const TraceSpan &candidate = spans[other];
+                    if (candidate.start && candidate.finished &&
+                        candidate.result == State::Running && candidate.endSeq > after &&
+                        candidate.endSeq < span.beginSeq && candidate.endSeq > best) {
+                        best = candidate.endSeq;
+                        span.releasedBy = other;
+                    }
+                }
+        } else {
+            // The last dependent to stop, after this service last became Running.
+            const qint64 after = runningBefore(span.service, span.beginSeq);
+            for (int s = 0; s < int(services.size()); ++s) {
+                if (!services[s].dependencies.contains(span.service))
+                    continue;
+                for (int other : spansOf[s]) {
+                    const TraceSpan &candidate = spans[other];
+                    if (!candidate.start && candidate.finished && candidate.endSeq > after &&
+                        candidate.endSeq < span.beginSeq && candidate.endSeq > best) {
+                        best = candidate.endSeq;
+                        span.releasedBy = other;
+                    }
+                }
+            }
+        }
+    }
+    return spans;
+}
+
+QList<int> TraceRecorderPrivate::criticalChain(const QList<TraceSpan> &spans, bool start) const
+{
+    int last = -1;
+    for (int i = 0; i < int(spans.size()); ++i) {
+        const TraceSpan &span = spans[i];
+        const bool done = start ? span.result == State::Running : span.result != State::Running;
+        if (span.start == start && span.finished && done &&
+            (last < 0 || span.endSeq > spans[last].endSeq))
+            last = i;
+    }
+    QList<int> chain;
+    for (int at = last; at >= 0 && chain.size() <= spans.size(); at = spans[at].releasedBy)
+        chain.append(at);
+    return chain;
+}
+
+qint64 TraceRecorderPrivate::phaseOrigin(const TraceSpan &span) const
+{
+    const State phase = span.start ? State::Starting : State::Stopping;
+    qint64 origin = 0;
+    for (const TraceEvent &event : managerEvents)
+        if (event.kind == TraceEvent::Kind::State && State(event.value) == phase &&
+            event.seq <= span.beginSeq)
+            origin = event.ns;
+    return origin;
+}
+
+} // namespace QLifecycle
