@@ -95,6 +95,11 @@ QList<TraceSpan> TraceRecorderPrivate::spans() const
                 running = event.seq;
         return running;
     };
+    QList<QList<int>> dependents(services.size());
+    for (int s = 0; s < int(services.size()); ++s)
+        for (int dependency : services[s].dependencies)
+            if (!dependents[dependency].contains(s))
+                dependents[dependency].append(s);
     for (TraceSpan &span : spans) {
         qint64 best = 0;
         if (span.start) {
@@ -113,9 +118,7 @@ QList<TraceSpan> TraceRecorderPrivate::spans() const
         } else {
             // The last dependent to stop, after this service last became Running.
             const qint64 after = runningBefore(span.service, span.beginSeq);
-            for (int s = 0; s < int(services.size()); ++s) {
-                if (!services[s].dependencies.contains(span.service))
-                    continue;
+            for (int s : dependents[span.service]) {
                 for (int other : spansOf[s]) {
                     const TraceSpan &candidate = spans[other];
                     if (!candidate.start && candidate.finished && candidate.endSeq > after &&
