@@ -16,7 +16,7 @@ double micros(qint64 ns)
     return double(ns) / 1000.0;
 }
 
-// An event with the fields every viewer needs (docs/observability.md, "Chrome trace").
+// An event with the fields every viewer needs (docs/observability.md).
 QJsonObject event(const QString &name, const char *phase, qint64 ns, int tid)
 {
     return QJsonObject{{QStringLiteral("name"), name},

@@ -3,6 +3,7 @@
 #include <QtCore/QMetaEnum>
 
 #include <algorithm>
+#include <limits>
 
 namespace QLifecycle {
 
@@ -135,12 +136,29 @@ QList<TraceSpan> TraceRecorderPrivate::spans() const
 
 QList<int> TraceRecorderPrivate::criticalChain(const QList<TraceSpan> &spans, bool start) const
 {
+    // The manager's last start (or stop): the spans that began while it was Starting (or
+    // Stopping), not a restart once it runs (docs/observability.md).
+    const State phase = start ? State::Starting : State::Stopping;
+    qint64 from = 0, to = std::numeric_limits<qint64>::max();
+    bool inPhase = false;
+    for (const TraceEvent &event : managerEvents) {
+        if (event.kind != TraceEvent::Kind::State)
+            continue;
+        if (State(event.value) == phase) {
+            from = event.seq;
+            to = std::numeric_limits<qint64>::max();
+            inPhase = true;
+        } else if (inPhase) {
+            to = event.seq;
+            inPhase = false;
+        }
+    }
     int last = -1;
     for (int i = 0; i < int(spans.size()); ++i) {
         const TraceSpan &span = spans[i];
         const bool done = start ? span.result == State::Running : span.result != State::Running;
-        if (span.start == start && span.finished && done &&
-            (last < 0 || span.endSeq > spans[last].endSeq))
+        if (span.start == start && span.finished && done && span.beginSeq >= from &&
+            span.beginSeq < to && (last < 0 || span.endSeq > spans[last].endSeq))
             last = i;
     }
     QList<int> chain;

@@ -9,7 +9,7 @@ namespace QLifecycle {
 
 namespace {
 // A chain as systemd-analyze critical-chain prints it: the last service first, each one
-// indented under the service it released (docs/observability.md, "Critical chain").
+// indented under the service it released (docs/observability.md).
 void printChain(QTextStream &out, const TraceRecorderPrivate &d, const QList<TraceSpan> &spans,
                 bool start)
 {

@@ -71,7 +71,7 @@ void TraceRecorderPrivate::recordManager(TraceEvent event)
     managerEvents.append(std::move(event));
 }
 
-// The services of the run and the edges its graph uses (docs/observability.md, "Edges"): read
+// The services of the run and the edges its graph uses (docs/observability.md): read
 // from the run, never from dependencies() again, which could answer differently now.
 void TraceRecorderPrivate::readRun(TraceRecorder *q)
 {

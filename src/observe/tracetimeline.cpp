@@ -10,7 +10,7 @@
 namespace QLifecycle {
 
 namespace {
-// The colours of docs/observability.md, "SVG timeline".
+// The colours of the timeline (docs/observability.md).
 constexpr auto StartColour = "#e8a33d";
 constexpr auto RunningColour = "#c5e3b0";
 constexpr auto StopColour = "#6b9be0";
@@ -98,7 +98,8 @@ bool writeTimelineSvg(const TraceRecorderPrivate &d, QIODevice *device)
         out << "<g class=\"service\">\n";
         if (row % 2 == 1)
             out << "<rect x=\"0\" y=\"" << number(y) << "\" width=\"" << number(width)
-                << "\" height=\"" << number(rowHeight) << "\" fill=\"#f4f4f4\"/>\n";
+                << "\" height=\"" << number(rowHeight)
+                << "\" fill=\"#000\" fill-opacity=\"0.04\"/>\n";
         out << "<text x=\"8\" y=\"" << number(y + rowHeight * 0.72) << "\">"
             << entry.name.toHtmlEscaped() << "</text>\n";
         for (int i = 0; i < int(spans.size()); ++i) {
