@@ -4,6 +4,7 @@
 #include <QLifecycle/TraceRecorder>
 
 #include "outcome.h"
+#include "restartkit.h"
 #include <QLifecycle/testkit/harness.h>
 #include <QLifecycle/testkit/scriptedservice.h>
 #include <QLifecycle/testkit/virtualclock.h>
@@ -91,6 +92,7 @@ private Q_SLOTS:
     void chainTextPrintsStartStopAndBlame();
     void chromeTraceIsWellFormed();
     void failureIsAnInstantEvent();
+    void restartIsRecordedAndNoPartOfTheStartChain();
     void optionalEdgesAreDashedInDot();
     void timelineHasARowPerService_data();
     void timelineHasARowPerService();
@@ -199,6 +201,38 @@ void tst_Trace::failureIsAnInstantEvent()
                       value[QStringLiteral("args")][QStringLiteral("message")].toString().contains(
                           QStringLiteral("no disk")));
     QVERIFY(found);
+}
+
+void tst_Trace::restartIsRecordedAndNoPartOfTheStartChain()
+{
+    VirtualClock clock;
+    Diamond diamond;
+    diamond.right.setRestartPolicy(restartkit::quick());
+    ServiceManager manager(&diamond.top);
+    TraceRecorder recorder(&manager);
+    const auto started = launch(manager.start());
+    QVERIFY(clock.advanceUntilIdle(10s));
+    QTRY_VERIFY(started->done);
+    diamond.right.addTask(restartkit::crashNow("boom"));
+    QVERIFY(clock.advanceUntilIdle(10s));
+    QTRY_COMPARE(diamond.right.restartCount(), 1);
+    QVERIFY(clock.advanceUntilIdle(10s));
+    QTRY_COMPARE(diamond.top.state(), State::Running);
+    QCOMPARE(diamond.top.startCalls, 2); // taken down with right, and started again
+    QCOMPARE(recorder.startCriticalChain(),
+             (QStringList{QStringLiteral("top"), QStringLiteral("right"), QStringLiteral("base")}));
+    QCOMPARE(recorder.releasedBy(QStringLiteral("top")), QStringLiteral("right")); // the restart
+    QStringList instants;
+    for (const QJsonValue &value :
+         traceEvents(exported(recorder, &TraceRecorder::writeChromeTrace)))
+        if (value[QStringLiteral("ph")].toString() == u"i")
+            instants.append(value[QStringLiteral("name")].toString());
+    QVERIFY2(instants.contains(QStringLiteral("failure")), qPrintable(instants.join(u',')));
+    QVERIFY2(instants.contains(QStringLiteral("restart scheduled")),
+             qPrintable(instants.join(u',')));
+    const auto stopped = launch(manager.stop());
+    QVERIFY(clock.advanceUntilIdle(10s));
+    QTRY_VERIFY(stopped->done);
 }
 
 void tst_Trace::optionalEdgesAreDashedInDot()
