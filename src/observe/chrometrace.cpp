@@ -122,7 +122,8 @@ bool writeChromeTrace(const TraceRecorderPrivate &d, QIODevice *device)
         events.append(counter);
     }
     // One event a line: small for large graphs, and still readable.
-    QByteArray json = "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [\n";
+    QByteArray json = R"({"displayTimeUnit": "ms", "traceEvents": [)"
+                      "\n";
     for (qsizetype i = 0; i < events.size(); ++i) {
         json += QJsonDocument(events[i].toObject()).toJson(QJsonDocument::Compact);
         json += i + 1 < events.size() ? ",\n" : "\n";

@@ -3,6 +3,7 @@
 #include <QtCore/QMetaEnum>
 
 #include <algorithm>
+#include <initializer_list>
 #include <limits>
 
 namespace QLifecycle {
@@ -40,12 +41,42 @@ qint64 TraceRecorderPrivate::endNs() const
     return end;
 }
 
+namespace {
+// The seq of the last transition of `service` to one of `states` before `before`; 0 if none.
+qint64 lastBefore(const TraceService &service, qint64 before, std::initializer_list<State> states)
+{
+    qint64 last = 0;
+    for (const TraceEvent &event : service.events)
+        if (event.kind == TraceEvent::Kind::State && event.seq < before &&
+            std::find(states.begin(), states.end(), State(event.value)) != states.end())
+            last = event.seq;
+    return last;
+}
+
+// Of the finished spans of `services` (a start that reached Running, or a stop), the one that
+// ended last in (after, before); -1 if none.
+int lastEnded(const QList<TraceSpan> &spans, const QList<QList<int>> &spansOf,
+              const QList<int> &services, bool start, qint64 after, qint64 before)
+{
+    int found = -1;
+    for (int s : services)
+        for (int other : spansOf[s]) {
+            const TraceSpan &candidate = spans[other];
+            const bool fits = candidate.start == start && candidate.finished &&
+                              (!start || candidate.result == State::Running) &&
+                              candidate.endSeq > after && candidate.endSeq < before;
+            if (fits && (found < 0 || candidate.endSeq > spans[found].endSeq))
+                found = other;
+        }
+    return found;
+}
+} // namespace
+
 // The spans of every service from its transitions (docs/observability.md): Starting opens a
 // start, Stopping a stop; the next transition closes them. Then what released each one.
 QList<TraceSpan> TraceRecorderPrivate::spans() const
 {
     QList<TraceSpan> spans;
-    const qint64 end = endNs();
     QList<QList<int>> spansOf(services.size());
     for (int s = 0; s < int(services.size()); ++s) {
         int open = -1;
@@ -74,62 +105,25 @@ QList<TraceSpan> TraceRecorderPrivate::spans() const
             }
         }
         if (open >= 0) {
-            spans[open].endNs = end;
+            spans[open].endNs = endNs();
             spans[open].endSeq = seq + 1;
         }
     }
-    // When did a service last settle (Stopped, Failed) before `seq`: what happened earlier
-    // released an earlier start, not this one.
-    auto settledBefore = [this](int s, qint64 before) {
-        qint64 settled = 0;
-        for (const TraceEvent &event : services[s].events)
-            if (event.kind == TraceEvent::Kind::State && event.seq < before &&
-                (State(event.value) == State::Stopped || State(event.value) == State::Failed))
-                settled = event.seq;
-        return settled;
-    };
-    auto runningBefore = [this](int s, qint64 before) {
-        qint64 running = 0;
-        for (const TraceEvent &event : services[s].events)
-            if (event.kind == TraceEvent::Kind::State && event.seq < before &&
-                State(event.value) == State::Running)
-                running = event.seq;
-        return running;
-    };
     QList<QList<int>> dependents(services.size());
     for (int s = 0; s < int(services.size()); ++s)
         for (int dependency : services[s].dependencies)
             if (!dependents[dependency].contains(s))
                 dependents[dependency].append(s);
     for (TraceSpan &span : spans) {
-        qint64 best = 0;
-        if (span.start) {
-            // The last dependency to become Running, after this service last settled.
-            const qint64 after = settledBefore(span.service, span.beginSeq);
-            for (int dependency : services[span.service].dependencies)
-                for (int other : spansOf[dependency]) {
-                    const TraceSpan &candidate = spans[other];
-                    if (candidate.start && candidate.finished &&
-                        candidate.result == State::Running && candidate.endSeq > after &&
-                        candidate.endSeq < span.beginSeq && candidate.endSeq > best) {
-                        best = candidate.endSeq;
-                        span.releasedBy = other;
-                    }
-                }
-        } else {
-            // The last dependent to stop, after this service last became Running.
-            const qint64 after = runningBefore(span.service, span.beginSeq);
-            for (int s : dependents[span.service]) {
-                for (int other : spansOf[s]) {
-                    const TraceSpan &candidate = spans[other];
-                    if (!candidate.start && candidate.finished && candidate.endSeq > after &&
-                        candidate.endSeq < span.beginSeq && candidate.endSeq > best) {
-                        best = candidate.endSeq;
-                        span.releasedBy = other;
-                    }
-                }
-            }
-        }
+        const TraceService &service = services[span.service];
+        if (span.start) // the last dependency to run since this service last settled
+            span.releasedBy = lastEnded(
+                spans, spansOf, service.dependencies, true,
+                lastBefore(service, span.beginSeq, {State::Stopped, State::Failed}), span.beginSeq);
+        else // the last dependent to stop since this service last became Running
+            span.releasedBy =
+                lastEnded(spans, spansOf, dependents[span.service], false,
+                          lastBefore(service, span.beginSeq, {State::Running}), span.beginSeq);
     }
     return spans;
 }

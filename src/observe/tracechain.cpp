@@ -25,7 +25,7 @@ void printChain(QTextStream &out, const TraceRecorderPrivate &d, const QList<Tra
     for (int depth = 0; depth < int(chain.size()); ++depth) {
         const TraceSpan &span = spans[chain[depth]];
         if (depth > 0)
-            out << QString(2 * (depth - 1), u' ') << QStringLiteral("└─");
+            out << QString(qsizetype(2) * (depth - 1), u' ') << QStringLiteral("└─");
         out << d.services[span.service].name << " @" << formatTraceDuration(span.beginNs - origin)
             << " +" << formatTraceDuration(span.endNs - span.beginNs);
         if (span.result == QService::State::Failed)

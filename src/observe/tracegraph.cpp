@@ -26,7 +26,7 @@ const char *fillOf(QService::State state)
 QString quoted(const QString &text)
 {
     QString escaped = text;
-    escaped.replace(u'\\', QStringLiteral("\\\\")).replace(u'"', QStringLiteral("\\\""));
+    escaped.replace(u'\\', QStringLiteral(R"(\\)")).replace(u'"', QStringLiteral(R"(\")"));
     return u'"' + escaped + u'"';
 }
 } // namespace
@@ -38,8 +38,8 @@ bool writeGraphDot(const TraceRecorderPrivate &d, QIODevice *device)
     QTextStream out(&dot);
     out << "digraph QLifecycle {\n"
         << "    rankdir=LR;\n"
-        << "    node [shape=box, style=\"rounded,filled\", fontname=\"sans-serif\"];\n"
-        << "    edge [fontname=\"sans-serif\"];\n";
+        << R"(    node [shape=box, style="rounded,filled", fontname="sans-serif"];)" << '\n'
+        << R"(    edge [fontname="sans-serif"];)" << '\n';
     for (int s = 0; s < int(d.services.size()); ++s) {
         const TraceService &entry = d.services[s];
         QService::State state = QService::State::Stopped;
@@ -51,7 +51,7 @@ bool writeGraphDot(const TraceRecorderPrivate &d, QIODevice *device)
         for (const bool start : {true, false}) {
             for (auto span = spans.crbegin(); span != spans.crend(); ++span)
                 if (span->service == s && span->start == start) {
-                    timings += QStringLiteral("\\n%1 @%2 +%3")
+                    timings += QStringLiteral(R"(\n%1 @%2 +%3)")
                                    .arg(start ? QStringLiteral("start") : QStringLiteral("stop"),
                                         formatTraceDuration(span->beginNs),
                                         formatTraceDuration(span->endNs - span->beginNs));
@@ -59,17 +59,17 @@ bool writeGraphDot(const TraceRecorderPrivate &d, QIODevice *device)
                 }
         }
         QString name = entry.name;
-        name.replace(u'\\', QStringLiteral("\\\\")).replace(u'"', QStringLiteral("\\\""));
-        out << "    n" << s << " [label=\"" << name << "\\n"
-            << stateName(state) << timings << "\", fillcolor=\"" << fillOf(state)
-            << "\", tooltip=" << quoted(entry.name) << "];\n";
+        name.replace(u'\\', QStringLiteral(R"(\\)")).replace(u'"', QStringLiteral(R"(\")"));
+        out << "    n" << s << R"( [label=")" << name << R"(\n)" << stateName(state) << timings
+            << R"(", fillcolor=")" << fillOf(state) << R"(", tooltip=)" << quoted(entry.name)
+            << "];\n";
     }
     // An edge from each service to what it declared: required solid, optional dashed.
     for (int s = 0; s < int(d.services.size()); ++s) {
         const TraceService &entry = d.services[s];
         for (int i = 0; i < int(entry.dependencies.size()); ++i)
             out << "    n" << s << " -> n" << entry.dependencies[i]
-                << (entry.optional.value(i) ? " [style=dashed, label=\"optional\"]" : "") << ";\n";
+                << (entry.optional.value(i) ? R"( [style=dashed, label="optional"])" : "") << ";\n";
     }
     out << "}\n";
     out.flush();

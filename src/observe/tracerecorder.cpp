@@ -214,7 +214,7 @@ bool TraceRecorder::save(const QString &path) const
         writer = &TraceRecorder::writeCriticalChain;
     if (!writer) {
         qCWarning(lcTrace).noquote()
-            << QStringLiteral("cannot save the trace to %1: unknown extension \"%2\" (use .json, "
+            << QStringLiteral(R"(cannot save the trace to %1: unknown extension "%2" (use .json, )"
                               ".svg, .dot or .txt)")
                    .arg(path, suffix);
         return false;

@@ -66,41 +66,41 @@ bool writeTimelineSvg(const TraceRecorderPrivate &d, QIODevice *device)
 
     QString svg;
     QTextStream out(&svg);
-    out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << number(width) << "\" height=\""
-        << number(height) << "\" viewBox=\"0 0 " << number(width) << ' ' << number(height)
-        << "\" font-family=\"sans-serif\" font-size=\"" << number(font) << "\">\n"
-        << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        << "<text x=\"8\" y=\"18\" font-size=\"14\">QLifecycle: " << count << " services, "
+    out << R"(<?xml version="1.0" encoding="UTF-8"?>)" << '\n'
+        << R"(<svg xmlns="http://www.w3.org/2000/svg" width=")" << number(width) << R"(" height=")"
+        << number(height) << R"(" viewBox="0 0 )" << number(width) << ' ' << number(height)
+        << R"(" font-family="sans-serif" font-size=")" << number(font) << R"(">)" << '\n'
+        << R"(<rect width="100%" height="100%" fill="white"/>)" << '\n'
+        << R"(<text x="8" y="18" font-size="14">QLifecycle: )" << count << " services, "
         << formatTraceDuration(total) << "</text>\n";
     // The time axis: a line and a label per tick.
     const qint64 step = tickStep(total);
-    out << "<g class=\"axis\" stroke=\"#ccc\">\n";
+    out << R"(<g class="axis" stroke="#ccc">)" << '\n';
     for (qint64 tick = 0; tick <= total; tick += step) {
-        out << "<line x1=\"" << number(x(tick)) << "\" y1=\"" << number(top - 6) << "\" x2=\""
-            << number(x(tick)) << "\" y2=\"" << number(top + rowHeight * count) << "\"/>\n"
-            << "<text x=\"" << number(x(tick)) << "\" y=\"" << number(top - 10)
-            << "\" stroke=\"none\" fill=\"#444\" text-anchor=\"middle\">"
-            << formatTraceDuration(tick) << "</text>\n";
+        out << R"(<line x1=")" << number(x(tick)) << R"(" y1=")" << number(top - 6) << R"(" x2=")"
+            << number(x(tick)) << R"(" y2=")" << number(top + rowHeight * count) << R"("/>)" << '\n'
+            << R"(<text x=")" << number(x(tick)) << R"(" y=")" << number(top - 10)
+            << R"(" stroke="none" fill="#444" text-anchor="middle">)" << formatTraceDuration(tick)
+            << "</text>\n";
     }
     out << "</g>\n";
 
     auto bar = [&](qint64 from, qint64 to, double y, const char *colour, const QString &tip) {
         const double left = x(from), w = std::max(x(to) - left, 1.0);
-        out << "<rect x=\"" << number(left) << "\" y=\"" << number(y + 2) << "\" width=\""
-            << number(w) << "\" height=\"" << number(rowHeight - 4) << "\" fill=\"" << colour
-            << "\"><title>" << tip.toHtmlEscaped() << "</title></rect>\n";
+        out << R"(<rect x=")" << number(left) << R"(" y=")" << number(y + 2) << R"(" width=")"
+            << number(w) << R"(" height=")" << number(rowHeight - 4) << R"(" fill=")" << colour
+            << R"("><title>)" << tip.toHtmlEscaped() << "</title></rect>\n";
     };
     for (int row = 0; row < count; ++row) {
         const int s = rows[row];
         const TraceService &entry = d.services[s];
         const double y = top + rowHeight * row;
-        out << "<g class=\"service\">\n";
+        out << R"(<g class="service">)" << '\n';
         if (row % 2 == 1)
-            out << "<rect x=\"0\" y=\"" << number(y) << "\" width=\"" << number(width)
-                << "\" height=\"" << number(rowHeight)
-                << "\" fill=\"#000\" fill-opacity=\"0.04\"/>\n";
-        out << "<text x=\"8\" y=\"" << number(y + rowHeight * 0.72) << "\">"
+            out << R"(<rect x="0" y=")" << number(y) << R"(" width=")" << number(width)
+                << R"(" height=")" << number(rowHeight) << R"(" fill="#000" fill-opacity="0.04"/>)"
+                << '\n';
+        out << R"(<text x="8" y=")" << number(y + rowHeight * 0.72) << R"(">)"
             << entry.name.toHtmlEscaped() << "</text>\n";
         for (int i = 0; i < int(spans.size()); ++i) {
             const TraceSpan &span = spans[i];
@@ -130,10 +130,10 @@ bool writeTimelineSvg(const TraceRecorderPrivate &d, QIODevice *device)
             if (event.kind != TraceEvent::Kind::Failure)
                 continue;
             const double cx = x(event.ns), cy = y + rowHeight / 2, r = rowHeight * 0.3;
-            out << "<path d=\"M" << number(cx - r) << ',' << number(cy - r) << " L"
+            out << R"(<path d="M)" << number(cx - r) << ',' << number(cy - r) << " L"
                 << number(cx + r) << ',' << number(cy + r) << " M" << number(cx - r) << ','
                 << number(cy + r) << " L" << number(cx + r) << ',' << number(cy - r)
-                << "\" stroke=\"" << FailedColour << "\" stroke-width=\"2\"><title>"
+                << R"(" stroke=")" << FailedColour << R"(" stroke-width="2"><title>)"
                 << QString(entry.name + QStringLiteral(" failed: ") + event.text).toHtmlEscaped()
                 << "</title></path>\n";
         }
@@ -145,9 +145,9 @@ bool writeTimelineSvg(const TraceRecorderPrivate &d, QIODevice *device)
     for (const auto &[colour, label] :
          {std::pair{StartColour, "starting"}, std::pair{RunningColour, "running"},
           std::pair{StopColour, "stopping"}, std::pair{FailedColour, "failed"}}) {
-        out << "<rect x=\"" << number(lx) << "\" y=\"" << number(ly) << "\" width=\"14\" "
-            << "height=\"10\" fill=\"" << colour << "\"/><text x=\"" << number(lx + 18) << "\" y=\""
-            << number(ly + 9) << "\">" << label << "</text>\n";
+        out << R"(<rect x=")" << number(lx) << R"(" y=")" << number(ly) << R"(" width="14" )"
+            << R"(height="10" fill=")" << colour << R"("/><text x=")" << number(lx + 18)
+            << R"(" y=")" << number(ly + 9) << R"(">)" << label << "</text>\n";
         lx += 100;
     }
     out << "</svg>\n";
