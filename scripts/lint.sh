@@ -235,6 +235,7 @@ check_layers() {
         [graph]='^(service|graph)/'
         [tasks]='^(service|tasks)/'
         [manager]='^(service|graph|tasks|manager)/'
+        [observe]='^(service|graph|manager|observe)/'
         [app]='^(app/|manager/applicationmanager_p\.h$|service/(logging|qservice_p)\.h$)'
     )
     declare -A says=(
@@ -242,6 +243,7 @@ check_layers() {
         [graph]='service/ and graph/'
         [tasks]='service/ and tasks/'
         [manager]='graph/, tasks/, service/ and manager/'
+        [observe]='service/, graph/, manager/ and observe/'
         [app]='app/, manager/applicationmanager_p.h, service/logging.h and service/qservice_p.h'
     )
     local bad=() folder sources=()
@@ -263,7 +265,7 @@ check_layers() {
             target=${BASH_REMATCH[3]}
             if [[ $target == *../* ]]; then
                 bad+=("$file:$line: includes $target (a relative path around the doors)")
-            elif [[ $target =~ ^(service|graph|tasks|manager|app)/ ]] &&
+            elif [[ $target =~ ^(service|graph|tasks|manager|observe|app)/ ]] &&
                 ! [[ $target =~ ${may[$layer]} ]]; then
                 local door="$layer/ may include ${says[$layer]}"
                 bad+=("$file:$line: $layer/ includes $target ($door)")

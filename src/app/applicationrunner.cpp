@@ -1,5 +1,7 @@
 #include "app/applicationrunner.h"
 
+#include <QLifecycle/tracerecorder.h>
+
 #ifdef QLIFECYCLE_SYSTEMD_NOTIFY
 #include "app/systemdnotifier.h"
 #endif
@@ -14,6 +16,7 @@
 #include <QtCore/QEventLoop>
 #include <QtCore/QMetaEnum>
 #include <QtCore/QMetaMethod>
+#include <QtCore/QScopeGuard>
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
 
@@ -106,6 +109,12 @@ int ApplicationRunner::exec()
                               << "called on its thread, by a manager living there";
         return 1;
     }
+    // QLIFECYCLE_TRACE=<file>: the run's trace, written when run() returns (docs/observability.md).
+    const QString tracePath = qEnvironmentVariable("QLIFECYCLE_TRACE");
+    std::optional<TraceRecorder> trace;
+    if (!tracePath.isEmpty())
+        trace.emplace(m_manager.data());
+    const auto saveTrace = qScopeGuard([&] { trace && trace->save(tracePath); });
 #ifdef QLIFECYCLE_UNIX_SIGNALS
     m_signals = new UnixSignalWatcher(this);
     connect(m_signals, &UnixSignalWatcher::received, this, [this](int signal) {

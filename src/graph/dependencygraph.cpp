@@ -190,6 +190,7 @@ DependencyGraph DependencyGraph::build(QService *root, const Admission &admit)
     graph.m_declared = std::move(memberIds);
     graph.m_stageEnd = std::move(stageEnd);
     graph.m_firstStage = std::move(firstStage);
+    graph.m_stageOptional = std::move(stageOptional);
 
     // Compressed rows in O(nodes + edges): rows by node in creation order, then two transposes
     // that sort every row and drop duplicate edges.
@@ -273,6 +274,18 @@ std::span<const int> DependencyGraph::declaredDependencies(int node) const
     const int begin = first == 0 ? 0 : m_stageEnd[size_t(first) - 1];
     return std::span<const int>(m_declared.data() + begin,
                                 size_t(m_stageEnd[size_t(end) - 1] - begin));
+}
+
+bool DependencyGraph::isDeclaredOptional(int node, int at) const
+{
+    const std::span<const int> declared = declaredDependencies(node);
+    if (at < 0 || size_t(at) >= declared.size())
+        return false;
+    const int slot = int(declared.data() - m_declared.data()) + at;
+    for (int k = m_firstStage[size_t(node)]; k < m_firstStage[size_t(node) + 1]; ++k)
+        if (slot < m_stageEnd[size_t(k)])
+            return m_stageOptional[size_t(k)] != 0;
+    return false;
 }
 
 const QList<QService *> &DependencyGraph::startOrder() const

@@ -63,6 +63,8 @@ public:
     // The services a service node declared in dependencies(), its stages flattened in
     // declaration order (empty for a barrier).
     std::span<const int> declaredDependencies(int node) const;
+    // Whether declaredDependencies(node)[at] comes from a stage declared optional().
+    bool isDeclaredOptional(int node, int at) const;
     // A service that is being destroyed: its node becomes a barrier (no service). O(1).
     void forget(int node);
 
@@ -77,6 +79,7 @@ private:
     std::vector<QService *> m_services;
     std::vector<char> m_optional;                          // node -> an optional stage's barrier
     std::vector<int> m_declared, m_stageEnd, m_firstStage; // the stages, as build() read them
+    std::vector<char> m_stageOptional;                     // stage -> declared optional()
     std::vector<int> m_prereqStart, m_prereqs;             // compressed rows: node -> prerequisites
     std::vector<int> m_dependentStart, m_dependents;       // compressed rows: node -> dependents
     std::vector<QService *> m_ordered; // the start order; nullptr where a service was forgotten

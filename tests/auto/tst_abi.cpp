@@ -28,6 +28,8 @@ static_assert(pinned<ServiceManager, sizeof(QObject) + sizeof(void *), alignof(v
 static_assert(pinned<ServiceModel, sizeof(QAbstractListModel) + sizeof(void *), alignof(void *)>());
 // Held by services: a QObject and one pointer too.
 static_assert(pinned<WorkerThread, sizeof(QObject) + sizeof(void *), alignof(void *)>());
+// Held by applications: a QObject and its d-pointer.
+static_assert(pinned<TraceRecorder, sizeof(QObject) + sizeof(void *), alignof(void *)>());
 
 #if defined(__x86_64__) && defined(__linux__) // the figures of the platform the packages are for
 // Values and exceptions of the public API (x86_64, Qt 6.4).

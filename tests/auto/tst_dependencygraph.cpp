@@ -43,6 +43,7 @@ private Q_SLOTS:
     void singleServiceIsOneNode();
     void stageAfterGroupGoesThroughOneBarrier();
     void sharedDependencyIsOneNode();
+    void declaredOptionalFollowsTheStages();
     void startOrderPutsDependenciesFirst();
     void nullRootIsRefused();
     void longChainIsReadWithoutRecursion();
@@ -91,6 +92,36 @@ void tst_DependencyGraph::sharedDependencyIsOneNode()
     for (int n = 0; n < graph.size(); ++n)
         if (graph.service(n) == &shared)
             QCOMPARE(graph.dependents(n).size(), size_t(2));
+}
+
+// What the trace recorder draws dashed (docs/observability.md): the stages declared optional().
+void tst_DependencyGraph::declaredOptionalFollowsTheStages()
+{
+    Node a(QStringLiteral("a")), b(QStringLiteral("b")), c(QStringLiteral("c")),
+        d(QStringLiteral("d")), root(QStringLiteral("root"));
+    a.deps = {optional(&b)};
+    root.deps = {optional({&b, &c}), &a, &d};
+    const DependencyGraph graph = DependencyGraph::build(&root);
+    auto optionalOf = [&graph](const QService *service) {
+        QStringList names;
+        for (int n = 0; n < graph.size(); ++n) {
+            if (graph.service(n) != service)
+                continue;
+            const std::span<const int> declared = graph.declaredDependencies(n);
+            for (int at = 0; at < int(declared.size()); ++at)
+                names.append(graph.service(declared[size_t(at)])->name() +
+                             (graph.isDeclaredOptional(n, at) ? QStringLiteral("?") : QString()));
+        }
+        return names;
+    };
+    QCOMPARE(optionalOf(&root), (QStringList{QStringLiteral("b?"), QStringLiteral("c?"),
+                                             QStringLiteral("a"), QStringLiteral("d")}));
+    QCOMPARE(optionalOf(&a), QStringList{QStringLiteral("b?")});
+    QCOMPARE(optionalOf(&d), QStringList());
+    for (int n = 0; n < graph.size(); ++n) { // out of range, or a barrier: false
+        QVERIFY(!graph.isDeclaredOptional(n, -1));
+        QVERIFY(!graph.isDeclaredOptional(n, int(graph.declaredDependencies(n).size())));
+    }
 }
 
 void tst_DependencyGraph::startOrderPutsDependenciesFirst()

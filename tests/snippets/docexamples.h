@@ -11,3 +11,4 @@ QObject *makeFaqExamples();
 QObject *makeDesktopExamples();
 QObject *makeSupervisionExamples();
 QObject *makeHealthExamples();
+QObject *makeObservabilityExamples();

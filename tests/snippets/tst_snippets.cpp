@@ -60,7 +60,8 @@ int main(int argc, char *argv[])
     failures += QTest::qExec(&check, argc, argv);
     for (QObject *(*make)() :
          {makeStartExamples, makeTaskExamples, makeTestingExamples, makePythonExamples,
-          makeFaqExamples, makeDesktopExamples, makeSupervisionExamples, makeHealthExamples}) {
+          makeFaqExamples, makeDesktopExamples, makeSupervisionExamples, makeHealthExamples,
+          makeObservabilityExamples}) {
         const std::unique_ptr<QObject> examples(make());
         failures += QTest::qExec(examples.get(), argc, argv);
     }
