@@ -101,6 +101,7 @@ void GraphRun::settleParked(int n)
     releaseOptional(n);
     if (QService *service = m_graph.service(n)) {
         QServicePrivate::get(service)->failedForGood = true;
+        QServicePrivate::queueRestartDelay(service, -1); // a restart it waited for is not its
         EmitQueue::serviceState(service, QService::State::Failed);
         healthChanged(service);
     }

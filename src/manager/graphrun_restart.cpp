@@ -361,6 +361,10 @@ void GraphRun::restartSet()
         Node &node = m_nodes[size_t(member)];
         if (!node.inRestart)
             continue; // parked (graphrun_optional.cpp): out of the run since it stopped
+        if (node.parked) {
+            settleParked(member); // parked once it had stopped for this restart: out now
+            continue;
+        }
         node.phase = NodeState::Idle;
         int waitingFor = 0;
         for (int prerequisite : m_graph.prerequisites(member)) {

@@ -52,6 +52,7 @@ private Q_SLOTS:
     void anUnhealthyOptionalServiceDegradesTheManager();
     void aServiceLeftOutMayBeDestroyed();
     void aRetryIsRefusedWhenTheGraphDoesNotRun();
+    void aServiceWaitingForItsRestartIsLeftOutWithWhatItNeeds();
     void randomGraphsKeepTheRules();
 };
 
@@ -326,6 +327,41 @@ void tst_Optional::aRetryIsRefusedWhenTheGraphDoesNotRun()
                          QRegularExpression(u"requestRunning\\(\\).*telemetry.*not running"_s));
     manager.requestStart(&telemetry);
     QCOMPARE(telemetry.startCalls, 0);
+    QCOMPARE(manager.state(), State::Stopped);
+}
+
+// The uploader waits out a restart's delay when telemetry, which it needs, fails for good: the
+// uploader is left out with it, and its restart never comes.
+void tst_Optional::aServiceWaitingForItsRestartIsLeftOutWithWhatItNeeds()
+{
+    VirtualClock clock;
+    ScriptedService telemetry(u"telemetry"_s), uploader(u"uploader"_s), root(u"root"_s);
+    telemetry.setOptional(true);
+    uploader.setOptional(true);
+    RestartPolicy policy = quick();
+    policy.initialDelay = policy.maxDelay = 1h;
+    uploader.setRestartPolicy(policy);
+    uploader.deps = {&telemetry};
+    root.deps = {optional(&uploader)};
+    ServiceManager manager(&root);
+    manager.requestStart();
+    QVERIFY(clock.advanceUntilIdle(1s));
+    QCOMPARE(manager.state(), State::Running);
+    uploader.addTask(crashNow("disk full"));
+    QTRY_COMPARE(uploader.restartDelayMs(), 3600000);
+    QCOMPARE(uploader.state(), State::Failed); // stopped, waiting for its restart
+    telemetry.addTask(crashNow("lost the collector"));
+    QTRY_COMPARE(telemetry.state(), State::Failed);
+    clock.advanceBy(2h);
+    QVERIFY(clock.advanceUntilIdle(1s));
+    QCOMPARE(uploader.startCalls, 1); // not restarted: it needs telemetry, which is out
+    QCOMPARE(uploader.restartDelayMs(), -1);
+    QCOMPARE(manager.state(), State::Running);
+    QCOMPARE(manager.health(), QService::Health::Degraded);
+    QVERIFY2(manager.healthReason().contains(u"uploader failed"_s),
+             qPrintable(manager.healthReason()));
+    manager.requestStop();
+    QVERIFY(clock.advanceUntilIdle(1s));
     QCOMPARE(manager.state(), State::Stopped);
 }
 
