@@ -111,14 +111,14 @@ QList<TraceSpan> TraceRecorderPrivate::spans() const
     }
     QList<QList<int>> dependents(services.size());
     for (int s = 0; s < int(services.size()); ++s)
-        for (int dependency : services[s].dependencies)
+        for (int dependency : services[s].waitsFor)
             if (!dependents[dependency].contains(s))
                 dependents[dependency].append(s);
     for (TraceSpan &span : spans) {
         const TraceService &service = services[span.service];
         if (span.start) // the last dependency to run since this service last settled
             span.releasedBy = lastEnded(
-                spans, spansOf, service.dependencies, true,
+                spans, spansOf, service.waitsFor, true,
                 lastBefore(service, span.beginSeq, {State::Stopped, State::Failed}), span.beginSeq);
         else // the last dependent to stop since this service last became Running
             span.releasedBy =

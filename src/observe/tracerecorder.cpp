@@ -11,6 +11,7 @@
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 #include <QtCore/QLoggingCategory>
+#include <QtCore/QSet>
 #include <QtCore/QThread>
 
 namespace QLifecycle {
@@ -104,6 +105,24 @@ void TraceRecorderPrivate::readRun(TraceRecorder *q)
             continue;
         entry.dependencies.clear();
         entry.optional.clear();
+        entry.waitsFor.clear();
+        // Through barriers (a group, an optional stage) to the services behind them.
+        std::vector<int> pending(graph.prerequisites(node).begin(),
+                                 graph.prerequisites(node).end());
+        QSet<int> seen;
+        while (!pending.empty()) {
+            const int next = pending.back();
+            pending.pop_back();
+            if (seen.contains(next))
+                continue;
+            seen.insert(next);
+            if (QService *prerequisite = graph.service(next)) {
+                entry.waitsFor.append(serviceIndex(prerequisite));
+                continue;
+            }
+            const std::span<const int> behind = graph.prerequisites(next);
+            pending.insert(pending.end(), behind.begin(), behind.end());
+        }
         const std::span<const int> declared = graph.declaredDependencies(node);
         for (int at = 0; at < int(declared.size()); ++at) {
             if (QService *dependency = graph.service(declared[size_t(at)])) {

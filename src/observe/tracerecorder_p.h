@@ -30,6 +30,9 @@ struct TraceService {
     QPointer<QService> service;
     QList<int> dependencies;
     QList<bool> optional; // per dependency: declared in an optional() stage
+    // The services it waits for before it starts, in the run's graph: its declared dependencies
+    // and those of the stages before its stage in a dependent's list (through barriers).
+    QList<int> waitsFor;
     QList<TraceEvent> events;
 };
 

@@ -89,6 +89,7 @@ class tst_Trace : public QObject
 
 private Q_SLOTS:
     void criticalChainOfADiamondFollowsTheSlowestPath();
+    void aStageAfterAGroupIsReleasedByTheSlowestOfTheGroup();
     void chainTextPrintsStartStopAndBlame();
     void chromeTraceIsWellFormed();
     void failureIsAnInstantEvent();
@@ -362,6 +363,31 @@ void tst_Trace::recordsRealTimeOnTheMainThread()
         }
     QVERIFY2(slowStart >= 19000, qPrintable(QString::number(slowStart))); // microseconds
     runBlocking(manager.stop());
+}
+
+// api lists {{db, search}, metrics}: metrics waits for the whole group (the graph's stages),
+// though it declares nothing; the chain goes through the slower of the group.
+void tst_Trace::aStageAfterAGroupIsReleasedByTheSlowestOfTheGroup()
+{
+    VirtualClock clock;
+    ScriptedService db(QStringLiteral("db")), search(QStringLiteral("search")),
+        metrics(QStringLiteral("metrics")), api(QStringLiteral("api"));
+    db.onStart.delay = 10ms;
+    search.onStart.delay = 40ms;
+    metrics.onStart.delay = 5ms;
+    api.deps = {{&db, &search}, &metrics};
+    ServiceManager manager(&api);
+    TraceRecorder recorder(&manager);
+    const auto started = launch(manager.start());
+    QVERIFY(clock.advanceUntilIdle(10s));
+    QTRY_VERIFY(started->done);
+    QCOMPARE(recorder.releasedBy(QStringLiteral("metrics")), QStringLiteral("search"));
+    QCOMPARE(
+        recorder.startCriticalChain(),
+        (QStringList{QStringLiteral("api"), QStringLiteral("metrics"), QStringLiteral("search")}));
+    const auto stopped = launch(manager.stop());
+    QVERIFY(clock.advanceUntilIdle(10s));
+    QTRY_VERIFY(stopped->done);
 }
 
 QTEST_GUILESS_MAIN(tst_Trace)
