@@ -16,18 +16,22 @@
 //   qlifecycle-console --fail-stop Database   (the rest still stops; exit code 1)
 //   qlifecycle-console --slow-stop Api        (press Ctrl-C twice to give up waiting)
 //   qlifecycle-console --flaky Database       (crashes every 2 to 5 s; restarted, with Api)
+//   qlifecycle-console --seconds 1 --analyze  (then where the time went: the critical chains)
 
 #include "services.h"
 #include "transitionlog.h"
 
 #include <QLifecycle/ServiceManager>
+#include <QLifecycle/TraceRecorder>
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
+#include <QtCore/QFile>
 #include <QtCore/QTimer>
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 using namespace Qt::StringLiterals;
 
@@ -76,8 +80,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption flakyOption(
         u"flaky"_s, u"Make <service> crash every 2 to 5 s, and the manager restart it."_s,
         u"service"_s);
-    parser.addOptions(
-        {secondsOption, failStartOption, failStopOption, slowStopOption, flakyOption});
+    const QCommandLineOption analyzeOption(
+        u"analyze"_s,
+        u"Print the critical chains of the start and the stop, and blame, at the end."_s);
+    parser.addOptions({secondsOption, failStartOption, failStopOption, slowStopOption, flakyOption,
+                       analyzeOption});
     parser.process(app);
 
     // The services are plain objects owned here; the manager only drives them. Api is the root:
@@ -106,6 +113,10 @@ int main(int argc, char *argv[])
 
     QLifecycle::ServiceManager manager(&api);
     log.watch(&manager);
+    // --analyze: where the time went (docs/observability.md).
+    std::optional<QLifecycle::TraceRecorder> recorder;
+    if (parser.isSet(analyzeOption))
+        recorder.emplace(&manager);
 
     if (parser.isSet(secondsOption)) {
         bool ok = false;
@@ -125,5 +136,12 @@ int main(int argc, char *argv[])
     // graph, and returns 0 after a clean stop or 1 after any failure (logged on stderr).
     const int exitCode = manager.run();
     log.printSummary(manager, exitCode);
+    if (recorder) {
+        QFile out;
+        out.open(stdout, QIODevice::WriteOnly);
+        std::fputs("\n", stdout);
+        std::fflush(stdout);
+        recorder->writeCriticalChain(&out);
+    }
     return exitCode;
 }

@@ -131,6 +131,7 @@ private Q_SLOTS:
     void secondSignalExitsAtOnce();
     void signalDuringStartStopsWhatStarted();
     void flakyServiceIsRestarted();
+    void analyzePrintsTheCriticalChains();
 };
 
 void tst_Process::cleanStopIsTheReverseOfTheStart_data()
@@ -323,6 +324,24 @@ void tst_Process::flakyServiceIsRestarted()
     QVERIFY2(restarts.value(u"Database"_s) >= 1, qPrintable(console.dump()));
     QVERIFY2(restarts.value(u"Api"_s) >= 1, qPrintable(console.dump()));
     QVERIFY2(restarts.value(u"Config"_s, -1) == 0, qPrintable(console.dump()));
+}
+
+// --analyze: after the summary, the critical chains of the start and the stop, and blame. The
+// start ends with Api, after Metrics, after the slowest of the services before it (Search).
+void tst_Process::analyzePrintsTheCriticalChains()
+{
+    Console console({u"--seconds"_s, u"1"_s, u"--analyze"_s});
+    QVERIFY(console.waitForStarted());
+    QVERIFY2(console.waitForExit(), qPrintable(console.dump()));
+    QCOMPARE(console.exitCode(), 0);
+    QVERIFY2(console.hasLine(u"Start critical chain"_s), qPrintable(console.dump()));
+    QVERIFY2(console.hasLine(u"Stop critical chain"_s), qPrintable(console.dump()));
+    QCOMPARE(console.linesWith(u"Api @"_s).size(), 1);       // the start's chain ends with Api
+    QCOMPARE(console.linesWith(u"└─Metrics @"_s).size(), 1); // released by Metrics
+    QCOMPARE(console.linesWith(u"  └─Search @"_s).size(), 1);
+    QCOMPARE(console.linesWith(u"Config @"_s).size(), 1);    // the stop's chain ends with Config
+    QCOMPARE(console.linesWith(u"    └─Api @"_s).size(), 1); // and begins with Api
+    QVERIFY2(console.hasLine(u"Blame"_s), qPrintable(console.dump()));
 }
 
 QTEST_GUILESS_MAIN(tst_Process)
