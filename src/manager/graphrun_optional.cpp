@@ -168,6 +168,12 @@ void GraphRun::unpark(int n)
             ++waitingFor;
     }
     node.waitingFor = waitingFor;
+    if (const auto supervised = m_supervised.find(n); supervised != m_supervised.end()) {
+        // A retry is a fresh start for its policy: its own count and backoff begin again.
+        supervised->second.times.clear();
+        supervised->second.inARow = 0;
+        supervised->second.history.clear();
+    }
     if (QService *service = m_graph.service(n)) {
         qCInfo(lcManager).noquote() << service->name() << "is started again";
         QServicePrivate::get(service)->failedForGood = false;

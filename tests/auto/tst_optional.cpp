@@ -264,6 +264,13 @@ void tst_Optional::anOptionalServiceIsRestartedThenLeftOut()
     QCOMPARE(root.state(), State::Running);
     QTRY_COMPARE(manager.health(), Health::Degraded);
     QVERIFY(manager.healthReason().contains(u"not restarted"_s));
+    // A retry starts its count again: the retry, then two restarts, then out again.
+    manager.requestStart(&telemetry);
+    QVERIFY(clock.advanceUntilIdle(10s));
+    QTRY_COMPARE(telemetry.startCalls, 6);
+    QCOMPARE(exhausted.count(), 2);
+    QCOMPARE(telemetry.state(), State::Failed);
+    QCOMPARE(manager.state(), State::Running);
     runBlocking(manager.stop());
     QCOMPARE(manager.state(), State::Stopped);
 }
