@@ -143,7 +143,12 @@ public:
         return key;
     }
 
-    void remove(const Key &key) { m_queue.erase(key); }
+    void remove(const Key &key)
+    {
+        m_queue.erase(key);
+        if (m_queue.empty())
+            m_timer.reset(); // nothing left to wake (otherwise the next wake re-arms for the rest)
+    }
 
 private:
     void rearm()

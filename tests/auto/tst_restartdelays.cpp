@@ -65,6 +65,8 @@ private Q_SLOTS:
     void destroyingTheManagerDuringTheDelayCancelsTheRestart();
     void aMemberDestroyedDuringTheDelayStopsTheGraph();
     void jitterStaysWithinItsBoundsAndFollowsTheSeed();
+    void aCrashDuringTheBackoffJoinsTheRestart();
+    void aCrashDuringTheRestartsOwnStopJoinsIt();
 };
 
 void tst_RestartDelays::policyMatrix_data()
@@ -244,6 +246,74 @@ void tst_RestartDelays::jitterStaysWithinItsBoundsAndFollowsTheSeed()
     for (const qint64 delay : first)
         QVERIFY2(delay >= 800 && delay <= 1200, qPrintable(QString::number(delay)));
     QVERIFY(std::adjacent_find(first.begin(), first.end(), std::not_equal_to<>()) != first.end());
+}
+
+// root wants telemetry (optionally) and runs on while telemetry waits out its backoff; a crash
+// of root then joins that restart: one round, the longest delay, telemetry before root.
+void tst_RestartDelays::aCrashDuringTheBackoffJoinsTheRestart()
+{
+    VirtualClock clock;
+    EventLog log;
+    ScriptedService telemetry(u"telemetry"_s, &log), root(u"root"_s, &log);
+    RestartPolicy slow = quick();
+    slow.initialDelay = slow.maxDelay = 10s;
+    telemetry.setRestartPolicy(slow);
+    root.setRestartPolicy(quick());
+    root.deps = {optional(&telemetry)};
+    ServiceManager manager(&root);
+    QSignalSpy scheduled(&manager, &ServiceManager::restartScheduled);
+    manager.requestStart();
+    QVERIFY(clock.advanceUntilIdle(1s));
+    telemetry.addTask(crashNow("lost the collector"));
+    QTRY_COMPARE(telemetry.restartDelayMs(), 10000);
+    QCOMPARE(root.state(), State::Running); // it only wants telemetry
+    clock.advanceBy(5s);
+    root.addTask(crashNow("out of memory"));
+    QTRY_COMPARE(root.restartDelayMs(), 10000); // joined: the longest delay asked
+    log.clear();
+    clock.advanceBy(4s);
+    QCOMPARE(telemetry.startCalls, 1); // the delay runs again from the join
+    QVERIFY(clock.advanceUntilIdle(1min));
+    QCOMPARE(manager.state(), State::Running);
+    QCOMPARE(log.only(u":start"_s), QStringList({u"telemetry"_s, u"root"_s}));
+    QCOMPARE(manager.restartCount(), 1); // one round
+    QCOMPARE(scheduled.count(), 2);      // telemetry's, then root joining it
+    manager.requestStop();
+    QVERIFY(clock.advanceUntilIdle(1min));
+    QCOMPARE(manager.state(), State::Stopped);
+}
+
+// A task of api that fails while api is stopped for db's restart: a crash during the restart's
+// own stop joins it (api is restarted with db; the graph runs on).
+void tst_RestartDelays::aCrashDuringTheRestartsOwnStopJoinsIt()
+{
+    VirtualClock clock;
+    ScriptedService db(u"db"_s), api(u"api"_s);
+    api.deps = {&db};
+    db.setRestartPolicy(quick());
+    ServiceManager manager(&api);
+    manager.requestStart();
+    QVERIFY(clock.advanceUntilIdle(1s));
+    api.addTask([](ScriptedService *service) -> QCoro::Task<> {
+        try {
+            co_await service->sleepFor(1h);
+        } catch (const Cancelled &) {
+            throw std::runtime_error("could not flush");
+        }
+    }(&api));
+    QSignalSpy errors(&manager, &ServiceManager::errorOccurred);
+    db.addTask(crashNow("lost the disk"));
+    clock.advanceBy(1min); // the restart's delays are 10 ms
+    QTRY_COMPARE(api.state(), State::Running);
+    QCOMPARE(manager.state(), State::Running);
+    QCOMPARE(db.startCalls, 2);
+    QCOMPARE(api.startCalls, 2);
+    QCOMPARE(api.state(), State::Running);
+    QCOMPARE(errors.count(), 2); // db's crash, then api's failing task, both restarted
+    QCOMPARE(manager.restartCount(), 1);
+    manager.requestStop();
+    QVERIFY(clock.advanceUntilIdle(1min));
+    QCOMPARE(manager.state(), State::Stopped);
 }
 
 QTEST_GUILESS_MAIN(tst_RestartDelays)
