@@ -285,6 +285,17 @@ public:
     /*! Sets quitGuardTimeout() (5 s initially). */
     void setQuitGuardTimeout(std::chrono::milliseconds timeout);
 
+    /*!
+     * Sets how long a step of a service's code may block its thread before it is reported as a
+     * stall (docs/observability.md, "Stalls"): logged in \c qlifecycle.stall with the service
+     * and the hook or task, emitted as stallDetected() and recorded by a TraceRecorder. For
+     * every manager of the process; 0 turns the timing off. Initially 50 ms, or the value of
+     * the environment variable \c QLIFECYCLE_STALL_MS.
+     */
+    static void setStallThreshold(std::chrono::milliseconds threshold);
+    /*! The threshold set with setStallThreshold(). */
+    static std::chrono::milliseconds stallThreshold();
+
 public Q_SLOTS:
     /*!
      * Asks the graph to stop, from anywhere (a slot, QML, a task, another thread). A stop
@@ -351,6 +362,11 @@ Q_SIGNALS:
     void restartsExhausted(QLifecycle::QService *service, const QString &reason, QPrivateSignal);
     /*! Emitted when restartCount changes. */
     void restartCountChanged(int count, QPrivateSignal);
+    /*! Emitted, from the event loop, after a step of \a service's code blocked its thread for
+     *  \a ms, more than stallThreshold(): \a what is the hook ("start()", "stop()") or the
+     *  task ("task 'scan'") whose step it was (docs/observability.md, "Stalls"). */
+    void stallDetected(QLifecycle::QService *service, const QString &what, qint64 ms,
+                       QPrivateSignal);
 
 public:
     // Health (docs/health.md): every declaration of it is in this block.

@@ -73,6 +73,7 @@ public:
                bool cleanExit = false) override;
     // Queues the manager's aggregate health, computed again from this run's services.
     void healthChanged(QService *service) override;
+    void stalled(QService *service, const QString &what, qint64 ms) override;
     bool isActive() const override { return m_stage != Stage::Done; }
     ServiceManager *owningManager() const override { return m_manager; }
     QThreadPool *threadPool() override;
@@ -92,6 +93,7 @@ public:
         ~HookScope();
         HookScope(const HookScope &) = delete;
         HookScope &operator=(const HookScope &) = delete;
+        static void forget(const QService *service);
 
     private:
         friend class GraphRun;

@@ -6,6 +6,7 @@
 #include "service/qservice_p.h"
 
 #include <QtCore/QMetaObject>
+#include <QtCore/QPointer>
 
 namespace QLifecycle {
 
@@ -16,6 +17,7 @@ using detail::EmitQueue;
 
 void GraphRun::forget(QService *service)
 {
+    HookScope::forget(service);
     const int n = m_graph.nodeOf(service, QServicePrivate::get(service)->graphNode);
     if (n < 0 || m_stage == Stage::Done)
         return;
@@ -147,6 +149,20 @@ void GraphRun::healthChanged(QService *service)
         if (const std::shared_ptr<GraphRun> self = weak.lock())
             ServiceManagerPrivate::updateHealth(manager, self->graph().startOrder());
     });
+}
+
+// Told from the event loop: the step that stalled may be deep in bookkeeping of its own.
+void GraphRun::stalled(QService *service, const QString &what, qint64 ms)
+{
+    if (!m_manager)
+        return;
+    QMetaObject::invokeMethod(
+        m_manager,
+        [manager = m_manager, service = QPointer<QService>(service), what, ms] {
+            if (manager && service)
+                ServiceManagerPrivate::emitStallDetected(manager, service, what, ms);
+        },
+        Qt::QueuedConnection);
 }
 
 } // namespace QLifecycle

@@ -7,7 +7,9 @@
 #include "service/exceptions.h"
 #include "service/logging.h"
 #include "service/qservice_p.h"
+#include "service/steps.h"
 #include "service/threadlocal.h"
+#include "service/tracer.h"
 
 #include <QtCore/QMetaObject>
 #include <QtCore/QThread>
@@ -35,11 +37,29 @@ GraphRun::HookScope::HookScope(const GraphRun *run, QService *service, bool star
       m_previous(t_hook)
 {
     t_hook = this;
+    detail::steps::begin(); // a step of the hook (docs/observability.md, "Stalls")
+    if (detail::Tracer::any()) {
+        detail::Tracer::with(run->manager(),
+                             [&](detail::Tracer &tracer) { tracer.hookCalled(service, starting); });
+    }
 }
 
 GraphRun::HookScope::~HookScope()
 {
     t_hook = m_previous;
+    if (const qint64 ns = detail::steps::end(); ns && m_service)
+        detail::steps::report(
+            m_service, m_starting ? QStringLiteral("start()") : QStringLiteral("stop()"), ns);
+}
+
+// The service is being destroyed: the hook that destroyed it (or its caller) has no one to
+// name any more.
+void GraphRun::HookScope::forget(const QService *service)
+{
+    for (HookScope *scope = t_hook; scope; scope = scope->m_previous) {
+        if (scope->m_service == service)
+            scope->m_service = nullptr;
+    }
 }
 
 QService *GraphRun::hookInProgress(const GraphRun *run, bool *starting)
@@ -373,6 +393,11 @@ void GraphRun::complete(int n, quint32 generation, const std::exception_ptr &err
         return;
     }
     settle(n);
+    if (detail::Tracer::any() && service) {
+        detail::Tracer::with(m_manager, [&](detail::Tracer &tracer) {
+            tracer.hookEnded(service, node.phase == NodeState::Starting, bool(error));
+        });
+    }
     const qint64 elapsed = node.begunAt < 0 ? 0 : now - node.begunAt;
     if (node.phase == NodeState::Starting) {
         EmitQueue::serviceDuration(service, true, elapsed);

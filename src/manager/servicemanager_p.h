@@ -121,6 +121,11 @@ public:
     {
         Q_EMIT manager->errorOccurred(service, phase, message, ServiceManager::QPrivateSignal());
     }
+    static void emitStallDetected(ServiceManager *manager, QService *service, const QString &what,
+                                  qint64 ms)
+    {
+        Q_EMIT manager->stallDetected(service, what, ms, ServiceManager::QPrivateSignal());
+    }
 
     // Throws LifecycleError when `call` is made from another thread than the manager's, or
     // from one of the hooks of its own run (it would wait for itself).

@@ -1,5 +1,6 @@
 #include "observe/tracerecorder_p.h"
 
+#include <QtCore/QHash>
 #include <QtCore/QIODevice>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
@@ -37,6 +38,70 @@ template<typename Enum>
 QString keyOf(int value)
 {
     return QString::fromLatin1(QMetaEnum::fromType<Enum>().valueToKey(value));
+}
+QJsonObject slice(const QString &name, const char *category, qint64 from, qint64 to, int tid,
+                  const QJsonObject &args)
+{
+    QJsonObject object = event(name, "X", from, tid);
+    object.insert(QStringLiteral("cat"), QString::fromLatin1(category));
+    object.insert(QStringLiteral("dur"), micros(qMax<qint64>(to - from, 0)));
+    object.insert(QStringLiteral("args"), args);
+    return object;
+}
+
+// A service's hooks (slices inside its start and stop), its tasks (async slices: they overlap)
+// and its stalls (slices where they blocked the thread).
+void appendSteps(QJsonArray &events, const TraceRecorderPrivate &d, int s)
+{
+    const int tid = s + 1;
+    qint64 calledAt[2] = {-1, -1}; // stop(), start()
+    QHash<int, QString> taskNames;
+    for (const TraceEvent &moment : d.services[s].events) {
+        switch (moment.kind) {
+        case TraceEvent::Kind::HookCalled:
+            calledAt[moment.value] = moment.ns;
+            break;
+        case TraceEvent::Kind::HookEnded:
+            if (calledAt[moment.value] >= 0) {
+                events.append(
+                    slice(moment.value ? QStringLiteral("start()") : QStringLiteral("stop()"),
+                          "hook", calledAt[moment.value], moment.ns, tid,
+                          {{QStringLiteral("result"),
+                            moment.text.isEmpty() ? QStringLiteral("returned") : moment.text}}));
+                calledAt[moment.value] = -1;
+            }
+            break;
+        case TraceEvent::Kind::TaskStarted:
+        case TraceEvent::Kind::TaskEnded: {
+            const bool begins = moment.kind == TraceEvent::Kind::TaskStarted;
+            if (begins)
+                taskNames.insert(moment.value, moment.text);
+            QJsonObject task =
+                event(taskNames.value(moment.value), begins ? "b" : "e", moment.ns, tid);
+            task.insert(QStringLiteral("cat"), QStringLiteral("task"));
+            task.insert(QStringLiteral("id"), QStringLiteral("%1.%2").arg(s).arg(moment.value));
+            if (!begins)
+                task.insert(QStringLiteral("args"),
+                            QJsonObject{{QStringLiteral("result"), moment.text}});
+            events.append(task);
+            break;
+        }
+        case TraceEvent::Kind::Stall:
+            events.append(slice(
+                QStringLiteral("stall: ") + moment.text, "stall", moment.ns - moment.length,
+                moment.ns, tid,
+                {{QStringLiteral("ms"), moment.value}, {QStringLiteral("step"), moment.text}}));
+            break;
+        default:
+            break;
+        }
+    }
+    for (int hook = 0; hook < 2; ++hook) { // still under way when the recording ended
+        if (calledAt[hook] >= 0)
+            events.append(slice(hook ? QStringLiteral("start()") : QStringLiteral("stop()"), "hook",
+                                calledAt[hook], d.endNs(), tid,
+                                {{QStringLiteral("result"), QStringLiteral("unfinished")}}));
+    }
 }
 } // namespace
 
@@ -89,7 +154,12 @@ bool writeChromeTrace(const TraceRecorderPrivate &d, QIODevice *device)
             switch (moment.kind) {
             case TraceEvent::Kind::State:
             case TraceEvent::Kind::Progress:
-                continue;
+            case TraceEvent::Kind::HookCalled:
+            case TraceEvent::Kind::HookEnded:
+            case TraceEvent::Kind::TaskStarted:
+            case TraceEvent::Kind::TaskEnded:
+            case TraceEvent::Kind::Stall:
+                continue; // below
             case TraceEvent::Kind::Failure:
                 instant = event(QStringLiteral("failure"), "i", moment.ns, s + 1);
                 args = {{QStringLiteral("phase"), keyOf<Phase>(moment.value)},
@@ -113,6 +183,8 @@ bool writeChromeTrace(const TraceRecorderPrivate &d, QIODevice *device)
             events.append(instant);
         }
     }
+    for (int s = 0; s < int(d.services.size()); ++s)
+        appendSteps(events, d, s);
     for (const TraceEvent &moment : d.managerEvents) {
         if (moment.kind != TraceEvent::Kind::Progress)
             continue;

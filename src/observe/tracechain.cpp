@@ -33,6 +33,26 @@ void printChain(QTextStream &out, const TraceRecorderPrivate &d, const QList<Tra
         out << '\n';
     }
 }
+// Every stall (docs/observability.md, "Stalls"), in the order they happened.
+void printStalls(QTextStream &out, const TraceRecorderPrivate &d)
+{
+    QList<std::pair<const TraceEvent *, int>> stalls;
+    for (int s = 0; s < int(d.services.size()); ++s)
+        for (const TraceEvent &event : d.services[s].events)
+            if (event.kind == TraceEvent::Kind::Stall)
+                stalls.append({&event, s});
+    std::stable_sort(stalls.begin(), stalls.end(),
+                     [](const auto &a, const auto &b) { return a.first->seq < b.first->seq; });
+    out << "\nStalls (code that blocked the thread longer than the threshold):";
+    if (stalls.isEmpty())
+        out << " none\n";
+    else
+        out << '\n';
+    for (const auto &[event, s] : stalls)
+        out << QStringLiteral("%1").arg(formatTraceDuration(event->length), 10) << ' '
+            << d.services[s].name << ' ' << event->text << " @"
+            << formatTraceDuration(event->ns - event->length) << " (" << event->thread << ")\n";
+}
 } // namespace
 
 bool writeChainText(const TraceRecorderPrivate &d, QIODevice *device)
@@ -63,6 +83,7 @@ bool writeChainText(const TraceRecorderPrivate &d, QIODevice *device)
             out << " (failed)";
         out << '\n';
     }
+    printStalls(out, d);
     out.flush();
     const QByteArray bytes = text.toUtf8();
     return device->write(bytes) == bytes.size();

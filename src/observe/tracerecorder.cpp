@@ -136,6 +136,7 @@ void TraceRecorderPrivate::readRun(TraceRecorder *q)
 TraceRecorder::TraceRecorder(QObject *parent)
     : QObject(parent), d_ptr(std::make_unique<TraceRecorderPrivate>())
 {
+    d_ptr->q = this;
 }
 
 TraceRecorder::TraceRecorder(ServiceManager *manager, QObject *parent) : TraceRecorder(parent)
@@ -180,6 +181,7 @@ void TraceRecorder::attach(ServiceManager *manager)
     on(&ServiceManager::stopProgressChanged, [d](double progress) {
         d->recordManager({Kind::Progress, 0, 0, int(progress * 1000), QStringLiteral("stop"), {}});
     });
+    detail::Tracer::attach(manager, d); // hooks, tasks and stalls
     // Attached while a run is under way: its services and edges now.
     if (manager->state() != QService::State::Stopped || !manager->services().isEmpty())
         d->readRun(this);
@@ -188,6 +190,8 @@ void TraceRecorder::attach(ServiceManager *manager)
 void TraceRecorder::detach()
 {
     Q_D(TraceRecorder);
+    if (d->manager)
+        detail::Tracer::detach(d->manager, d);
     for (const QMetaObject::Connection &connection : std::as_const(d->connections))
         disconnect(connection);
     d->connections.clear();

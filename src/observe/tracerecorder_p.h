@@ -4,6 +4,8 @@
 #include <QLifecycle/servicemanager.h>
 #include <QLifecycle/tracerecorder.h>
 
+#include "service/tracer.h"
+
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QHash>
 #include <QtCore/QList>
@@ -15,13 +17,26 @@ namespace QLifecycle {
 
 // One recorded moment of a service or of the manager (docs/observability.md).
 struct TraceEvent {
-    enum class Kind { State, Failure, RestartScheduled, RestartsExhausted, Health, Progress };
+    enum class Kind {
+        State,
+        Failure,
+        RestartScheduled,
+        RestartsExhausted,
+        Health,
+        Progress,
+        HookCalled,  // value: 1 for start(), 0 for stop()
+        HookEnded,   // value: the same; text: "failed" when it threw
+        TaskStarted, // value: the task's number in its service's run; text: its name
+        TaskEnded,   // value: the same; text: "finished", "cancelled" or "failed"
+        Stall,       // value: its length in ms; length: in ns; text: the hook or task
+    };
     Kind kind = Kind::State;
-    qint64 seq = 0; // the order of the recording: exact even when two moments share a time
-    qint64 ns = 0;  // since the recorder's first moment
-    int value = 0;  // the state, the failure's phase, the health, a progress in per mille
-    QString text;   // a failure's message, a restart's reason, which progress
-    QString thread; // the thread the moment was recorded on
+    qint64 seq = 0;    // the order of the recording: exact even when two moments share a time
+    qint64 ns = 0;     // since the recorder's first moment
+    int value = 0;     // the state, the failure's phase, the health, a progress in per mille
+    QString text;      // a failure's message, a restart's reason, which progress
+    QString thread;    // the thread the moment was recorded on
+    qint64 length = 0; // a stall's length in ns: it began that long before `ns`
 };
 
 // A service of the recorded runs, its declared dependencies (indexes of services) and moments.
@@ -47,7 +62,9 @@ struct TraceSpan {
     int releasedBy = -1; // the span (of a dependency for a start, a dependent for a stop)
 };
 
-class TraceRecorderPrivate
+// The recorder is also told, from inside the library, what no public signal tells: hooks,
+// tasks and stalls (tracehooks.cpp).
+class TraceRecorderPrivate : public detail::Tracer
 {
 public:
     static TraceRecorderPrivate *get(TraceRecorder *recorder) { return recorder->d_func(); }
@@ -63,6 +80,13 @@ public:
     void record(int service, TraceEvent event);
     void recordManager(TraceEvent event);
     void readRun(TraceRecorder *q);
+    // On a service's thread, which may not be the recorder's: recorded now or from its loop.
+    void traced(QService *service, TraceEvent event);
+    void hookCalled(QService *service, bool starting) override;
+    void hookEnded(QService *service, bool starting, bool failed) override;
+    void taskStarted(QService *service, quint64 id, const QString &name) override;
+    void taskEnded(QService *service, quint64 id, int outcome) override;
+    void stalled(QService *service, const QString &what, qint64 ns) override;
 
     // Analysis (traceanalysis.cpp), over what was recorded.
     QList<TraceSpan> spans() const;
@@ -72,6 +96,7 @@ public:
     qint64 phaseOrigin(const TraceSpan &span) const;
     qint64 endNs() const;
 
+    TraceRecorder *q = nullptr;
     QPointer<ServiceManager> manager;
     QList<QMetaObject::Connection> connections;
     QList<TraceService> services;

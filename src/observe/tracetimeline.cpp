@@ -15,6 +15,7 @@ constexpr auto StartColour = "#e8a33d";
 constexpr auto RunningColour = "#c5e3b0";
 constexpr auto StopColour = "#6b9be0";
 constexpr auto FailedColour = "#d9534f";
+constexpr auto StallColour = "#7a1f1f";
 
 // A tick step of 1, 2 or 5 times a power of ten, for about ten ticks over `spanNs`.
 qint64 tickStep(qint64 spanNs)
@@ -127,6 +128,19 @@ bool writeTimelineSvg(const TraceRecorderPrivate &d, QIODevice *device)
             }
         }
         for (const TraceEvent &event : entry.events) {
+            if (event.kind == TraceEvent::Kind::Stall) {
+                // Where its code blocked the thread: a dark band along the bottom of the row.
+                const double left = x(event.ns - event.length);
+                out << R"(<rect x=")" << number(left) << R"(" y=")" << number(y + rowHeight * 0.6)
+                    << R"(" width=")" << number(std::max(x(event.ns) - left, 2.0))
+                    << R"(" height=")" << number(rowHeight * 0.3) << R"(" fill=")" << StallColour
+                    << R"("><title>)"
+                    << QStringLiteral("%1: %2 blocked the thread for %3")
+                           .arg(entry.name, event.text, formatTraceDuration(event.length))
+                           .toHtmlEscaped()
+                    << "</title></rect>\n";
+                continue;
+            }
             if (event.kind != TraceEvent::Kind::Failure)
                 continue;
             const double cx = x(event.ns), cy = y + rowHeight / 2, r = rowHeight * 0.3;
@@ -144,7 +158,8 @@ bool writeTimelineSvg(const TraceRecorderPrivate &d, QIODevice *device)
     const double ly = top + rowHeight * count + 16;
     for (const auto &[colour, label] :
          {std::pair{StartColour, "starting"}, std::pair{RunningColour, "running"},
-          std::pair{StopColour, "stopping"}, std::pair{FailedColour, "failed"}}) {
+          std::pair{StopColour, "stopping"}, std::pair{FailedColour, "failed"},
+          std::pair{StallColour, "stall"}}) {
         out << R"(<rect x=")" << number(lx) << R"(" y=")" << number(ly) << R"(" width="14" )"
             << R"(height="10" fill=")" << colour << R"("/><text x=")" << number(lx + 18)
             << R"(" y=")" << number(ly + 9) << R"(">)" << label << "</text>\n";

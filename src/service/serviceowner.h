@@ -34,6 +34,9 @@ public:
                        bool cleanExit = false) = 0;
     // The service's health changed (docs/health.md): the manager's aggregate follows.
     virtual void healthChanged(QService *service) = 0;
+    // A step of the service's code blocked its thread for `ms` (docs/observability.md,
+    // "Stalls"): the manager tells it.
+    virtual void stalled(QService *service, const QString &what, qint64 ms) = 0;
 };
 
 } // namespace QLifecycle

@@ -6,7 +6,9 @@
 #include "service/logging.h"
 #include "service/qservice_p.h"
 #include "service/serviceowner.h"
+#include "service/steps.h"
 #include "service/threadlocal.h"
+#include "service/tracer.h"
 
 #include <QtCore/QCoreApplication>
 
@@ -54,6 +56,11 @@ void markWaitBoundary()
     t_boundary = t_sequence;
 }
 
+QString stepName(const TaskRecord &task)
+{
+    return QStringLiteral("task '%1'").arg(task.displayName());
+}
+
 QString TaskRecord::displayName() const
 {
     if (!name.isEmpty())
@@ -65,6 +72,10 @@ QString TaskRecord::displayName() const
 
 TaskRecord::~TaskRecord()
 {
+    if (set) { // it ends in a step of its own: that step is its last
+        if (const qint64 ns = steps::release(this))
+            steps::report(set->service(), stepName(*this), ns);
+    }
     if (!ended && set)
         set->detach(this);
 }
@@ -113,6 +124,11 @@ std::shared_ptr<TaskRecord> TaskSet::add(TaskKind kind, const QString &name, boo
     publishCounts();
     qCDebug(lcTask).noquote() << m_service->name() << "task started:" << record->displayName()
                               << (daemon ? "(daemon)" : "");
+    if (Tracer::any()) {
+        Tracer::withService(m_service, [&](Tracer &tracer) {
+            tracer.taskStarted(m_service, record->id, record->displayName());
+        });
+    }
     EmitQueue::flush();
     return record;
 }
@@ -163,6 +179,13 @@ void TaskSet::ended(TaskRecord *record, const std::exception_ptr &error, bool ca
     } else {
         qCDebug(lcTask).noquote() << serviceName() << "task ended:" << record->displayName()
                                   << (error || record->cancelled ? "(cancelled)" : "");
+    }
+    if (Tracer::any() && m_service) {
+        const int outcome = error && !cancelled && !cancellation      ? 2
+                            : error || cancelled || record->cancelled ? 1
+                                                                      : 0;
+        Tracer::withService(
+            m_service, [&](Tracer &tracer) { tracer.taskEnded(m_service, record->id, outcome); });
     }
     EmitQueue::flush();
 }
@@ -369,16 +392,27 @@ void TaskSet::interruptGuards(const QString &why)
 
 namespace impl {
 
+// A task's code runs from here: a step of it (docs/observability.md, "Stalls").
 ContextScope::ContextScope(detail::TaskRecord *task) : m_previous(detail::t_current)
 {
     detail::t_current = task;
     detail::markWaitBoundary();
+    if (task)
+        detail::steps::begin(task);
 }
 
 ContextScope::~ContextScope()
 {
+    const bool timed = detail::t_current != nullptr;
     detail::t_current = m_previous;
     detail::markWaitBoundary();
+    if (!timed)
+        return;
+    const void *subject = nullptr;
+    if (const qint64 ns = detail::steps::end(&subject); ns && subject) {
+        const auto *task = static_cast<const detail::TaskRecord *>(subject);
+        detail::steps::report(task->set->service(), detail::stepName(*task), ns);
+    }
 }
 
 } // namespace impl

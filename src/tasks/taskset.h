@@ -118,6 +118,8 @@ private:
     std::vector<std::weak_ptr<GuardRace>> m_guards;
 };
 
+// How a stall report names a step of `task`: task "scan".
+QString stepName(const TaskRecord &task);
 // The task whose code runs on this thread now, when known (see ContextScope).
 TaskRecord *currentTask();
 // Waits registered after the last boundary were registered by the code running now.

@@ -6,6 +6,7 @@
 #include <QLifecycle/timesource.h>
 
 #include "service/qservice_p.h"
+#include "service/steps.h"
 #include "service/timesource_p.h"
 #include "tasks/taskset.h"
 
@@ -85,8 +86,7 @@ void WaitState::resumeNormally()
     disarm();
     // The coroutine continues as the task that registered the wait; `this` may be destroyed
     // by the time resume() returns.
-    impl::ContextScope scope(m_owner);
-    m_handle.resume();
+    continueWaiter();
 }
 
 void WaitState::cancelNow()
@@ -97,8 +97,32 @@ void WaitState::cancelNow()
     m_cancelled = true;
     unregister();
     disarm();
-    impl::ContextScope scope(m_owner);
-    m_handle.resume();
+    continueWaiter();
+}
+
+// Resumes the code that awaited: a task's step (timed by its scope), or a step of a hook or
+// of code outside any task, timed here (docs/observability.md, "Stalls").
+void WaitState::continueWaiter()
+{
+    const std::coroutine_handle<> handle = m_handle;
+    if (m_owner || !m_set || !steps::enabled()) {
+        impl::ContextScope scope(m_owner);
+        handle.resume();
+        return;
+    }
+    const std::shared_ptr<TaskSet> set = m_set; // `this` may be gone once it returns
+    const QService *service = set->service();
+    const char *what = !service                                        ? "code"
+                       : service->state() == QService::State::Starting ? "start()"
+                       : service->state() == QService::State::Stopping ? "stop()"
+                                                                       : "code";
+    steps::begin(set.get());
+    {
+        impl::ContextScope scope(nullptr);
+        handle.resume();
+    }
+    if (const qint64 ns = steps::end())
+        steps::report(set->service(), QString::fromLatin1(what), ns);
 }
 
 void WaitState::throwIfCancelled() const

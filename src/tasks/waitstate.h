@@ -69,6 +69,7 @@ protected:
     bool isPending() const { return bool(m_handle) && !m_done; }
 
 private:
+    void continueWaiter();
     friend class TaskSet; // owns the links below
     void unregister();
 

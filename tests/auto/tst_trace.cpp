@@ -135,7 +135,12 @@ void tst_Trace::chainTextPrintsStartStopAndBlame()
              qPrintable(text));
     const qsizetype blame = text.indexOf(QStringLiteral("Blame"));
     QVERIFY(blame > 0);
-    const QStringList lines = text.mid(blame).split(u'\n', Qt::SkipEmptyParts);
+    const qsizetype stalls = text.indexOf(QStringLiteral("\nStalls"));
+    QVERIFY(stalls > blame);
+    QVERIFY2(text.mid(stalls).startsWith(QStringLiteral("\nStalls (code that blocked the thread "
+                                                        "longer than the threshold): none\n")),
+             qPrintable(text));
+    const QStringList lines = text.mid(blame, stalls - blame).split(u'\n', Qt::SkipEmptyParts);
     QCOMPARE(lines.size(), 5);
     QCOMPARE(lines[1].simplified(), QStringLiteral("50ms right"));
     QCOMPARE(lines[4].simplified(), QStringLiteral("5ms top"));
@@ -151,14 +156,14 @@ void tst_Trace::chromeTraceIsWellFormed()
     QVERIFY(!events.isEmpty());
     QHash<int, QStringList> flows; // id -> phases
     QStringList tracks;
-    int slices = 0, counters = 0;
+    int slices = 0, hooks = 0, counters = 0;
     for (const QJsonValue &value : events) {
         const QJsonObject event = value.toObject();
         for (const char *key : {"name", "ph", "ts", "pid", "tid"})
             QVERIFY2(event.contains(QLatin1String(key)), key);
         const QString phase = event.value(QStringLiteral("ph")).toString();
         if (phase == u"X") {
-            ++slices;
+            ++(event.value(QStringLiteral("cat")).toString() == u"hook" ? hooks : slices);
             QVERIFY(event.value(QStringLiteral("dur")).toDouble(-1) >= 0);
         } else if (phase == u"s" || phase == u"f") {
             flows[event.value(QStringLiteral("id")).toInt()].append(phase);
@@ -170,6 +175,7 @@ void tst_Trace::chromeTraceIsWellFormed()
         }
     }
     QCOMPARE(slices, 8); // a start and a stop per service
+    QCOMPARE(hooks, 8);  // inside each, the call of its start() or stop()
     QVERIFY(counters > 0);
     QVERIFY(tracks.contains(QStringLiteral("right")));
     QCOMPARE(flows.size(), 6); // each release: 3 starts, 3 stops

@@ -11,6 +11,8 @@
 #include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QTemporaryDir>
+#include <QtCore/QThread>
+#include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
 using namespace std::chrono_literals;
@@ -40,6 +42,31 @@ QByteArray criticalChain(const QLifecycle::TraceRecorder &recorder)
 }
 // [/snippet:trace-device]
 
+// [snippet:stall-threshold]
+void watchStalls(QLifecycle::ServiceManager &manager)
+{
+    QLifecycle::ServiceManager::setStallThreshold(std::chrono::milliseconds(16)); // one frame
+    QObject::connect(&manager, &QLifecycle::ServiceManager::stallDetected, &manager,
+                     [](QLifecycle::QService *service, const QString &what, qint64 ms) {
+                         qInfo() << service->name() << what << "blocked for" << ms << "ms";
+                     });
+}
+// [/snippet:stall-threshold]
+
+// A service whose start() reads "a large file" synchronously: 60 ms without returning.
+class Loader : public QLifecycle::QService
+{
+public:
+    Loader() { setObjectName(QStringLiteral("loader")); }
+
+protected:
+    QCoro::Task<> start() override
+    {
+        QThread::msleep(60);
+        co_return;
+    }
+};
+
 } // namespace observability
 
 class tst_DocExamplesObservability : public QObject
@@ -57,6 +84,24 @@ private Q_SLOTS:
         observability::startRecorded(manager, dir.path());
         for (const char *name : {"startup.json", "startup.svg", "startup.dot", "startup.txt"})
             QVERIFY(QFile(dir.filePath(QLatin1String(name))).size() > 0);
+        QLifecycle::Test::runBlocking(manager.stop());
+    }
+
+    void reportsAStall()
+    {
+        observability::Loader loader;
+        QLifecycle::ServiceManager manager(&loader);
+        observability::watchStalls(manager);
+        QSignalSpy stalls(&manager, &QLifecycle::ServiceManager::stallDetected);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral(
+                                               "^loader: start\\(\\) blocked the thread")));
+        QTest::ignoreMessage(QtInfoMsg, QRegularExpression(QStringLiteral(
+                                            "^\"loader\" \"start\\(\\)\" blocked for")));
+        QLifecycle::Test::runBlocking(manager.start());
+        QTRY_COMPARE(stalls.size(), 1);
+        QCOMPARE(stalls[0][1].toString(), QStringLiteral("start()"));
+        QVERIFY(stalls[0][2].toLongLong() >= 50);
+        QLifecycle::ServiceManager::setStallThreshold(std::chrono::milliseconds(50));
         QLifecycle::Test::runBlocking(manager.stop());
     }
 
