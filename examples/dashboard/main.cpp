@@ -15,12 +15,14 @@
 //                                                        by default; dark or light forced)
 //   qlifecycle-dashboard --pretend-unsaved   (the quit guard asks Save / Discard / Cancel)
 //   qlifecycle-dashboard --press stop,start,close   (unattended: presses the window's buttons)
+//   qlifecycle-dashboard --trace-dir /tmp   ("Save trace" writes there; default: Documents)
 //
 // Exit code: 0 after a clean stop, 1 after a failure, 2 for a usage error, 3 if the screenshot
 // could not be saved.
 
 #include "appearance.h"
 #include "services.h"
+#include "tracesaver.h"
 #include "unsavedchanges.h"
 #include "windowshot.h"
 
@@ -183,14 +185,17 @@ int main(int argc, char *argv[])
         u"answer"_s);
     const QCommandLineOption press(u"press"_s,
                                    u"Press these buttons in turn, each once the services have "
-                                   u"settled: stop, start, close (comma-separated)."_s,
+                                   u"settled: stop, start, saveTrace, close (comma-separated)."_s,
                                    u"buttons"_s);
+    const QCommandLineOption traceDir(
+        u"trace-dir"_s, u"Where \"Save trace\" writes its Chrome trace (default: Documents)."_s,
+        u"directory"_s);
     const QCommandLineOption gallery(
         u"gallery"_s,
         u"Show one component of import QLifecycle alone: progress, compact, table or shutdown."_s,
         u"component"_s);
     parser.addOptions({failStart, crash, crashAfter, flaky, quitAfter, screenshot, screenshotWhen,
-                       style, palette, size, pretendUnsaved, answer, press, gallery});
+                       traceDir, style, palette, size, pretendUnsaved, answer, press, gallery});
     parser.process(app);
     Appearance::chooseStyle(parser.value(style), styleGiven);
     if (!Appearance::choosePalette(parser.value(palette)))
@@ -216,6 +221,8 @@ int main(int argc, char *argv[])
         service->makeFlaky();
 
     ServiceManager manager(&sync);
+    // "Save trace": recorded from before the start, so that the trace shows all of it.
+    TraceSaver trace(&manager, parser.value(traceDir));
     QObject::connect(&manager, &ServiceManager::stateChanged, &manager, [](State state) {
         std::printf("manager: %s\n", QMetaEnum::fromType<State>().valueToKey(int(state)));
         std::fflush(stdout);
@@ -275,6 +282,7 @@ int main(int argc, char *argv[])
     } else {
         engine.setInitialProperties({{u"manager"_s, QVariant::fromValue(&manager)},
                                      {u"unsaved"_s, QVariant::fromValue(&unsaved)},
+                                     {u"trace"_s, QVariant::fromValue(&trace)},
                                      {u"appPalette"_s, Appearance::paletteRoles()}});
         engine.load(QUrl(u"qrc:/Dashboard/Main.qml"_s));
     }

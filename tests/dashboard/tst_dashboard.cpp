@@ -4,7 +4,11 @@
 // screenshot is a real picture of the window: its size, many colours, and the colour of the
 // state it was taken in.
 
+#include <QtCore/QFile>
 #include <QtCore/QHash>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
 #include <QtCore/QProcess>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
@@ -81,6 +85,7 @@ private Q_SLOTS:
     void screenshot_data();
     void screenshot();
     void startAfterStop();
+    void saveTraceWritesAChromeTrace();
     void quitGuardAsksOnlyWithUnsavedChanges_data();
     void quitGuardAsksOnlyWithUnsavedChanges();
 };
@@ -255,4 +260,45 @@ void tst_Dashboard::quitGuardAsksOnlyWithUnsavedChanges()
 }
 
 QTEST_GUILESS_MAIN(tst_Dashboard)
+// "Save trace" writes what the recorder saw since before the start, for Perfetto: a start slice
+// on the track of each of the six services, and their hooks.
+void tst_Dashboard::saveTraceWritesAChromeTrace()
+{
+    QTemporaryDir dir;
+    Run run;
+    QVERIFY2(runDashboard({u"--press"_s, u"saveTrace,close"_s, u"--trace-dir"_s, dir.path()}, &run),
+             qPrintable(run.dump()));
+    QVERIFY2(run.exitCode == 0, qPrintable(run.dump()));
+    const QStringList saved = linesWith(run, u"trace: saved to "_s);
+    QCOMPARE(saved.size(), 1);
+    QVERIFY2(saved[0].startsWith(dir.path() + u"/qlifecycle-dashboard-"_s) &&
+                 saved[0].endsWith(u".json"_s),
+             qPrintable(saved[0]));
+    QFile file(saved[0]);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QJsonParseError error;
+    const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &error);
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    QHash<int, QString> tracks;
+    QMultiHash<QString, int> slices; // name -> track
+    for (const QJsonValue &value : document.object()[u"traceEvents"_s].toArray()) {
+        const QJsonObject event = value.toObject();
+        if (event[u"name"_s] == u"thread_name"_s)
+            tracks.insert(event[u"tid"_s].toInt(), event[u"args"_s][u"name"_s].toString());
+        else if (event[u"ph"_s] == u"X"_s)
+            slices.insert(event[u"name"_s].toString(), event[u"tid"_s].toInt());
+    }
+    QStringList started, called;
+    for (const int tid : slices.values(u"start"_s))
+        started.append(tracks.value(tid));
+    for (const int tid : slices.values(u"start()"_s))
+        called.append(tracks.value(tid));
+    started.sort();
+    called.sort();
+    const QStringList six{u"Cache"_s,       u"Database"_s, u"Network"_s,
+                          u"SearchIndex"_s, u"Settings"_s, u"Sync"_s};
+    QCOMPARE(started, six);
+    QCOMPARE(called, six);
+}
+
 #include "tst_dashboard.moc"

@@ -16,6 +16,8 @@ ApplicationWindow {
     required property ServiceManager manager
     // The quit guard's side (unsavedchanges.h): the switch and the question.
     required property UnsavedChanges unsaved
+    // "Save trace" (tracesaver.h): the recording of the manager, for Perfetto.
+    required property TraceSaver trace
 
     // The application's palette, role by role (appearance.h): the style's own palette may not
     // follow it (Fusion's is always light in Qt 6.4).
@@ -103,6 +105,16 @@ ApplicationWindow {
             spacing: 6
 
             Label {
+                objectName: "traceSaved"
+                Layout.fillWidth: true
+                visible: text !== ""
+                text: window.trace.error !== "" ? window.trace.error
+                      : window.trace.lastSaved !== "" ? qsTr("Trace saved to %1").arg(window.trace.lastSaved)
+                      : ""
+                elide: Text.ElideMiddle
+                opacity: 0.8
+            }
+            Label {
                 objectName: "closingText"
                 Layout.fillWidth: true
                 text: window.closingText
@@ -118,6 +130,14 @@ ApplicationWindow {
                     text: qsTr("Pretend unsaved changes")
                     checked: window.unsaved.pretend
                     onToggled: window.unsaved.pretend = checked
+                }
+                Button {
+                    objectName: "saveTrace"
+                    text: qsTr("Save trace")
+                    ToolTip.visible: hovered
+                    ToolTip.text: qsTr("Save where the time went as a Chrome trace, for Perfetto "
+                                       + "(ui.perfetto.dev) or chrome://tracing")
+                    onClicked: window.trace.save()
                 }
                 Button {
                     objectName: "start"
