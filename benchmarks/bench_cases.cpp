@@ -136,8 +136,8 @@ qsizetype countNotIn(const Services &services, QService::State state)
 // A free coroutine: its state comes in as parameters, which live in the coroutine frame
 // (a capturing lambda coroutine would lose its captures, docs/faq.md). Never awaited, so it
 // catches everything itself.
-QCoro::Task<> driveLibrary(const Services *services, Caches caches, Recorder mode,
-                           Timing *timing, QEventLoop *loop)
+QCoro::Task<> driveLibrary(const Services *services, Caches caches, Recorder mode, Timing *timing,
+                           QEventLoop *loop)
 {
     try {
         QLifecycle::ServiceManager manager(services->front().get());
