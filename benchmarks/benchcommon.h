@@ -99,7 +99,7 @@ struct OptionSpec {
     std::vector<int> sizes;      // the N run by default
     std::vector<int> quickSizes; // the N run with --quick
     // The program's own switches (options without a value): name and help.
-    std::vector<std::pair<QString, QString>> switches;
+    std::vector<std::pair<QString, QString>> switches = {};
 };
 
 struct RunOptions {
