@@ -3,6 +3,7 @@
 
 #include <QLifecycle/QService>
 #include <QLifecycle/ServiceManager>
+#include <QLifecycle/TraceRecorder>
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QEventLoop>
@@ -16,6 +17,7 @@
 #include <coroutine>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -134,11 +136,17 @@ qsizetype countNotIn(const Services &services, QService::State state)
 // A free coroutine: its state comes in as parameters, which live in the coroutine frame
 // (a capturing lambda coroutine would lose its captures, docs/faq.md). Never awaited, so it
 // catches everything itself.
-QCoro::Task<> driveLibrary(const Services *services, Caches caches, Timing *timing,
+QCoro::Task<> driveLibrary(const Services *services, Caches caches, Recorder mode, Timing *timing,
                            QEventLoop *loop)
 {
     try {
         QLifecycle::ServiceManager manager(services->front().get());
+        // Destroyed before the manager, outside the timed sections.
+        std::optional<QLifecycle::TraceRecorder> recorder;
+        if (mode != Recorder::Absent)
+            recorder.emplace();
+        if (mode == Recorder::On)
+            recorder->attach(&manager);
         if (caches == Caches::Cold)
             bench::evictCaches();
         QElapsedTimer clock;
@@ -166,6 +174,40 @@ QCoro::Task<> driveLibrary(const Services *services, Caches caches, Timing *timi
         timing->error = QStringLiteral("unknown exception");
     }
     bench::quitLater(loop);
+}
+
+// ---------------------------------------------------------------------------------------
+// The lower bound.
+
+// An object with a trivial service's hooks: two empty coroutines, virtual as QService's are.
+class Hooks : public QObject
+{
+public:
+    virtual QCoro::Task<> start()
+    {
+        running = true;
+        co_return;
+    }
+    virtual QCoro::Task<> stop()
+    {
+        running = false;
+        co_return;
+    }
+    bool running = false;
+};
+
+using HookObjects = std::vector<std::unique_ptr<Hooks>>;
+
+// Calls each object's hook in `order` and awaits its task (done at once: QCoro tasks run
+// eagerly up to their first suspension, and these have none).
+QCoro::Task<> runHooks(const HookObjects *objects, const std::vector<int> *order, bool starting)
+{
+    for (const int i : *order) {
+        Hooks *object = (*objects)[size_t(i)].get();
+        // A named task: GCC 12 mishandles a temporary chosen by ?: in a co_await.
+        const QCoro::Task<> hook = starting ? object->start() : object->stop();
+        co_await hook;
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -242,12 +284,49 @@ const char *shapeName(Shape shape)
     return "?";
 }
 
-Timing measureLibrary(Shape shape, int n, Caches caches)
+Timing measureLibrary(Shape shape, int n, Caches caches, Recorder recorder)
 {
     const Services services = makeServices(shape, n);
     Timing timing;
     bench::runInEventLoop(
-        [&](QEventLoop *loop) { driveLibrary(&services, caches, &timing, loop); });
+        [&](QEventLoop *loop) { driveLibrary(&services, caches, recorder, &timing, loop); });
+    return timing;
+}
+
+Timing measureLowerBound(Shape shape, int n, Caches caches)
+{
+    const int count = objectCount(shape, n);
+    HookObjects objects;
+    objects.reserve(size_t(count));
+    for (int i = 0; i < count; ++i)
+        objects.push_back(std::make_unique<Hooks>());
+    // In all three shapes a node depends only on nodes of higher index (children()): the
+    // highest index first is a valid start order, the lowest first a valid stop order.
+    std::vector<int> startOrder(static_cast<size_t>(count)), stopOrder(static_cast<size_t>(count));
+    for (int i = 0; i < count; ++i) {
+        startOrder[size_t(i)] = count - 1 - i;
+        stopOrder[size_t(i)] = i;
+    }
+    auto running = [&] {
+        return std::count_if(objects.begin(), objects.end(),
+                             [](const auto &object) { return object->running; });
+    };
+    Timing timing;
+    if (caches == Caches::Cold)
+        bench::evictCaches();
+    QElapsedTimer clock;
+    clock.start();
+    const bool started = runHooks(&objects, &startOrder, true).isReady();
+    timing.startMs = bench::msSince(clock);
+    const auto runningAfterStart = running();
+    if (caches == Caches::Cold)
+        bench::evictCaches();
+    clock.restart();
+    const bool stopped = runHooks(&objects, &stopOrder, false).isReady();
+    timing.stopMs = bench::msSince(clock);
+    timing.ok = started && stopped && runningAfterStart == count && running() == 0;
+    if (!timing.ok)
+        timing.error = QStringLiteral("the lower bound's hooks did not all run");
     return timing;
 }
 

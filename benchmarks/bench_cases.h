@@ -24,11 +24,21 @@ struct Timing {
 // while; every size then pays its memory traffic in full.
 enum class Caches { Warm, Cold };
 
+// The trace recorder beside the manager (docs/observability.md): none, one constructed but
+// attached to no manager, or one attached to the manager before its start.
+enum class Recorder { Absent, Off, On };
+
 // Builds the services of one case, then runs `ServiceManager::start()` and `stop()` on them
 // from a coroutine driven by a local event loop. ok is set only if every service was Running
 // after the start and Stopped after the stop.
-Timing measureLibrary(Shape shape, int n, Caches caches);
+Timing measureLibrary(Shape shape, int n, Caches caches, Recorder recorder = Recorder::Absent);
 
 // The same number of QObjects and coroutine frames, each start and each stop resumed once
 // through the event loop, in dependency order, with no framework bookkeeping.
 Timing measureBaseline(Shape shape, int n, Caches caches);
+
+// A lower bound: the same number of QObjects, each with a trivial service's two hooks (empty
+// QCoro::Task<> coroutines, virtual), called by plain code in a precomputed dependency order
+// (every node after what it depends on when starting, the reverse when stopping) and each
+// task awaited at once: no event loop, no queued call, no bookkeeping.
+Timing measureLowerBound(Shape shape, int n, Caches caches);

@@ -23,6 +23,18 @@
 // leaves, then their parents, ... for the chain one object at a time), the mirror when
 // stopping.
 //
+// A second baseline, the lower bound (lower_bound_ms, lower_bound_ratio and their cold_*
+// twins): the same QObjects, each with a trivial service's two hooks (empty QCoro::Task<>
+// coroutines), called by plain code in a precomputed dependency order, each task awaited at
+// once: no event loop, no queued call, no bookkeeping. No scheduler can go below it; the
+// ratio says what a step of QLifecycle costs over a bare coroutine call. Information, no target.
+//
+// The trace recorder (docs/observability.md): at N = 10 000 (every N with --recorder), each
+// shape is also run warm with no recorder, with a recorder constructed but attached to no
+// manager ("off"), and with one attached ("on"), alternately, --repeat rounds (default 7);
+// printed are the medians and recorder_off_ratio, recorder_on_ratio (to no recorder) for the
+// start and the stop.
+//
 // Every case is measured twice, each the best of --repeat runs: warm (start_ms, stop_ms,
 // baseline_ms, ratio: the start begins right after the objects were built, the stop right
 // after the start) and cold (cold_*: the CPU caches are evicted before each timed section).
@@ -37,6 +49,7 @@
 #include <QtCore/QCoreApplication>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <limits>
 #include <optional>
@@ -52,6 +65,8 @@ struct CaseResult {
     double baselineMs = 0;
     Timing coldLibrary; // the same with caches evicted before each timed section
     double coldBaselineMs = 0;
+    double lowerBoundMs = 0; // the lower bound's start + stop, warm
+    double coldLowerBoundMs = 0;
     double peakRssMb = 0;
 };
 
@@ -67,6 +82,8 @@ CaseResult runCase(Shape shape, int n, int repeats)
     result.n = n;
     result.baselineMs = std::numeric_limits<double>::infinity();
     result.coldBaselineMs = std::numeric_limits<double>::infinity();
+    result.lowerBoundMs = std::numeric_limits<double>::infinity();
+    result.coldLowerBoundMs = std::numeric_limits<double>::infinity();
     // Keeps the best run; a failed run is kept only if every run failed.
     auto keepBest = [](Timing &best, const Timing &run, bool first) {
         if (first || (run.ok && (!best.ok || totalMs(run) < totalMs(best))))
@@ -79,6 +96,10 @@ CaseResult runCase(Shape shape, int n, int repeats)
         keepBest(result.coldLibrary, measureLibrary(shape, n, Caches::Cold), r == 0);
         result.coldBaselineMs =
             std::min(result.coldBaselineMs, totalMs(measureBaseline(shape, n, Caches::Cold)));
+        result.lowerBoundMs =
+            std::min(result.lowerBoundMs, totalMs(measureLowerBound(shape, n, Caches::Warm)));
+        result.coldLowerBoundMs =
+            std::min(result.coldLowerBoundMs, totalMs(measureLowerBound(shape, n, Caches::Cold)));
     }
     // VmHWM is a process-wide high-water mark, never reset: it covers this case and every
     // case before it. Cases run in increasing N, so the figure printed for a case is the
@@ -92,14 +113,59 @@ void printCase(const CaseResult &c)
     const double ratio = totalMs(c.library) / c.baselineMs;
     std::printf("{\"shape\":\"%s\",\"n\":%d,\"start_ms\":%.3f,\"stop_ms\":%.3f,"
                 "\"baseline_ms\":%.3f,\"ratio\":%.3f,\"cold_start_ms\":%.3f,\"cold_stop_ms\":%.3f,"
-                "\"cold_baseline_ms\":%.3f,\"cold_ratio\":%.3f,\"peak_rss_mb\":%.1f",
+                "\"cold_baseline_ms\":%.3f,\"cold_ratio\":%.3f,\"lower_bound_ms\":%.3f,"
+                "\"lower_bound_ratio\":%.2f,\"cold_lower_bound_ms\":%.3f,"
+                "\"cold_lower_bound_ratio\":%.2f,\"peak_rss_mb\":%.1f",
                 shapeName(c.shape), c.n, c.library.startMs, c.library.stopMs, c.baselineMs, ratio,
                 c.coldLibrary.startMs, c.coldLibrary.stopMs, c.coldBaselineMs,
-                totalMs(c.coldLibrary) / c.coldBaselineMs, c.peakRssMb);
+                totalMs(c.coldLibrary) / c.coldBaselineMs, c.lowerBoundMs,
+                totalMs(c.library) / c.lowerBoundMs, c.coldLowerBoundMs,
+                totalMs(c.coldLibrary) / c.coldLowerBoundMs, c.peakRssMb);
     for (const Timing *timing : {&c.library, &c.coldLibrary})
         if (!timing->ok)
             std::printf(",\"error\":\"%s\"", bench::jsonEscaped(timing->error).constData());
     std::printf("}\n");
+    std::fflush(stdout);
+}
+
+double median(std::vector<double> values)
+{
+    if (values.empty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    const size_t middle = values.size() / 2;
+    return values.size() % 2 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+}
+
+// No recorder, one off and one on, run alternately (the first of the three rotates from round
+// to round), warm; prints their medians and the ratios to no recorder.
+void runRecorderCase(Shape shape, int n, int rounds)
+{
+    constexpr std::array modes = {Recorder::Absent, Recorder::Off, Recorder::On};
+    std::array<std::vector<double>, 3> starts, stops;
+    int failed = 0;
+    for (int round = 0; round < rounds; ++round) {
+        for (size_t k = 0; k < modes.size(); ++k) {
+            const size_t m = (size_t(round) + k) % modes.size();
+            const Timing timing = measureLibrary(shape, n, Caches::Warm, modes[m]);
+            failed += timing.ok ? 0 : 1;
+            starts[m].push_back(timing.startMs);
+            stops[m].push_back(timing.stopMs);
+        }
+    }
+    std::array<double, 3> start{}, stop{};
+    for (size_t m = 0; m < modes.size(); ++m) {
+        start[m] = median(starts[m]);
+        stop[m] = median(stops[m]);
+    }
+    std::printf("{\"recorder\":\"%s\",\"n\":%d,\"rounds\":%d,\"absent_start_ms\":%.3f,"
+                "\"absent_stop_ms\":%.3f,\"off_start_ms\":%.3f,\"off_stop_ms\":%.3f,"
+                "\"on_start_ms\":%.3f,\"on_stop_ms\":%.3f,"
+                "\"recorder_off_ratio\":{\"start\":%.3f,\"stop\":%.3f},"
+                "\"recorder_on_ratio\":{\"start\":%.3f,\"stop\":%.3f},\"failed_runs\":%d}\n",
+                shapeName(shape), n, rounds, start[0], stop[0], start[1], stop[1], start[2],
+                stop[2], start[1] / start[0], stop[1] / stop[0], start[2] / start[0],
+                stop[2] / stop[0], failed);
     std::fflush(stdout);
 }
 
@@ -182,6 +248,9 @@ int main(int argc, char *argv[])
         .repeatHelp = QStringLiteral("Runs per case (default: best of 3)."),
         .sizes = {1000, 10000, 100000},
         .quickSizes = {1000, 10000},
+        .switches = {{QStringLiteral("recorder"),
+                      QStringLiteral("Compare no trace recorder, one off and one on at every N "
+                                     "(default: at N = 10000 only).")}},
     };
     const std::optional<bench::Options<Shape>> options =
         bench::parseOptions(app, spec, allShapes, shapeName);
@@ -201,6 +270,11 @@ int main(int argc, char *argv[])
             printCase(results.back());
         }
     }
+    const bool everyN = !options->switches.empty(); // --recorder, the only switch
+    for (const int n : sizes)
+        if (everyN || n == 10000)
+            for (const Shape shape : options->members)
+                runRecorderCase(shape, n, options->repeat > 0 ? options->repeat : 7);
     bench::printSummary(checkTargets(results));
     return 0;
 }

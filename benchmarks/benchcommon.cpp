@@ -126,6 +126,8 @@ std::optional<RunOptions> parseRunOptions(const QCoreApplication &app, const Opt
     const QCommandLineOption repeatOption(QStringLiteral("repeat"), spec.repeatHelp,
                                           QStringLiteral("count"));
     parser.addOptions({quickOption, familyOption, nOption, repeatOption});
+    for (const auto &[name, help] : spec.switches)
+        parser.addOption(QCommandLineOption(name, help));
     parser.process(app);
 
     if (parser.isSet(familyOption) && !select(parser.value(familyOption))) {
@@ -147,6 +149,9 @@ std::optional<RunOptions> parseRunOptions(const QCoreApplication &app, const Opt
         std::fprintf(stderr, "--repeat needs a positive integer\n");
         return std::nullopt;
     }
+    for (const auto &entry : spec.switches)
+        if (parser.isSet(entry.first))
+            options.set.push_back(entry.first);
     return options;
 }
 

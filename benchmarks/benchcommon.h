@@ -98,11 +98,14 @@ struct OptionSpec {
     QString repeatHelp;
     std::vector<int> sizes;      // the N run by default
     std::vector<int> quickSizes; // the N run with --quick
+    // The program's own switches (options without a value): name and help.
+    std::vector<std::pair<QString, QString>> switches = {};
 };
 
 struct RunOptions {
-    std::vector<int> sizes; // spec.sizes, spec.quickSizes or the one --n
-    int repeat = 0;         // --repeat, or 0 when not given
+    std::vector<int> sizes;   // spec.sizes, spec.quickSizes or the one --n
+    int repeat = 0;           // --repeat, or 0 when not given
+    std::vector<QString> set; // the switches of spec.switches given on the command line
 };
 
 // Parses the program's command line; --help and an unknown option end the program as
@@ -117,6 +120,7 @@ struct Options {
     std::vector<Family> members; // every member of the family, or the one --<family> names
     std::vector<int> sizes;
     int repeat = 0;
+    std::vector<QString> switches; // RunOptions::set
 };
 
 // parseRunOptions() for a family whose members are `all`, each called `nameOf(member)`.
@@ -137,7 +141,7 @@ std::optional<Options<Family>> parseOptions(const QCoreApplication &app, const O
     });
     if (!run)
         return std::nullopt;
-    return Options<Family>{std::move(members), run->sizes, run->repeat};
+    return Options<Family>{std::move(members), run->sizes, run->repeat, run->set};
 }
 
 // Warns on stderr when the benchmark was built with assertions enabled.

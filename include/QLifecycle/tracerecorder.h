@@ -91,6 +91,19 @@ public:
      */
     QStringList stopCriticalChain() const;
     /*!
+     * The sum of the durations of the starts along the critical chain of the last start (see
+     * startCriticalChain()), in nanoseconds (under another TimeSource, its milliseconds times a
+     * million): the least the start could take with unlimited parallelism and no scheduling
+     * cost. 0 when no start was recorded.
+     */
+    qint64 startCriticalPathNs() const;
+    /*!
+     * The sum of the durations of the stops along the critical chain of the last stop (see
+     * stopCriticalChain()), in nanoseconds: the least the stop could take with unlimited
+     * parallelism and no scheduling cost. 0 when no stop was recorded.
+     */
+    qint64 stopCriticalPathNs() const;
+    /*!
      * The name of the dependency whose Running released the last recorded start of the
      * service named \a service; empty when it waited for none (or no start was recorded).
      */

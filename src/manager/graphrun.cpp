@@ -33,7 +33,7 @@ GraphRun::GraphRun(ServiceManager *manager, DependencyGraph graph)
 
 GraphRun::~GraphRun() = default;
 
-void GraphRun::begin()
+void GraphRun::begin(qint64 spentMs)
 {
     m_serviceCount = m_graph.serviceCount();
     bool deferred = false;
@@ -83,7 +83,7 @@ void GraphRun::begin()
         EmitQueue::call(m_manager, [manager = m_manager.data()] {
             ServiceManagerPrivate::emitServicesChanged(manager);
         });
-    advance();
+    advance(spentMs);
 }
 
 QThreadPool *GraphRun::threadPool()
@@ -362,8 +362,9 @@ void GraphRun::setManagerState(QService::State state)
 // called after that. Foreign code runs only there, so a call back into the run from it (a
 // slot, a nested event loop) may run a nested advance() safely: this loop then finds the
 // work done. A hook that completes at once is recorded without a nested advance(), so the
-// stack stays flat however deep the graph.
-void GraphRun::advance()
+// stack stays flat however deep the graph. The first slice is shortened by `spentMs`, the time
+// the caller already held the event loop in this turn.
+void GraphRun::advance(qint64 spentMs)
 {
     if (EmitQueue::isHeld()) {
         // Inside a bulk cancellation (a woken task ended a hook): what it shows is held, so no
@@ -387,7 +388,7 @@ void GraphRun::advance()
             callPendingHook(hook);
         }
         EmitQueue::flush();
-        if (++steps % StepsBetweenClockChecks == 0 && slice.elapsed() >= SliceMs) {
+        if (++steps % StepsBetweenClockChecks == 0 && slice.elapsed() + spentMs >= SliceMs) {
             postResume(); // yield a turn of the event loop, then go on
             break;
         }

@@ -48,7 +48,9 @@ public:
     GraphRun(const GraphRun &) = delete;
     GraphRun &operator=(const GraphRun &) = delete;
 
-    void begin();
+    // Starts the run. `spentMs`: how long the caller has kept the event loop busy already in
+    // this turn (reading the graph), taken from the first slice of the scheduler.
+    void begin(qint64 spentMs = 0);
     // Stops the graph; the first reason given is the run's (ServiceManager::stopReason()).
     void requestStop(ServiceManager::StopReason reason = ServiceManager::StopReason::Requested);
     // Deferred starts (docs/lifecycle.md, "Start policies"): asks for `service` (and what it
@@ -170,7 +172,7 @@ private:
     void markIdle(int node);
     void publishProgress();
     void publishBusyNamesLater();
-    void advance();
+    void advance(qint64 spentMs = 0);
     void postResume();
     bool advanceStep();
     void setStopReason(ServiceManager::StopReason reason);

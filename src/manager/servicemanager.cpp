@@ -10,6 +10,7 @@
 #include "service/qservice_p.h"
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QMetaMethod>
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
@@ -254,7 +255,11 @@ QCoro::Task<> ServiceManager::start()
             throw destroyedError();
     }
 
-    // Validate before anything starts; on refusal the graph is untouched.
+    // Validate before anything starts; on refusal the graph is untouched. Reading the graph
+    // and the run's first bookkeeping hold the event loop: the scheduler's first slice is
+    // shortened by that time (the stalls of benchmarks/README.md, "Responsiveness").
+    QElapsedTimer turn;
+    turn.start();
     std::optional<DependencyGraph> graph;
     try {
         graph.emplace(DependencyGraph::build(d_func()->root, [this](const QService *service) {
@@ -279,7 +284,7 @@ QCoro::Task<> ServiceManager::start()
     const auto run = std::make_shared<GraphRun>(this, std::move(*graph));
     d_func()->run = run;
     ServiceManagerPrivate::setHealthSummary(this, {}); // every service starts Healthy
-    run->begin(); // emits servicesChanged first, once the run's bookkeeping is ready
+    run->begin(turn.elapsed()); // emits servicesChanged first, once its bookkeeping is ready
     co_await run->whenStarted();
     if (!self)
         throw destroyedError();

@@ -55,6 +55,28 @@ void printStalls(QTextStream &out, const TraceRecorderPrivate &d)
 }
 } // namespace
 
+namespace {
+// The sum of the spans' durations along the critical chain of the last start (or stop).
+qint64 chainDurationNs(const TraceRecorderPrivate &d, bool start)
+{
+    const QList<TraceSpan> spans = d.spans();
+    qint64 total = 0;
+    for (const int span : d.criticalChain(spans, start))
+        total += spans[span].endNs - spans[span].beginNs;
+    return total;
+}
+} // namespace
+
+qint64 TraceRecorder::startCriticalPathNs() const
+{
+    return chainDurationNs(*TraceRecorderPrivate::get(this), true);
+}
+
+qint64 TraceRecorder::stopCriticalPathNs() const
+{
+    return chainDurationNs(*TraceRecorderPrivate::get(this), false);
+}
+
 bool writeChainText(const TraceRecorderPrivate &d, QIODevice *device)
 {
     const QList<TraceSpan> spans = d.spans();

@@ -89,6 +89,7 @@ class tst_Trace : public QObject
 
 private Q_SLOTS:
     void criticalChainOfADiamondFollowsTheSlowestPath();
+    void criticalPathIsTheSumOfTheDurationsAlongTheChain();
     void aStageAfterAGroupIsReleasedByTheSlowestOfTheGroup();
     void chainTextPrintsStartStopAndBlame();
     void chromeTraceIsWellFormed();
@@ -116,6 +117,22 @@ void tst_Trace::criticalChainOfADiamondFollowsTheSlowestPath()
     // The stop: top, then left (20 ms) and right (5 ms), then base.
     QCOMPARE(recorder.stopCriticalChain(),
              (QStringList{QStringLiteral("base"), QStringLiteral("left"), QStringLiteral("top")}));
+}
+
+void tst_Trace::criticalPathIsTheSumOfTheDurationsAlongTheChain()
+{
+    VirtualClock clock;
+    Diamond diamond;
+    TraceRecorder recorder;
+    QCOMPARE(recorder.startCriticalPathNs(), qint64(0)); // nothing recorded yet
+    QCOMPARE(recorder.stopCriticalPathNs(), qint64(0));
+    runDiamond(diamond, recorder, clock);
+    // Start: base (10 ms), right (50 ms), top (5 ms); left (30 ms) is off the chain.
+    QCOMPARE(recorder.startCriticalPathNs(), qint64(65'000'000));
+    // Stop: top (0), left (20 ms), base (0); right (5 ms) is off the chain.
+    QCOMPARE(recorder.stopCriticalPathNs(), qint64(20'000'000));
+    recorder.clear();
+    QCOMPARE(recorder.startCriticalPathNs(), qint64(0));
 }
 
 void tst_Trace::chainTextPrintsStartStopAndBlame()
