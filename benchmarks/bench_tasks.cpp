@@ -14,9 +14,14 @@
 // Kinds, and what their baseline does instead:
 //   coroutine  addTask(sleeper(this)), sleeper being a free coroutine that co_awaits
 //              QService::sleepFor(1 h). Baseline: per task a QPromise<void> started, its
-//              QFuture kept, and one coroutine frame suspended in a single-shot 1 h QTimer
-//              that can be woken early; the stop wakes every frame (oldest first), which
-//              cancels and finishes its promise and ends the frame.
+//              QFuture kept, and one coroutine frame suspended in a 1 h sleep that can be
+//              woken early: the frames wait in one intrusive list in deadline order, served
+//              by one QTimer for all (as the library's sleep queue is). The stop wakes every
+//              frame (oldest first), which cancels and finishes its promise and ends the
+//              frame. A QTimer per frame would not do: Qt keeps its timers in one sorted
+//              list, scanned on every registration and removal, so that such a baseline
+//              measures Qt's list (its cost depends on the order of the wake-ups and is
+//              not linear in N) rather than what a task minimally costs.
 //   pool       addTask([](QPromise<void> &p) { while (!p.isCanceled()) usleep(100 us) }) on
 //              the manager's pool. Only the pool's threads (QThread::idealThreadCount())
 //              run at once; the rest stay queued and, once cancelled, are skipped.
