@@ -70,6 +70,7 @@ struct Report {
 // Sequentially consistent, so one of the two always sees the other: a report is either queued
 // before the removal below or not queued at all.
 QBasicMutex s_reportLock; // s_watchedApplication, s_dropped
+QBasicMutex s_runnerLock; // TaskRecord::runner and pool
 std::atomic<bool> s_closing{false};
 std::atomic<int> s_reporting{0};
 const QCoreApplication *s_watchedApplication = nullptr;
@@ -140,6 +141,23 @@ std::shared_ptr<TaskRecord> addTask(QService *service, TaskKind kind, const QStr
 }
 } // namespace
 
+std::unique_ptr<QRunnable> takeQueuedRun(TaskRecord *record)
+{
+    // Held while the pool is asked: a runner that reports back meanwhile waits here, so the
+    // runner asked for is alive (its pool too: a pool's destructor waits for its runs).
+    const QMutexLocker lock(&s_runnerLock);
+    if (!record->runner || !record->pool->tryTake(record->runner))
+        return nullptr;
+    record->pool = nullptr;
+    return std::unique_ptr<QRunnable>(std::exchange(record->runner, nullptr)); // ours now
+}
+
+void endTakenRun(TaskRecord *record)
+{
+    finishFuture(record->future);
+    endTask(record, {});
+}
+
 bool keepUntilExitIfClosing(std::coroutine_handle<> waiter)
 {
     static std::vector<std::coroutine_handle<>> *kept = nullptr; // never freed, on purpose
@@ -199,6 +217,11 @@ void TaskHandle::finish(const std::exception_ptr &error, bool cancelled) const
 
 void TaskHandle::reportBack(std::shared_ptr<void> promise, const std::exception_ptr &error) const
 {
+    {
+        const QMutexLocker lock(&detail::s_runnerLock); // see takeQueuedRun()
+        m_record->runner = nullptr;
+        m_record->pool = nullptr;
+    }
     detail::Report report{std::move(promise), *this, error};
     detail::s_reporting.fetch_add(1);
     if (!detail::s_closing.load()) {
@@ -224,6 +247,11 @@ void TaskHandle::start(QRunnable *runner, QThreadPool *pool) const
         const std::shared_ptr<ServiceOwner> owner =
             service ? QServicePrivate::get(service)->owner.lock() : nullptr;
         pool = owner && owner->isActive() ? owner->threadPool() : QThreadPool::globalInstance();
+    }
+    if (runner->autoDelete()) { // else its owner may delete it: never taken back (tryTake())
+        const QMutexLocker lock(&detail::s_runnerLock);
+        m_record->runner = runner;
+        m_record->pool = pool;
     }
     pool->start(runner);
 }
