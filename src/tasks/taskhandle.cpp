@@ -158,6 +158,33 @@ void endTakenRun(TaskRecord *record)
     endTask(record, {});
 }
 
+// What a void QCoro task threw, read without rethrowing it. QCoro 0.8 offers no way but
+// rethrowing (Task::operator co_await(), result()), so its two private members are named here
+// through explicit instantiations, where access is not checked ([temp.spec.general]).
+namespace {
+template<typename Tag, typename Tag::Type member>
+struct Expose {
+    friend typename Tag::Type memberOf(Tag /*tag*/) { return member; }
+};
+struct TaskCoroutine {
+    using Type = std::coroutine_handle<QCoro::Task<>::promise_type> QCoro::Task<>::*;
+    friend Type memberOf(TaskCoroutine);
+};
+struct TaskException {
+    using Type = std::exception_ptr QCoro::Task<>::promise_type::*;
+    friend Type memberOf(TaskException);
+};
+template struct Expose<TaskCoroutine, &QCoro::Task<>::mCoroutine>;
+template struct Expose<TaskException, &QCoro::Task<>::promise_type::mException>;
+} // namespace
+
+static std::exception_ptr taskError(const QCoro::Task<> &task)
+{
+    const std::coroutine_handle<QCoro::Task<>::promise_type> coroutine =
+        task.*memberOf(TaskCoroutine());
+    return coroutine ? coroutine.promise().*memberOf(TaskException()) : nullptr;
+}
+
 bool keepUntilExitIfClosing(std::coroutine_handle<> waiter)
 {
     static std::vector<std::coroutine_handle<>> *kept = nullptr; // never freed, on purpose
@@ -213,6 +240,25 @@ void TaskHandle::finish(const std::exception_ptr &error, bool cancelled) const
         future.reportException(error); // nothing was reported before: no results to clear
     future.reportFinished();
     detail::endTask(m_record.get(), error, cancelled);
+}
+
+void TaskHandle::finish(const QCoro::Task<> &task) const
+{
+    const std::exception_ptr error = detail::taskError(task);
+    bool cancelled = false;
+#ifdef __GLIBCXX__
+    // What a cancelled wait throws, known by its type alone (libstdc++ tells it).
+    cancelled = error && *error.__cxa_exception_type() == typeid(Cancelled);
+#endif
+    if (error && !cancelled) {
+        try {
+            std::rethrow_exception(error);
+        } catch (const Cancelled &) {
+            cancelled = true;
+        } catch (...) { // NOLINT(bugprone-empty-catch): only its type was asked
+        }
+    }
+    finish(error, cancelled);
 }
 
 void TaskHandle::reportBack(std::shared_ptr<void> promise, const std::exception_ptr &error) const
