@@ -19,6 +19,7 @@
 #include <chrono>
 #include <climits>
 #include <coroutine>
+#include <exception>
 #include <memory>
 #include <vector>
 
@@ -36,6 +37,11 @@ namespace {
 class SleepList
 {
 public:
+    // What a woken frame throws when `throwing`: the raw equivalent of QLifecycle::Cancelled.
+    struct SleepCancelled : std::exception {
+    };
+    bool throwing = false;
+
     struct Node {
         Node *prev = nullptr;
         Node *next = nullptr;
@@ -66,7 +72,12 @@ public:
                 node->deadline = deadline;
                 list->append(node);
             }
-            bool await_resume() const noexcept { return !node->cancelled; }
+            bool await_resume() const
+            {
+                if (node->cancelled && list->throwing)
+                    throw SleepCancelled();
+                return !node->cancelled;
+            }
         };
         return Awaiter{this, node, m_clock.elapsed() + duration.count()};
     }
@@ -110,7 +121,8 @@ private:
 };
 
 // Never awaited: a QCoro task starts at once and frees its frame when it ends. Woken early,
-// it cancels its future; either way it finishes its promise.
+// it cancels its future; either way it finishes its promise. (Woken by an exception, it ends
+// with it, and its promise's destructor cancels and finishes the promise.)
 QCoro::Task<> baselineSleeper(SleepList *list, QPromise<void> promise)
 {
     SleepList::Node node;
@@ -148,12 +160,13 @@ double watchedPairsSpawnMs(int n)
 
 // Runs inside the event loop like the library run, but needs no suspension: its stop is
 // synchronous.
-void driveBaseline(Kind kind, int n, Figures *figures, QEventLoop *loop)
+void driveBaseline(Kind kind, int n, Figures *figures, QEventLoop *loop, bool throwing)
 {
     std::vector<QFuture<void>> futures;
     futures.reserve(size_t(n));
     std::vector<QPromise<void>> promises;
     SleepList sleeps;
+    sleeps.throwing = throwing;
     QThreadPool pool; // as the manager's own pool: QThread::idealThreadCount() threads
     if (kind == Kind::Future)
         promises.reserve(size_t(n));
@@ -221,6 +234,13 @@ void driveBaseline(Kind kind, int n, Figures *figures, QEventLoop *loop)
 Figures measureBaseline(Kind kind, int n)
 {
     Figures figures;
-    bench::runInEventLoop([&](QEventLoop *loop) { driveBaseline(kind, n, &figures, loop); });
+    bench::runInEventLoop(
+        [&](QEventLoop *loop) { driveBaseline(kind, n, &figures, loop, false); });
+    if (kind == Kind::Coroutine) {
+        Figures throwing;
+        bench::runInEventLoop(
+            [&](QEventLoop *loop) { driveBaseline(kind, n, &throwing, loop, true); });
+        figures.throwingStopMs = throwing.stopMs;
+    }
     return figures;
 }
