@@ -70,7 +70,6 @@ struct Report {
 // Sequentially consistent, so one of the two always sees the other: a report is either queued
 // before the removal below or not queued at all.
 QBasicMutex s_reportLock; // s_watchedApplication, s_dropped
-QBasicMutex s_runnerLock; // TaskRecord::runner and pool
 std::atomic<bool> s_closing{false};
 std::atomic<int> s_reporting{0};
 const QCoreApplication *s_watchedApplication = nullptr;
@@ -145,7 +144,7 @@ std::unique_ptr<QRunnable> takeQueuedRun(TaskRecord *record)
 {
     // Held while the pool is asked: a runner that reports back meanwhile waits here, so the
     // runner asked for is alive (its pool too: a pool's destructor waits for its runs).
-    const QMutexLocker lock(&s_runnerLock);
+    const QMutexLocker lock(&record->runnerLock);
     if (!record->runner || !record->pool->tryTake(record->runner))
         return nullptr;
     record->pool = nullptr;
@@ -264,7 +263,7 @@ void TaskHandle::finish(const QCoro::Task<> &task) const
 void TaskHandle::reportBack(std::shared_ptr<void> promise, const std::exception_ptr &error) const
 {
     {
-        const QMutexLocker lock(&detail::s_runnerLock); // see takeQueuedRun()
+        const QMutexLocker lock(&m_record->runnerLock); // see takeQueuedRun()
         m_record->runner = nullptr;
         m_record->pool = nullptr;
     }
@@ -294,8 +293,9 @@ void TaskHandle::start(QRunnable *runner, QThreadPool *pool) const
             service ? QServicePrivate::get(service)->owner.lock() : nullptr;
         pool = owner && owner->isActive() ? owner->threadPool() : QThreadPool::globalInstance();
     }
-    if (runner->autoDelete()) { // else its owner may delete it: never taken back (tryTake())
-        const QMutexLocker lock(&detail::s_runnerLock);
+    // A runner that is not deleted by its pool may be deleted by its owner: never taken back.
+    // No lock yet: no other thread knows the runner.
+    if (runner->autoDelete()) {
         m_record->runner = runner;
         m_record->pool = pool;
     }

@@ -7,6 +7,7 @@
 #include "tasks/waitstate.h"
 
 #include <QtCore/QFutureWatcher>
+#include <QtCore/QMutex>
 #include <QtCore/QPointer>
 #include <QtCore/QStringList>
 
@@ -43,8 +44,9 @@ struct TaskRecord : std::enable_shared_from_this<TaskRecord> {
     WaitState *waits = nullptr;                    // its suspended cancellable waits
     std::unique_ptr<QFutureWatcher<void>> watcher; // adopted futures
     std::function<void()> onCancel;                // e.g. stop a child service's manager
-    // A thread-pool task not run yet: its runner and pool, guarded by the lock of the reports
-    // (taskhandle.cpp). Cleared when the runner reports back, before the pool may delete it.
+    // A thread-pool task not run yet: its runner and pool, guarded by runnerLock. Cleared when
+    // the runner reports back, before the pool may delete it (see takeQueuedRun()).
+    QBasicMutex runnerLock;
     QRunnable *runner = nullptr;
     QThreadPool *pool = nullptr;
 };
