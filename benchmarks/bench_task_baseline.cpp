@@ -234,8 +234,7 @@ void driveBaseline(Kind kind, int n, Figures *figures, QEventLoop *loop, bool th
 Figures measureBaseline(Kind kind, int n)
 {
     Figures figures;
-    bench::runInEventLoop(
-        [&](QEventLoop *loop) { driveBaseline(kind, n, &figures, loop, false); });
+    bench::runInEventLoop([&](QEventLoop *loop) { driveBaseline(kind, n, &figures, loop, false); });
     if (kind == Kind::Coroutine) {
         Figures throwing;
         bench::runInEventLoop(

@@ -124,8 +124,7 @@ void printCase(const CaseResult &c)
                 kindName(c.kind), c.n, usPerTask(c.library, c.n), c.library.stopMs,
                 c.library.peakRssMb, c.library.rssDeltaBytes, usPerTask(c.baseline, c.n),
                 c.baseline.stopMs, c.baseline.peakRssMb, c.baseline.rssDeltaBytes, spawnRatio(c),
-                stopRatio(c), c.library.taskCount,
-                c.library.finishedTaskCount);
+                stopRatio(c), c.library.taskCount, c.library.finishedTaskCount);
     if (c.baseline.watchedSpawnMs >= 0)
         std::printf(",\"watched_baseline_spawn_us_per_task\":%.3f,\"watched_ratio\":%.3f",
                     c.baseline.watchedSpawnMs * 1000.0 / c.n,
@@ -167,8 +166,8 @@ std::vector<bench::Check> checkTargets(const std::vector<CaseResult> &results)
     for (const Kind kind : {Kind::Coroutine, Kind::Pool}) {
         for (const int n : {10000, 100000}) {
             bench::Check check;
-            check.name = QByteArray("stop ratio<=1.5 ") + kindName(kind) +
-                         " n=" + QByteArray::number(n);
+            check.name =
+                QByteArray("stop ratio<=1.5 ") + kindName(kind) + " n=" + QByteArray::number(n);
             if (const CaseResult *c = find(kind, n)) {
                 check.checked = true;
                 check.passed = c->library.ok && stopRatio(*c) <= 1.5;
