@@ -167,11 +167,11 @@ struct Expose {
 };
 struct TaskCoroutine {
     using Type = std::coroutine_handle<QCoro::Task<>::promise_type> QCoro::Task<>::*;
-    friend Type memberOf(TaskCoroutine);
+    friend Type memberOf(TaskCoroutine /*tag*/);
 };
 struct TaskException {
     using Type = std::exception_ptr QCoro::Task<>::promise_type::*;
-    friend Type memberOf(TaskException);
+    friend Type memberOf(TaskException /*tag*/);
 };
 template struct Expose<TaskCoroutine, &QCoro::Task<>::mCoroutine>;
 template struct Expose<TaskException, &QCoro::Task<>::promise_type::mException>;
