@@ -246,17 +246,10 @@ void TaskHandle::finish(const QCoro::Task<> &task) const
     const std::exception_ptr error = detail::taskError(task);
     bool cancelled = false;
 #ifdef __GLIBCXX__
-    // What a cancelled wait throws, known by its type alone (libstdc++ tells it).
+    // What a cancelled wait throws, known by its type alone (libstdc++ tells it). Anything else
+    // is told apart by the task set, which rethrows it once to describe it.
     cancelled = error && *error.__cxa_exception_type() == typeid(Cancelled);
 #endif
-    if (error && !cancelled) {
-        try {
-            std::rethrow_exception(error);
-        } catch (const Cancelled &) {
-            cancelled = true;
-        } catch (...) { // NOLINT(bugprone-empty-catch): only its type was asked
-        }
-    }
     finish(error, cancelled);
 }
 
