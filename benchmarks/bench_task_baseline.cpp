@@ -15,8 +15,11 @@
 
 #include <QCoro/QCoroTask>
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <coroutine>
+#include <exception>
 #include <memory>
 #include <vector>
 
@@ -24,55 +27,107 @@ using namespace benchtasks;
 
 namespace {
 
-// A sleep that can be woken early: a single-shot QTimer, registered in creation order in a
-// list that the baseline's stop walks. It is a local variable of the coroutine, so it lives
-// in the frame and never moves; wait() is what the coroutine awaits (QCoro copies the
-// awaitables it is given).
-struct WakeableSleep {
-    WakeableSleep(std::vector<WakeableSleep *> *list, std::chrono::milliseconds duration)
-        : list(list), duration(duration)
+// The sleeps of the coroutine baseline: every suspended frame in one intrusive list, in
+// deadline order, served by one QTimer armed for the earliest deadline, as a raw Qt program
+// with many sleeping coroutines would do (and as the library's own sleep queue does). A
+// QTimer per frame would make the baseline pay Qt's timer list, whose registration and
+// removal scan it: its cost per frame grows with the number of timers, so that at N = 100 000
+// the baseline would measure Qt, not a raw equivalent. All sleeps here have one duration, so
+// appending keeps the list in deadline order; each one is O(1) to add, wake or remove.
+class SleepList
+{
+public:
+    // What a woken frame throws when `throwing`: the raw equivalent of QLifecycle::Cancelled.
+    struct SleepCancelled : std::exception {
+    };
+    bool throwing = false;
+
+    struct Node {
+        Node *prev = nullptr;
+        Node *next = nullptr;
+        qint64 deadline = 0;
+        std::coroutine_handle<> handle;
+        bool cancelled = false;
+    };
+
+    SleepList()
     {
+        m_timer.setSingleShot(true);
+        m_timer.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this] { wakeDue(); });
+        m_clock.start();
     }
-    auto wait()
+
+    // A sleep of `duration` for the frame of `node` (it lives in that frame).
+    auto sleep(Node *node, std::chrono::milliseconds duration)
     {
         struct Awaiter {
-            WakeableSleep *sleep;
+            SleepList *list;
+            Node *node;
+            qint64 deadline;
             bool await_ready() const noexcept { return false; }
-            void await_suspend(std::coroutine_handle<> waiter) const { sleep->arm(waiter); }
-            void await_resume() const noexcept {}
+            void await_suspend(std::coroutine_handle<> waiter) const
+            {
+                node->handle = waiter;
+                node->deadline = deadline;
+                list->append(node);
+            }
+            bool await_resume() const
+            {
+                if (node->cancelled && list->throwing)
+                    throw SleepCancelled();
+                return !node->cancelled;
+            }
         };
-        return Awaiter{this};
-    }
-    void arm(std::coroutine_handle<> waiter)
-    {
-        handle = waiter;
-        index = list->size();
-        list->push_back(this);
-        timer.setSingleShot(true);
-        timer.setTimerType(Qt::PreciseTimer);
-        QObject::connect(&timer, &QTimer::timeout, &timer, [this] { wake(); });
-        timer.start(duration);
-    }
-    void wake()
-    {
-        (*list)[index] = nullptr;
-        timer.stop();
-        handle.resume(); // ends the coroutine, which destroys this
+        return Awaiter{this, node, m_clock.elapsed() + duration.count()};
     }
 
-    std::vector<WakeableSleep *> *list;
-    std::chrono::milliseconds duration;
-    QTimer timer;
-    std::coroutine_handle<> handle;
-    size_t index = 0;
+    // The stop: wakes every frame, oldest first, as cancelled.
+    void cancelAll()
+    {
+        while (m_head)
+            wake(m_head, true);
+        m_timer.stop();
+    }
+
+private:
+    void append(Node *node)
+    {
+        node->prev = m_tail;
+        (m_tail ? m_tail->next : m_head) = node;
+        m_tail = node;
+        if (node == m_head)
+            m_timer.start(int(std::min<qint64>(node->deadline - m_clock.elapsed(), INT_MAX)));
+    }
+    void wake(Node *node, bool cancelled)
+    {
+        (node->prev ? node->prev->next : m_head) = node->next;
+        (node->next ? node->next->prev : m_tail) = node->prev;
+        node->cancelled = cancelled;
+        node->handle.resume(); // ends the coroutine, which frees the node
+    }
+    void wakeDue()
+    {
+        while (m_head && m_head->deadline <= m_clock.elapsed())
+            wake(m_head, false);
+        if (m_head)
+            m_timer.start(int(std::min<qint64>(m_head->deadline - m_clock.elapsed(), INT_MAX)));
+    }
+
+    Node *m_head = nullptr;
+    Node *m_tail = nullptr;
+    QTimer m_timer;
+    QElapsedTimer m_clock;
 };
 
-// Never awaited: a QCoro task starts at once and frees its frame when it ends.
-QCoro::Task<> baselineSleeper(std::vector<WakeableSleep *> *list, QPromise<void> promise)
+// Never awaited: a QCoro task starts at once and frees its frame when it ends. Woken early,
+// it cancels its future; either way it finishes its promise. (Woken by an exception, it ends
+// with it, and its promise's destructor cancels and finishes the promise.)
+QCoro::Task<> baselineSleeper(SleepList *list, QPromise<void> promise)
 {
-    WakeableSleep sleep(list, std::chrono::hours(1));
-    co_await sleep.wait();
-    promise.future().cancel();
+    SleepList::Node node;
+    if (!co_await list->sleep(&node, std::chrono::hours(1)))
+        promise.future().cancel();
     promise.finish();
 }
 
@@ -105,17 +160,16 @@ double watchedPairsSpawnMs(int n)
 
 // Runs inside the event loop like the library run, but needs no suspension: its stop is
 // synchronous.
-void driveBaseline(Kind kind, int n, Figures *figures, QEventLoop *loop)
+void driveBaseline(Kind kind, int n, Figures *figures, QEventLoop *loop, bool throwing)
 {
     std::vector<QFuture<void>> futures;
     futures.reserve(size_t(n));
     std::vector<QPromise<void>> promises;
-    std::vector<WakeableSleep *> sleeps;
+    SleepList sleeps;
+    sleeps.throwing = throwing;
     QThreadPool pool; // as the manager's own pool: QThread::idealThreadCount() threads
     if (kind == Kind::Future)
         promises.reserve(size_t(n));
-    if (kind == Kind::Coroutine)
-        sleeps.reserve(size_t(n));
 
     MemoryProbe probe;
     probe.beforeSpawn();
@@ -148,12 +202,7 @@ void driveBaseline(Kind kind, int n, Figures *figures, QEventLoop *loop)
     clock.restart();
     switch (kind) {
     case Kind::Coroutine:
-        // Creation order: Qt's timer list finds a timer to unregister by a linear scan
-        // from its oldest entry, so oldest first is the order a plain loop would use and
-        // the one that keeps that scan short.
-        for (WakeableSleep *sleep : sleeps)
-            if (sleep)
-                sleep->wake();
+        sleeps.cancelAll();
         break;
     case Kind::Pool:
         for (QFuture<void> &future : futures)
@@ -185,6 +234,12 @@ void driveBaseline(Kind kind, int n, Figures *figures, QEventLoop *loop)
 Figures measureBaseline(Kind kind, int n)
 {
     Figures figures;
-    bench::runInEventLoop([&](QEventLoop *loop) { driveBaseline(kind, n, &figures, loop); });
+    bench::runInEventLoop([&](QEventLoop *loop) { driveBaseline(kind, n, &figures, loop, false); });
+    if (kind == Kind::Coroutine) {
+        Figures throwing;
+        bench::runInEventLoop(
+            [&](QEventLoop *loop) { driveBaseline(kind, n, &throwing, loop, true); });
+        figures.throwingStopMs = throwing.stopMs;
+    }
     return figures;
 }

@@ -26,6 +26,7 @@ struct Figures {
     double rssDeltaBytes = 0;   // VmRSS right after the spawn minus right before it
     double peakRssMb = -1;      // VmHWM at the end of the stop (see peakRssIsPerCase())
     double watchedSpawnMs = -1; // Kind::Future baseline only: pairs + a QFutureWatcher each
+    double throwingStopMs = -1; // Kind::Coroutine baseline only: frames woken by an exception
     int taskCount = -1;         // library only: the service's counts after the stop
     int finishedTaskCount = -1;
     bool ok = false;

@@ -140,6 +140,50 @@ std::shared_ptr<TaskRecord> addTask(QService *service, TaskKind kind, const QStr
 }
 } // namespace
 
+std::unique_ptr<QRunnable> takeQueuedRun(TaskRecord *record)
+{
+    // Held while the pool is asked: a runner that reports back meanwhile waits here, so the
+    // runner asked for is alive (its pool too: a pool's destructor waits for its runs).
+    const QMutexLocker lock(&record->runnerLock);
+    if (!record->runner || !record->pool->tryTake(record->runner))
+        return nullptr;
+    record->pool = nullptr;
+    return std::unique_ptr<QRunnable>(std::exchange(record->runner, nullptr)); // ours now
+}
+
+void endTakenRun(TaskRecord *record)
+{
+    finishFuture(record->future);
+    endTask(record, {});
+}
+
+// What a void QCoro task threw, read without rethrowing it. QCoro 0.8 offers no way but
+// rethrowing (Task::operator co_await(), result()), so its two private members are named here
+// through explicit instantiations, where access is not checked ([temp.spec.general]).
+namespace {
+template<typename Tag, typename Tag::Type member>
+struct Expose {
+    friend typename Tag::Type memberOf(Tag /*tag*/) { return member; }
+};
+struct TaskCoroutine {
+    using Type = std::coroutine_handle<QCoro::Task<>::promise_type> QCoro::Task<>::*;
+    friend Type memberOf(TaskCoroutine /*tag*/);
+};
+struct TaskException {
+    using Type = std::exception_ptr QCoro::Task<>::promise_type::*;
+    friend Type memberOf(TaskException /*tag*/);
+};
+template struct Expose<TaskCoroutine, &QCoro::Task<>::mCoroutine>;
+template struct Expose<TaskException, &QCoro::Task<>::promise_type::mException>;
+} // namespace
+
+static std::exception_ptr taskError(const QCoro::Task<> &task)
+{
+    const std::coroutine_handle<QCoro::Task<>::promise_type> coroutine =
+        task.*memberOf(TaskCoroutine());
+    return coroutine ? coroutine.promise().*memberOf(TaskException()) : nullptr;
+}
+
 bool keepUntilExitIfClosing(std::coroutine_handle<> waiter)
 {
     static std::vector<std::coroutine_handle<>> *kept = nullptr; // never freed, on purpose
@@ -197,8 +241,25 @@ void TaskHandle::finish(const std::exception_ptr &error, bool cancelled) const
     detail::endTask(m_record.get(), error, cancelled);
 }
 
+void TaskHandle::finish(const QCoro::Task<> &task) const
+{
+    const std::exception_ptr error = detail::taskError(task);
+    bool cancelled = false;
+#ifdef __GLIBCXX__
+    // What a cancelled wait throws, known by its type alone (libstdc++ tells it). Anything else
+    // is told apart by the task set, which rethrows it once to describe it.
+    cancelled = error && *error.__cxa_exception_type() == typeid(Cancelled);
+#endif
+    finish(error, cancelled);
+}
+
 void TaskHandle::reportBack(std::shared_ptr<void> promise, const std::exception_ptr &error) const
 {
+    {
+        const QMutexLocker lock(&m_record->runnerLock); // see takeQueuedRun()
+        m_record->runner = nullptr;
+        m_record->pool = nullptr;
+    }
     detail::Report report{std::move(promise), *this, error};
     detail::s_reporting.fetch_add(1);
     if (!detail::s_closing.load()) {
@@ -224,6 +285,12 @@ void TaskHandle::start(QRunnable *runner, QThreadPool *pool) const
         const std::shared_ptr<ServiceOwner> owner =
             service ? QServicePrivate::get(service)->owner.lock() : nullptr;
         pool = owner && owner->isActive() ? owner->threadPool() : QThreadPool::globalInstance();
+    }
+    // A runner that is not deleted by its pool may be deleted by its owner: never taken back.
+    // No lock yet: no other thread knows the runner.
+    if (runner->autoDelete()) {
+        m_record->runner = runner;
+        m_record->pool = pool;
     }
     pool->start(runner);
 }

@@ -205,7 +205,7 @@ void TaskSet::reportCrash(const QString &message, std::exception_ptr cause, bool
 
 void TaskSet::publishCounts()
 {
-    if (isCurrent())
+    if (!m_countsDeferred && isCurrent())
         EmitQueue::serviceTaskCounts(m_service, m_total, m_finished);
 }
 
@@ -279,6 +279,7 @@ QCoro::Task<> TaskSet::cancelAll()
                 record->inStep = true;
                 ++m_stepRemaining;
             }
+            takeQueuedRuns(&batch); // thread-pool tasks that never began: ended here
             for (TaskRecord *record : batch)
                 cancelRecord(record); // only requests: these end through the event loop
         } else {
@@ -305,6 +306,36 @@ QCoro::Task<> TaskSet::cancelAll()
         wakeWaits(m_orphans); // what no task owns: guarded calls in flight, unknown contexts
     }
     m_mode = Mode::StopHook;
+    EmitQueue::flush();
+}
+
+// Thread-pool tasks of a batch still queued in their pool never run: each is taken out of the
+// queue, cancelled and ended here rather than by a report through the event loop (as
+// QFuture::waitForFinished() does with a queued QtConcurrent::run()). Taken before the batch is
+// cancelled, while the pool's threads are still busy with the running ones, and oldest first:
+// the pool's queue is in that order, so each is found at its head. Their ends show once, after
+// the batch: one change of the counts, no slot running in between. `batch` keeps the others.
+void TaskSet::takeQueuedRuns(std::vector<TaskRecord *> *batch)
+{
+    {
+        const EmitQueue::Hold hold;
+        m_countsDeferred = true;
+        auto kept = batch->end();
+        for (auto it = batch->end(); it != batch->begin();) {
+            TaskRecord *record = *--it;
+            if (std::unique_ptr<QRunnable> runner = takeQueuedRun(record)) {
+                cancelRecord(record);
+                endTakenRun(record); // may free the record once `runner` goes
+            } else {
+                *--kept = record;
+            }
+        }
+        const bool taken = kept != batch->begin();
+        batch->erase(batch->begin(), kept);
+        m_countsDeferred = false;
+        if (taken)
+            publishCounts();
+    }
     EmitQueue::flush();
 }
 

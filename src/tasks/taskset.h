@@ -7,6 +7,7 @@
 #include "tasks/waitstate.h"
 
 #include <QtCore/QFutureWatcher>
+#include <QtCore/QMutex>
 #include <QtCore/QPointer>
 #include <QtCore/QStringList>
 
@@ -43,6 +44,11 @@ struct TaskRecord : std::enable_shared_from_this<TaskRecord> {
     WaitState *waits = nullptr;                    // its suspended cancellable waits
     std::unique_ptr<QFutureWatcher<void>> watcher; // adopted futures
     std::function<void()> onCancel;                // e.g. stop a child service's manager
+    // A thread-pool task not run yet: its runner and pool, guarded by runnerLock. Cleared when
+    // the runner reports back, before the pool may delete it (see takeQueuedRun()).
+    QBasicMutex runnerLock;
+    QRunnable *runner = nullptr;
+    QThreadPool *pool = nullptr;
 };
 
 // The background tasks of one service during one run (fresh for every start), and how they
@@ -99,6 +105,7 @@ private:
     void wakeWaits(WaitState *&list);
     void reportCrash(const QString &message, std::exception_ptr cause, bool cleanExit = false);
     void publishCounts();
+    void takeQueuedRuns(std::vector<TaskRecord *> *batch);
 
     bool isCurrent() const;
 
@@ -114,9 +121,16 @@ private:
     int m_total = 0;
     int m_finished = 0;
     int m_stepRemaining = 0;
+    bool m_countsDeferred = false; // publishCounts() waits for the end of a batch
     std::unique_ptr<OneShot> m_step;
     std::vector<std::weak_ptr<GuardRace>> m_guards;
 };
+
+// A thread-pool task still queued in its pool: its runner, taken out of the queue (nullptr when
+// it has begun running, or is no thread-pool task). Once it is cancelled, endTakenRun() ends it
+// as a skipped run would report.
+std::unique_ptr<QRunnable> takeQueuedRun(TaskRecord *record);
+void endTakenRun(TaskRecord *record);
 
 // How a stall report names a step of `task`: task "scan".
 QString stepName(const TaskRecord &task);
