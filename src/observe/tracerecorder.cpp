@@ -35,12 +35,21 @@ qint64 TraceRecorderPrivate::now()
 
 QString TraceRecorderPrivate::threadName()
 {
+    // Named once per thread and kept: every moment recorded asks (the thread's object name, as
+    // it was when the thread was first seen).
+    thread_local const QThread *named = nullptr;
+    thread_local QString name;
     QThread *thread = QThread::currentThread();
+    if (thread == named)
+        return name;
+    named = thread;
     if (!thread->objectName().isEmpty())
-        return thread->objectName();
-    if (QCoreApplication::instance() && thread == QCoreApplication::instance()->thread())
-        return QStringLiteral("main");
-    return QStringLiteral("thread 0x%1").arg(quintptr(thread), 0, 16);
+        name = thread->objectName();
+    else if (QCoreApplication::instance() && thread == QCoreApplication::instance()->thread())
+        name = QStringLiteral("main");
+    else
+        name = QStringLiteral("thread 0x%1").arg(quintptr(thread), 0, 16);
+    return name;
 }
 
 int TraceRecorderPrivate::serviceIndex(QService *service)
