@@ -28,23 +28,5 @@ qint64 release(const void *subject);
 // Reports the stall of `what` ("start()", "task 'scan'") of `service`, `ns` long, ended now.
 void report(QService *service, const QString &what, qint64 ns);
 
-// Times a step for as long as it lives, reporting it as `what` of `service` if it stalls.
-class Scope
-{
-public:
-    Scope(QService *service, const char *what) : m_service(service), m_what(what) { begin(); }
-    ~Scope()
-    {
-        if (const qint64 ns = end())
-            report(m_service, QString::fromLatin1(m_what), ns);
-    }
-    Scope(const Scope &) = delete;
-    Scope &operator=(const Scope &) = delete;
-
-private:
-    QService *m_service;
-    const char *m_what;
-};
-
 } // namespace detail::steps
 } // namespace QLifecycle
